@@ -1,0 +1,59 @@
+"""Project-wide constants and the folders every notebook reads and writes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SEED = 23
+IMAGE_WIDTH = 200
+IMAGE_HEIGHT = 250
+# Keras works in (rows, columns, channels): a 200-wide x 250-high portrait is 250 x 200.
+INPUT_SHAPE = (IMAGE_HEIGHT, IMAGE_WIDTH, 3)
+CLASS_NAMES = ("male", "female")  # label 0, label 1 (female is the positive class)
+
+DATA_ENV_VAR = "CUFS_DIR"
+OUTPUT_ENV_VAR = "CUFS_OUTPUT_DIR"
+KAGGLE_SLUG = "arbazkhan971/cuhk-face-sketch-database-cufs"
+GITHUB_REPO = "cufs-course/cufs-sex-cnn"
+COLAB_URL = f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/main/"
+
+
+def project_root() -> Path:
+    """The folder that holds `helpers/` (found from this file, so any cwd works)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def output_root(explicit: str | os.PathLike | None = None) -> Path:
+    """Where notebooks write figures, data artifacts, results and models.
+
+    An explicit path wins, then ``$CUFS_OUTPUT_DIR`` (the tests point it at a
+    temporary folder so tracked files never change), then the project root.
+    """
+    chosen = explicit or os.environ.get(OUTPUT_ENV_VAR) or project_root()
+    return Path(chosen).expanduser().resolve()
+
+
+def figures_dir(root: str | os.PathLike | None = None) -> Path:
+    """The folder for saved figures, created on demand."""
+    return _ensure(output_root(root) / "figures")
+
+
+def processed_dir(root: str | os.PathLike | None = None) -> Path:
+    """The folder for data artifacts passed between notebooks (git-ignored)."""
+    return _ensure(output_root(root) / "data" / "processed")
+
+
+def results_dir(root: str | os.PathLike | None = None) -> Path:
+    """The folder for machine-readable results (one JSON file per notebook)."""
+    return _ensure(output_root(root) / "results")
+
+
+def models_dir(root: str | os.PathLike | None = None) -> Path:
+    """The folder for trained models (git-ignored)."""
+    return _ensure(output_root(root) / "data" / "models")
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path

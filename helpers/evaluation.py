@@ -1,0 +1,124 @@
+"""Metrics, the validation-chosen threshold, the standard figures and the results files."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from sklearn import metrics as skm
+
+from . import config, storage
+
+METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "auc", "loss")
+
+
+def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
+    """Accuracy, precision, recall, F1 (female = positive), ROC AUC and cross-entropy loss.
+
+    A prediction is female when ``score >= threshold``. The loss is the plain binary
+    cross-entropy of the scores (no regularisation term), so models compare fairly.
+    """
+    y_true = np.asarray(y_true).astype(int)
+    scores = np.asarray(scores, dtype=float)
+    predicted = (scores >= threshold).astype(int)
+    both_classes = len(np.unique(y_true)) == 2
+    return {
+        "accuracy": float(skm.accuracy_score(y_true, predicted)),
+        "precision": float(skm.precision_score(y_true, predicted, zero_division=0)),
+        "recall": float(skm.recall_score(y_true, predicted, zero_division=0)),
+        "f1": float(skm.f1_score(y_true, predicted, zero_division=0)),
+        "auc": float(skm.roc_auc_score(y_true, scores)) if both_classes else float("nan"),
+        "loss": float(skm.log_loss(y_true, np.clip(scores, 1e-7, 1 - 1e-7), labels=[0, 1])),
+        "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, predicted)),
+        "threshold": float(threshold),
+    }
+
+
+def youden_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
+    """The score threshold that maximises Youden's J = TPR - FPR on (validation) data.
+
+    Ties go to the highest threshold (fewest positives). The threshold is one of the
+    observed scores; ``score >= threshold`` is then predicted positive.
+    """
+    fpr, tpr, thresholds = skm.roc_curve(np.asarray(y_true).astype(int), np.asarray(scores, dtype=float))
+    finite = np.isfinite(thresholds)  # roc_curve starts with +inf (nothing predicted positive)
+    j = (tpr - fpr)[finite]
+    return float(thresholds[finite][int(np.argmax(j))])
+
+
+def confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """2 x 2 confusion matrix, rows = true (male, female), columns = predicted."""
+    predicted = (np.asarray(scores) >= threshold).astype(int)
+    return skm.confusion_matrix(np.asarray(y_true).astype(int), predicted, labels=[0, 1])
+
+
+def comparison_table(columns: dict[str, dict[str, float]], metrics: tuple[str, ...] = METRIC_NAMES) -> pd.DataFrame:
+    """Metrics side by side (one column per source); a metric a source lacks shows as NaN."""
+    return pd.DataFrame({name: [values.get(m, np.nan) for m in metrics] for name, values in columns.items()},
+                        index=list(metrics)).round(4)
+
+
+# ---- figures ----------------------------------------------------------------------------------
+
+
+def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = None) -> str:
+    """Save ``fig`` as ``figures/<name>.png`` (atomically) and return the path."""
+    path = config.figures_dir(root) / f"{name}.png"
+    storage.atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png"))
+    return str(path)
+
+
+def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float | None = None) -> plt.Figure:
+    """ROC curve with its AUC; optionally marks the operating point of ``threshold``."""
+    fpr, tpr, _ = skm.roc_curve(np.asarray(y_true).astype(int), scores)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot(fpr, tpr, lw=2, label=f"ROC (AUC = {skm.auc(fpr, tpr):.3f})")
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", label="chance")
+    if threshold is not None:
+        cm = confusion(y_true, scores, threshold)
+        point_fpr = cm[0, 1] / max(cm[0].sum(), 1)
+        point_tpr = cm[1, 1] / max(cm[1].sum(), 1)
+        ax.scatter([point_fpr], [point_tpr], c="red", zorder=3, label=f"threshold {threshold:.3f}")
+    ax.set(xlabel="false positive rate (male called female)", ylabel="true positive rate (female found)",
+           title=title, xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
+    ax.legend(loc="lower right")
+    return fig
+
+
+def plot_confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float, title: str) -> plt.Figure:
+    """Seaborn heat map of the confusion matrix at ``threshold``."""
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    sns.heatmap(confusion(y_true, scores, threshold), annot=True, fmt="d", cmap="Blues", cbar=False,
+                xticklabels=config.CLASS_NAMES, yticklabels=config.CLASS_NAMES, ax=ax)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    return fig
+
+
+def plot_history(history: dict[str, list[float]], title: str) -> plt.Figure:
+    """Training vs validation loss and accuracy, one panel each."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        epochs = np.arange(1, len(history[metric]) + 1)
+        ax.plot(epochs, history[metric], label="training")
+        ax.plot(epochs, history[f"val_{metric}"], label="validation")
+        ax.set(xlabel="epoch", ylabel=metric, title=f"{title}: {metric}")
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# ---- results files ----------------------------------------------------------------------------
+
+
+def write_results(name: str, payload: dict[str, Any], root: str | os.PathLike | None = None) -> str:
+    """Write ``results/<name>.json`` atomically; later notebooks and the README read it."""
+    return str(storage.save_json(config.results_dir(root) / f"{name}.json", payload))
+
+
+def read_results(name: str, root: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Read ``results/<name>.json``."""
+    return storage.load_json(config.results_dir(root) / f"{name}.json")
