@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, data
 
 AUGMENTED_PREFIX = "aug"
+BALANCED_STEM = "balanced_report_protocol"
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,39 @@ def balance_by_augmentation(
         }
     )
     return pd.concat([originals, new], ignore_index=True)
+
+
+def balanced_report_protocol(
+    data_dir: str | os.PathLike | None = None,
+    root: str | os.PathLike | None = None,
+    seed: int = config.SEED,
+    rebuild: bool = False,
+) -> pd.DataFrame:
+    """The 268 balanced images of notebook 03: from its artifact if present, else built and saved now."""
+    folder = config.processed_dir(root)
+    stem = f"{BALANCED_STEM}_seed{seed}"
+    if not rebuild and (folder / f"{stem}.npz").exists():
+        return data.load_image_frame(folder, stem)
+    balanced = balance_by_augmentation(data.prepared_photos(data_dir, root), seed)
+    data.save_image_frame(balanced, folder, stem)
+    return balanced
+
+
+def leakage_table(frame: pd.DataFrame, splits: dict[str, np.ndarray], target: str = "test") -> pd.DataFrame:
+    """How many images of ``target`` share their source photo with an image of each other split.
+
+    Under the report's protocol (augment, then split) an augmented copy of a test photo can be a
+    training image: the model has then seen that very person.
+    """
+    sources = frame["source"].to_numpy()
+    target_sources = sources[splits[target]]
+    rows = {}
+    for name, idx in splits.items():
+        if name == target:
+            continue
+        rows[f"shares a source with {name}"] = int(np.isin(target_sources, sources[idx]).sum())
+    others = np.concatenate([idx for name, idx in splits.items() if name != target])
+    rows["shares a source with any other split"] = int(np.isin(target_sources, sources[others]).sum())
+    rows[f"{target} images"] = len(target_sources)
+    rows[f"augmented {target} images"] = int(frame["augmented"].to_numpy()[splits[target]].sum())
+    return pd.Series(rows, name=target).to_frame()

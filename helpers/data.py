@@ -31,8 +31,10 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".t
 LABEL_BY_PREFIX = {"m": 0, "f": 1}
 TEST_FRACTION = 0.2
 VALIDATION_FRACTION = 0.375  # 30 % of the whole = 0.375 of the 80 % left after the test split
-PHOTOS_ARTIFACT = "photos.npz"
-PHOTOS_MANIFEST = "photos.csv"
+PHOTOS_STEM = "photos"
+PHOTOS_ARTIFACT = f"{PHOTOS_STEM}.npz"
+PHOTOS_MANIFEST = f"{PHOTOS_STEM}.csv"
+PROGRESS_ENV_VAR = "CUFS_PROGRESS_BARS"
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -69,7 +71,7 @@ def find_photo_dir(explicit: str | os.PathLike | None = None) -> Path:
     if from_env:
         return photos_folder_in(Path(from_env), source=f"${config.DATA_ENV_VAR}")
     raw = config.project_root() / "data" / "raw"
-    if raw.is_dir() and any(p.name != "README.md" for p in raw.iterdir()):
+    if raw.is_dir() and any(not p.name.startswith(".") for p in raw.iterdir()):
         return photos_folder_in(raw, source="data/raw/")
     return photos_folder_in(download_from_kaggle(), source="the kagglehub download")
 
@@ -216,22 +218,40 @@ def split_table(labels: np.ndarray, splits: dict[str, np.ndarray]) -> pd.DataFra
     return table
 
 
-def save_photos_artifact(frame: pd.DataFrame, folder: Path) -> Path:
-    """Store the prepared photos as ``photos.npz`` (uint8 pixels) plus a ``photos.csv`` manifest."""
+def save_image_frame(frame: pd.DataFrame, folder: Path, stem: str) -> Path:
+    """Store a frame of images as ``<stem>.npz`` (uint8 pixels, labels, names) + ``<stem>.csv`` (every other column).
+
+    8 bits per channel are exact for photos read from 8-bit files and what saving an
+    augmented image as a file would keep; they make the artifact four times smaller.
+    """
     images, labels = stack_images(frame)
-    pixels = np.rint(images * 255.0).astype(np.uint8)  # exact: the photos came from 8-bit files
-    storage.save_csv(folder / PHOTOS_MANIFEST, frame[["filename", "sex"]])
-    return storage.save_npz(folder / PHOTOS_ARTIFACT, pixels=pixels, labels=labels,
+    pixels = np.rint(images * 255.0).astype(np.uint8)
+    storage.save_csv(folder / f"{stem}.csv", frame.drop(columns="image_array"))
+    return storage.save_npz(folder / f"{stem}.npz", pixels=pixels, labels=labels,
                             filenames=frame["filename"].to_numpy(dtype=str))
+
+
+def load_image_frame(folder: Path, stem: str) -> pd.DataFrame:
+    """Read back what ``save_image_frame`` wrote; refuses a manifest that does not match its arrays."""
+    arrays = storage.load_npz(folder / f"{stem}.npz")
+    manifest = pd.read_csv(folder / f"{stem}.csv")
+    if manifest["filename"].tolist() != arrays["filenames"].tolist():
+        raise ValueError(
+            f"{folder / stem}.csv and .npz disagree on the file names: delete both and re-run the notebook "
+            "that writes them (or notebook 01)."
+        )
+    manifest["image_array"] = list(arrays["pixels"].astype(np.float32) / 255.0)
+    return manifest
+
+
+def save_photos_artifact(frame: pd.DataFrame, folder: Path) -> Path:
+    """Store the prepared photos as ``photos.npz`` plus the ``photos.csv`` manifest."""
+    return save_image_frame(frame[["filename", "sex", "image_array"]], folder, PHOTOS_STEM)
 
 
 def load_photos_artifact(folder: Path) -> pd.DataFrame:
     """Read back what ``save_photos_artifact`` wrote, as the report's DataFrame."""
-    arrays = storage.load_npz(folder / PHOTOS_ARTIFACT)
-    images = arrays["pixels"].astype(np.float32) / 255.0
-    return pd.DataFrame(
-        {"filename": arrays["filenames"].tolist(), "sex": arrays["labels"].astype(int), "image_array": list(images)}
-    )
+    return load_image_frame(folder, PHOTOS_STEM)[["filename", "sex", "image_array"]]
 
 
 def prepared_photos(
@@ -256,7 +276,8 @@ def _is_image_file(path: Path) -> bool:
 
 
 def _progress(items: list, enabled: bool, desc: str) -> Iterable:
-    if not enabled:
+    # Headless runs (the pipeline sets CUFS_PROGRESS_BARS=0) keep committed outputs free of bars.
+    if not enabled or os.environ.get(PROGRESS_ENV_VAR) == "0":
         return items
     from tqdm.auto import tqdm
 

@@ -12,6 +12,7 @@ import seaborn as sns
 from sklearn import metrics as skm
 
 from . import config, storage
+from .plots import save_figure  # noqa: F401  (re-exported for the notebooks)
 
 METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "auc", "loss")
 
@@ -50,6 +51,21 @@ def youden_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
     return float(thresholds[finite][int(np.argmax(j))])
 
 
+def evaluate_with_validation_threshold(
+    y_val: np.ndarray, val_scores: np.ndarray, y_test: np.ndarray, test_scores: np.ndarray
+) -> dict[str, Any]:
+    """Test metrics at 0.5 and at the Youden threshold chosen on the validation scores (never on test)."""
+    threshold = youden_threshold(y_val, val_scores)
+    return {
+        "threshold": threshold,
+        "validation_auc": binary_metrics(y_val, val_scores)["auc"],
+        "test_at_0.5": binary_metrics(y_test, test_scores, 0.5),
+        "test_at_threshold": binary_metrics(y_test, test_scores, threshold),
+        "test_confusion_at_0.5": confusion(y_test, test_scores, 0.5).tolist(),
+        "test_confusion_at_threshold": confusion(y_test, test_scores, threshold).tolist(),
+    }
+
+
 def confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """2 x 2 confusion matrix, rows = true (male, female), columns = predicted."""
     predicted = (np.asarray(scores) >= threshold).astype(int)
@@ -63,13 +79,6 @@ def comparison_table(columns: dict[str, dict[str, float]], metrics: tuple[str, .
 
 
 # ---- figures ----------------------------------------------------------------------------------
-
-
-def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = None) -> str:
-    """Save ``fig`` as ``figures/<name>.png`` (atomically) and return the path."""
-    path = config.figures_dir(root) / f"{name}.png"
-    storage.atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png"))
-    return str(path)
 
 
 def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float | None = None) -> plt.Figure:

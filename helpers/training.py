@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict, dataclass
 
 import keras
@@ -30,6 +31,10 @@ class Recipe:
         return asdict(self)
 
 
+# Notebook 02 (and 06): the report's "EarlyStopping on validation", made explicit.
+BASELINE_RECIPE = Recipe(learning_rate=1e-3, batch_size=16, epochs=40, monitor="val_loss", mode="min", patience=8)
+
+
 def set_seed(seed: int = config.SEED) -> None:
     """Seed Python, NumPy and the backend, and ask TensorFlow for deterministic kernels.
 
@@ -45,6 +50,23 @@ def set_seed(seed: int = config.SEED) -> None:
 def quiet_tensorflow() -> None:
     """Hide TensorFlow's C++ start-up chatter (must run before TensorFlow is imported)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+class EpochLogger(keras.callbacks.Callback):
+    """Prints exactly one line per epoch (Keras' ``verbose=2`` prints two: "Epoch n/N", then the metrics)."""
+
+    def __init__(self, total_epochs: int) -> None:
+        super().__init__()
+        self.total_epochs = total_epochs
+        self._started = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        values = " - ".join(f"{name} {value:.4f}" for name, value in (logs or {}).items() if name != "learning_rate")
+        seconds = time.perf_counter() - self._started
+        print(f"epoch {epoch + 1:>3}/{self.total_epochs} - {values} - {seconds:.1f} s", flush=True)
 
 
 def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
@@ -71,11 +93,12 @@ def fit(
     validation: tuple[np.ndarray, np.ndarray],
     recipe: Recipe,
     class_weight: dict[int, float] | None = None,
-    verbose: int = 2,
+    log_epochs: bool = True,
 ) -> keras.callbacks.History:
     """Compile and train with early stopping (best weights restored); one log line per epoch."""
     compile_binary(model, recipe.learning_rate)
-    callbacks: list[keras.callbacks.Callback] = [
+    callbacks: list[keras.callbacks.Callback] = [EpochLogger(recipe.epochs)] if log_epochs else []
+    callbacks += [
         keras.callbacks.EarlyStopping(
             monitor=recipe.monitor, mode=recipe.mode, patience=recipe.patience, restore_best_weights=True
         )
@@ -99,7 +122,7 @@ def fit(
         class_weight=class_weight,
         callbacks=callbacks,
         shuffle=True,
-        verbose=verbose,
+        verbose=0,
     )
 
 
@@ -113,3 +136,10 @@ def best_epoch(history: keras.callbacks.History, recipe: Recipe) -> int:
 def predict_scores(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
     """Predicted probability of 'female' for each image, as a flat float array."""
     return np.asarray(model.predict(images, batch_size=batch_size, verbose=0)).reshape(-1)
+
+
+def save_model(model: keras.Model, path: str | os.PathLike) -> str:
+    """Save a ``.keras`` model atomically (a crash never leaves a truncated file)."""
+    from . import storage
+
+    return str(storage.atomic_write(path, lambda tmp: model.save(tmp)))

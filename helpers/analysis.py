@@ -1,0 +1,216 @@
+"""Looking inside the CNN (feature maps, Grad-CAM) and comparing groups of images (luminance, statistics)."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import keras
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy.stats import mannwhitneyu
+
+from .models import conv_layer_names
+
+Target = Literal["predicted", "female", "male"]
+Region = tuple[slice, slice]
+
+BT601 = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 luma weights for R, G, B
+
+
+# ---- feature maps -----------------------------------------------------------------------------
+
+
+def feature_maps(model: keras.Model, images: np.ndarray, layer_name: str, batch_size: int = 16) -> np.ndarray:
+    """Activations of the layer ``layer_name`` for a batch of images, shape (N, h, w, channels).
+
+    Runs in inference mode (BatchNorm uses its moving statistics, Dropout is off).
+    """
+    images = np.asarray(images, dtype="float32")
+    _ensure_inputs(model, images.shape[1:])
+    extractor = keras.Model(inputs=_model_input(model), outputs=model.get_layer(layer_name).output)
+    batches = [
+        keras.ops.convert_to_numpy(extractor(images[i : i + batch_size], training=False))
+        for i in range(0, len(images), batch_size)
+    ]
+    return np.concatenate(batches, axis=0)
+
+
+def plot_feature_maps(maps: np.ndarray, n_channels: int = 16, title: str = "") -> plt.Figure:
+    """Grid of the ``n_channels`` most active channels (highest mean activation) of one image's maps (h, w, c).
+
+    Each panel is annotated with its channel index and mean activation; panels are ordered from most active.
+    """
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise ValueError(f"expected the maps of one image, shape (h, w, channels); got {maps.shape}")
+    means = maps.mean(axis=(0, 1))
+    chosen = np.argsort(-means, kind="stable")[: min(n_channels, maps.shape[-1])]
+    n_cols = min(4, len(chosen))
+    n_rows = math.ceil(len(chosen) / n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.2 * n_cols, 2.4 * n_rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, channel in zip(axes.flat, chosen, strict=False):
+        ax.imshow(maps[..., channel], cmap="viridis")
+        ax.set_title(f"ch {channel} (mean {means[channel]:.2f})", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# ---- Grad-CAM ---------------------------------------------------------------------------------
+
+
+def grad_cam(
+    model: keras.Model,
+    image: np.ndarray,
+    layer_name: str | None = None,
+    target: Target = "predicted",
+    threshold: float = 0.5,
+) -> np.ndarray:
+    """Grad-CAM heatmap (H, W) in [0, 1] of one image (H, W, 3) for a sigmoid model (output = P(female)).
+
+    ``target`` is "female" (explain the female score), "male" (explain the male score, i.e. the
+    negated gradient) or "predicted" (the class with ``P(female) >= threshold`` -> female).
+    ``layer_name`` defaults to the deepest Conv2D layer. Channel weights are the spatial means of the
+    gradients of the score w.r.t. the layer's activations; the map is ReLU(weighted sum of channels),
+    divided by its maximum (an all-zero map stays zero) and resized bilinearly to the image size.
+    When the last layer is a sigmoid Dense the gradient is taken of the logit rather than the
+    probability: same map up to a positive factor, but it does not vanish when the sigmoid saturates.
+    Every layer runs in inference mode (BatchNorm moving statistics, no Dropout).
+    """
+    if target not in ("predicted", "female", "male"):
+        raise ValueError(f"target must be 'predicted', 'female' or 'male', not {target!r}")
+    if keras.backend.backend() != "tensorflow":
+        raise NotImplementedError("grad_cam needs the TensorFlow backend (tf.GradientTape)")
+    import tensorflow as tf
+
+    image = np.asarray(image, dtype="float32")
+    _ensure_inputs(model, image.shape)
+    if layer_name is None:
+        layer_name = _deepest_conv(model)
+    last = model.layers[-1]
+    use_logit = isinstance(last, keras.layers.Dense) and getattr(last.activation, "__name__", "") == "sigmoid"
+    head_output = last.input if use_logit else model.outputs[0]
+    grad_model = keras.Model(inputs=_model_input(model), outputs=[model.get_layer(layer_name).output, head_output])
+
+    with tf.GradientTape() as tape:
+        activations, head = grad_model(tf.convert_to_tensor(image[None]), training=False)
+        logit = tf.matmul(head, last.kernel) + last.bias if use_logit else None
+        probability = tf.sigmoid(logit) if use_logit else head
+        female = target == "female" or (target == "predicted" and float(probability[0, 0]) >= threshold)
+        if use_logit:
+            score = logit[0, 0] if female else -logit[0, 0]
+        else:
+            score = probability[0, 0] if female else 1.0 - probability[0, 0]
+    gradients = tape.gradient(score, activations)[0].numpy()  # (h, w, c)
+
+    weights = gradients.mean(axis=(0, 1))
+    cam = np.maximum(np.tensordot(activations[0].numpy(), weights, axes=([-1], [0])), 0.0)
+    cam = _normalise(cam)
+    resized = keras.ops.image.resize(cam[None, :, :, None].astype("float32"), image.shape[:2], interpolation="bilinear")
+    return _normalise(np.clip(keras.ops.convert_to_numpy(resized)[0, :, :, 0], 0.0, None))
+
+
+def overlay_heatmap(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.4) -> np.ndarray:
+    """The image (H, W, 3) in [0, 1] blended with the 'jet'-coloured heatmap (H, W): RGB floats in [0, 1]."""
+    image = np.asarray(image, dtype=float)
+    heatmap = np.asarray(heatmap, dtype=float)
+    if heatmap.shape != image.shape[:2]:
+        raise ValueError(f"heatmap {heatmap.shape} does not match image {image.shape[:2]}")
+    coloured = matplotlib.colormaps["jet"](np.clip(heatmap, 0.0, 1.0))[..., :3]
+    return np.clip((1.0 - alpha) * image + alpha * coloured, 0.0, 1.0)
+
+
+# ---- luminance and group comparison -----------------------------------------------------------
+
+
+def face_region(height: int, width: int) -> Region:
+    """Default central box (rows 25%-80%, columns 25%-75%) as (row slice, column slice).
+
+    CUFS photos are centred faces on a plain (blue) background; measuring the brightness of this box
+    compares the faces themselves rather than the background, which would dominate a whole-image mean.
+    """
+    return slice(round(0.25 * height), round(0.80 * height)), slice(round(0.25 * width), round(0.75 * width))
+
+
+def mean_luminance(images: np.ndarray, region: Region | None = None) -> np.ndarray:
+    """ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B) of each image (N, H, W, 3), averaged over ``region``.
+
+    ``region`` is (row slice, column slice); the default is :func:`face_region`. Returns shape (N,).
+    """
+    images = np.asarray(images, dtype=float)
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"expected images of shape (N, H, W, 3), got {images.shape}")
+    rows, cols = region if region is not None else face_region(*images.shape[1:3])
+    luma = images[:, rows, cols, :] @ BT601
+    return luma.mean(axis=(1, 2))
+
+
+def compare_groups(values_a: np.ndarray, values_b: np.ndarray) -> dict[str, float]:
+    """Summary of two groups: n, mean, std (ddof=1) of each, mean difference (a - b), Cohen's d, Mann-Whitney U.
+
+    Cohen's d uses the pooled standard deviation (NaN when it is zero); the Mann-Whitney p-value is two-sided.
+    """
+    a = np.asarray(values_a, dtype=float).ravel()
+    b = np.asarray(values_b, dtype=float).ravel()
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError("both groups need at least one value")
+    std_a = float(a.std(ddof=1)) if len(a) > 1 else float("nan")
+    std_b = float(b.std(ddof=1)) if len(b) > 1 else float("nan")
+    difference = float(a.mean() - b.mean())
+    both_spread = len(a) > 1 and len(b) > 1
+    pooled = (
+        math.sqrt(((len(a) - 1) * std_a**2 + (len(b) - 1) * std_b**2) / (len(a) + len(b) - 2))
+        if both_spread
+        else float("nan")
+    )
+    test = mannwhitneyu(a, b, alternative="two-sided")
+    return {
+        "n_a": len(a),
+        "mean_a": float(a.mean()),
+        "std_a": std_a,
+        "n_b": len(b),
+        "mean_b": float(b.mean()),
+        "std_b": std_b,
+        "mean_difference": difference,
+        "cohens_d": difference / pooled if pooled > 0 else float("nan"),
+        "mannwhitney_u": float(test.statistic),
+        "p_value": float(test.pvalue),
+    }
+
+
+# ---- internals --------------------------------------------------------------------------------
+
+
+def _ensure_inputs(model: keras.Model, input_shape: tuple[int, ...]) -> None:
+    """Build a Sequential made without ``keras.Input`` so that ``model.inputs`` exists."""
+    try:
+        inputs = model.inputs
+    except AttributeError:
+        inputs = None
+    if not inputs:
+        model.build((None, *input_shape))
+
+
+def _model_input(model: keras.Model) -> keras.KerasTensor | list[keras.KerasTensor]:
+    """The model's input tensor (a single one unwrapped, so calling with an array raises no structure warning)."""
+    return model.inputs[0] if len(model.inputs) == 1 else model.inputs
+
+
+def _deepest_conv(model: keras.Model) -> str:
+    """Name of the last Conv2D layer."""
+    names = conv_layer_names(model)
+    if not names:
+        raise ValueError(f"model {model.name!r} has no Conv2D layer")
+    return names[-1]
+
+
+def _normalise(cam: np.ndarray) -> np.ndarray:
+    """Divide by the maximum; an all-zero (or non-finite) map becomes zeros."""
+    cam = np.nan_to_num(np.asarray(cam, dtype="float32"), nan=0.0, posinf=0.0, neginf=0.0)
+    peak = float(cam.max()) if cam.size else 0.0
+    return cam / peak if peak > 0 else np.zeros_like(cam)

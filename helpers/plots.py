@@ -1,0 +1,47 @@
+"""Figures shared by several notebooks, and saving any figure under ``figures/``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from . import config, storage
+
+
+def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = None) -> str:
+    """Save ``fig`` as ``figures/<name>.png`` (atomically) and return the path."""
+    path = config.figures_dir(root) / f"{name}.png"
+    storage.atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png"))
+    return str(path)
+
+
+def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int = 6,
+               suptitle: str | None = None, cell_size: float = 2.0) -> plt.Figure:
+    """Images in a grid with a small title each (portrait cells: 4 wide x 5 high)."""
+    nrows = max(1, int(np.ceil(len(images) / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * cell_size, nrows * cell_size * 1.5), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, title in zip(axes.flat, images, titles, strict=False):
+        ax.imshow(np.clip(image, 0, 1))
+        ax.set_title(title, fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def class_count_bars(counts: pd.DataFrame, title: str) -> plt.Figure:
+    """Grouped bars of images per class; ``counts`` has one column per data set, rows male/female."""
+    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * counts.shape[1], 4))
+    counts.plot.bar(ax=ax, rot=0, color=["#4c72b0", "#dd8452", "#55a868", "#c44e52"][: counts.shape[1]])
+    for container in ax.containers:
+        ax.bar_label(container)
+    ax.set(ylabel="images", title=title, xlabel="")
+    ax.margins(y=0.15)
+    fig.tight_layout()
+    return fig
