@@ -214,3 +214,14 @@ def _normalise(cam: np.ndarray) -> np.ndarray:
     cam = np.nan_to_num(np.asarray(cam, dtype="float32"), nan=0.0, posinf=0.0, neginf=0.0)
     peak = float(cam.max()) if cam.size else 0.0
     return cam / peak if peak > 0 else np.zeros_like(cam)
+
+
+def top_of_head_region(height: int, width: int) -> Region:
+    """The top 30 % of the photo, all columns: where the hair and the top of the head are."""
+    return slice(0, int(round(0.30 * height))), slice(0, width)
+
+
+def heatmap_share(heatmap: np.ndarray, region: Region) -> float:
+    """Fraction of a heatmap's total mass that lies inside ``region`` (0 for an all-zero map)."""
+    total = float(np.sum(heatmap))
+    return float(np.sum(heatmap[region]) / total) if total > 0 else 0.0

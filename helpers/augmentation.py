@@ -70,6 +70,9 @@ def balance_by_augmentation(
     """
     labels = frame["sex"].to_numpy()
     counts = np.bincount(labels, minlength=2)
+    if counts.min() == 0:
+        missing_class = config.CLASS_NAMES[int(np.argmin(counts))]
+        raise ValueError(f"Cannot balance by augmentation: there is no {missing_class} image to augment.")
     minority = int(np.argmin(counts))
     missing = int(counts.max() - counts.min())
     originals = frame.assign(source=frame["filename"], augmented=False).reset_index(drop=True)

@@ -71,7 +71,7 @@ def find_photo_dir(explicit: str | os.PathLike | None = None) -> Path:
     if from_env:
         return photos_folder_in(Path(from_env), source=f"${config.DATA_ENV_VAR}")
     raw = config.project_root() / "data" / "raw"
-    if raw.is_dir() and any(not p.name.startswith(".") for p in raw.iterdir()):
+    if raw.is_dir() and any(not p.name.startswith(".") and p.name != "README.md" for p in raw.iterdir()):
         return photos_folder_in(raw, source="data/raw/")
     return photos_folder_in(download_from_kaggle(), source="the kagglehub download")
 

@@ -48,7 +48,8 @@ def youden_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
     fpr, tpr, thresholds = skm.roc_curve(np.asarray(y_true).astype(int), np.asarray(scores, dtype=float))
     finite = np.isfinite(thresholds)  # roc_curve starts with +inf (nothing predicted positive)
     j = (tpr - fpr)[finite]
-    return float(thresholds[finite][int(np.argmax(j))])
+    best = np.flatnonzero(j >= j.max() - 1e-12)[0]  # tolerance: equal J values can differ in the last bit
+    return float(thresholds[finite][best])
 
 
 def evaluate_with_validation_threshold(

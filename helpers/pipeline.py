@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", help="where figures/, results/ and data/ are written (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebooks (numbers or names)")
     parser.add_argument("--executed-dir", help="write executed notebooks here instead of in place")
+    parser.add_argument("--no-readme", action="store_true", help="do not refresh the README's results table")
     args = parser.parse_args(argv)
 
     os.environ[PROGRESS_ENV_VAR] = "0"  # the kernels inherit it: no progress bars in saved outputs
@@ -98,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         run_notebook(notebook, destination, parameters, failed_dir)
         print(f"ok  {notebook.name:<34} {time.perf_counter() - start:7.1f} s", flush=True)
     print(f"all {len(notebooks)} notebook(s) done in {time.perf_counter() - total:.1f} s")
+    if not args.output_dir and not args.executed_dir and not args.no_readme:
+        from . import results_table
+
+        changed = results_table.refresh_readme()
+        print("README.md results table " + ("refreshed" if changed else "already up to date"))
     return 0
 
 

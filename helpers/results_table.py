@@ -55,7 +55,8 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[str]:
     honest = results.get("06_honest_evaluation")
     if honest:
         k = honest["n_splits"]
-        for method, label in honest["method_labels"].items():
+        for method in honest.get("method_order", list(honest["method_labels"])):
+            label = honest["method_labels"][method]
             rows.append(_row(f"Ours, {k} splits (mean ± sd): {label}", str(honest["test_images"][method]),
                              honest["summary"][method]))
     return rows

@@ -33,7 +33,11 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
 
 def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
     """Write compressed arrays atomically (loaded back with ``allow_pickle=False``)."""
-    return atomic_write(path, lambda tmp: np.savez_compressed(tmp, **arrays))
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as handle:  # a file handle: numpy would append ".npz" to a bare name
+            np.savez_compressed(handle, **arrays)
+
+    return atomic_write(path, write)
 
 
 def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -35,6 +35,12 @@ class Recipe:
 BASELINE_RECIPE = Recipe(learning_rate=1e-3, batch_size=16, epochs=40, monitor="val_loss", mode="min", patience=8)
 
 
+# Notebook 04 (and 06): chosen by the recipe comparison shown in notebook 04.
+FINAL_RECIPE = Recipe(learning_rate=1e-3, batch_size=16, epochs=40, monitor="val_loss", mode="min", patience=15,
+                      reduce_lr_patience=5)
+FINAL_BATCHNORM_MOMENTUM = 0.9
+
+
 def set_seed(seed: int = config.SEED) -> None:
     """Seed Python, NumPy and the backend, and ask TensorFlow for deterministic kernels.
 

@@ -1,0 +1,75 @@
+"""The end-to-end steps that several notebooks share: the report-protocol data and training each model."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import keras
+import numpy as np
+import pandas as pd
+
+from . import augmentation, config, data, models, training
+
+log = logging.getLogger(__name__)
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+
+def report_protocol_data(
+    data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The report's protocol: 268 balanced images (augment first), then a stratified seeded split."""
+    balanced = augmentation.balanced_report_protocol(data_dir, root, seed=seed)
+    images, labels = data.stack_images(balanced)
+    return balanced, images, labels, data.split_indices(labels, seed=seed, stratify=True)
+
+
+def take(images: np.ndarray, labels: np.ndarray, index: np.ndarray) -> Arrays:
+    """The images and labels at ``index``."""
+    return images[index], labels[index]
+
+
+def train_baseline(train: Arrays, validation: Arrays, seed: int = config.SEED,
+                   recipe: training.Recipe = training.BASELINE_RECIPE, log_epochs: bool = True
+                   ) -> tuple[keras.Model, keras.callbacks.History]:
+    """Notebook 02's model and recipe: the baseline CNN with class weights from the training labels."""
+    training.set_seed(seed)
+    model = models.build_baseline_model(input_shape=train[0].shape[1:])
+    history = training.fit(model, train, validation, recipe,
+                           class_weight=training.balanced_class_weights(train[1]), log_epochs=log_epochs)
+    return model, history
+
+
+def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED,
+                recipe: training.Recipe | None = None, log_epochs: bool = True
+                ) -> tuple[keras.Model, keras.callbacks.History]:
+    """Notebook 04's model and recipe: the final GAP/L2 CNN."""
+    training.set_seed(seed)
+    model = models.build_final_model(input_shape=train[0].shape[1:],
+                                     batchnorm_momentum=training.FINAL_BATCHNORM_MOMENTUM)
+    history = training.fit(model, train, validation, recipe or training.FINAL_RECIPE, log_epochs=log_epochs)
+    return model, history
+
+
+def final_model_path(root: str | os.PathLike | None = None, seed: int = config.SEED) -> str:
+    """Where notebook 04 saves its model."""
+    return str(config.models_dir(root) / f"final_model_seed{seed}.keras")
+
+
+def load_or_train_final_model(
+    data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED
+) -> tuple[keras.Model, bool]:
+    """Notebook 04's saved model, or (in a fresh runtime) the same model trained again now.
+
+    Returns the model and whether it had to be trained.
+    """
+    path = final_model_path(root, seed)
+    if os.path.exists(path):
+        return keras.models.load_model(path), False
+    log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
+    _, images, labels, splits = report_protocol_data(data_dir, root, seed)
+    model, _ = train_final(take(images, labels, splits["train"]), take(images, labels, splits["validation"]),
+                           seed, log_epochs=False)
+    training.save_model(model, path)
+    return model, True

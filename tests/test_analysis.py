@@ -1,0 +1,182 @@
+"""Feature maps, Grad-CAM (checked on toy models whose decision is known), luminance and group statistics."""
+
+from __future__ import annotations
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from helpers import analysis
+from helpers.models import build_final_model
+
+H, W = 250, 200
+
+
+@pytest.fixture(scope="module")
+def final_model() -> keras.Sequential:
+    keras.utils.set_random_seed(0)
+    return build_final_model()
+
+
+@pytest.fixture(scope="module")
+def faces() -> np.ndarray:
+    return np.random.default_rng(0).random((2, H, W, 3), dtype=np.float32)
+
+
+# ---- feature maps -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("layer", "shape"), [("conv2d", (248, 198, 32)), ("conv2d_3", (27, 21, 256))])
+def test_feature_maps_shape_on_final_model(final_model, faces, layer, shape):
+    maps = analysis.feature_maps(final_model, faces, layer, batch_size=1)
+    assert maps.shape == (2, *shape)
+    assert np.isfinite(maps).all() and (maps >= 0).all()  # ReLU activations
+
+
+def test_feature_maps_match_a_direct_forward_pass():
+    model = keras.Sequential([keras.layers.Conv2D(2, 3, name="c"), keras.layers.GlobalAveragePooling2D()])  # no Input
+    images = np.random.default_rng(1).random((3, 8, 8, 3), dtype=np.float32)
+    maps = analysis.feature_maps(model, images, "c")
+    expected = keras.ops.convert_to_numpy(model.get_layer("c")(images))
+    np.testing.assert_allclose(maps, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_plot_feature_maps_shows_the_most_active_channels():
+    maps = np.broadcast_to(np.arange(32, dtype=float), (5, 6, 32))  # channel c has mean activation c
+    fig = analysis.plot_feature_maps(maps, n_channels=16, title="conv2d")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    plt.close(fig)
+    assert len(titles) == 16
+    assert titles[0].startswith("ch 31 ") and titles[-1].startswith("ch 16 ")
+
+
+# ---- Grad-CAM on the real architecture -----------------------------------------------------------
+
+
+def test_grad_cam_on_final_model_is_a_deterministic_unit_map(final_model, faces):
+    heatmap = analysis.grad_cam(final_model, faces[0])
+    assert heatmap.shape == (H, W)
+    assert np.isfinite(heatmap).all()
+    assert heatmap.min() >= 0.0 and heatmap.max() <= 1.0
+    assert heatmap.max() in (0.0, pytest.approx(1.0))
+    # Dropout(0.5) and BatchNorm would make repeated calls differ if they ran in training mode.
+    np.testing.assert_allclose(analysis.grad_cam(final_model, faces[0], layer_name="conv2d_3"), heatmap, atol=1e-6)
+
+
+def test_grad_cam_rejects_an_unknown_target(final_model, faces):
+    with pytest.raises(ValueError, match="target"):
+        analysis.grad_cam(final_model, faces[0], target="other")
+
+
+# ---- Grad-CAM on toy models with a known decision ------------------------------------------------
+# Standard Grad-CAM weights whole channels, so it localises *features*, not output regions: the toy
+# models decide on one colour (red or green) and the image holds a red patch in the top-left quadrant
+# and a green patch in the bottom-right one. The same image must light up different quadrants.
+
+
+def colour_toy(channel: int, weight: float = 4.0) -> keras.Sequential:
+    """Conv 'conv' = (red, green, blue, brightness) detectors, GAP, sigmoid of ``weight`` x one channel."""
+    model = keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv"),
+            keras.layers.GlobalAveragePooling2D(name="gap"),
+            keras.layers.Dense(1, activation="sigmoid", name="out"),
+        ]
+    )
+    kernel = np.zeros((3, 3, 3, 4), dtype="float32")
+    kernel[1, 1, :, :3] = 2 * np.eye(3) - 1  # centre tap: +1 on its colour, -1 on the other two
+    kernel[1, 1, :, 3] = 1 / 3
+    model.get_layer("conv").set_weights([kernel, np.zeros(4, dtype="float32")])
+    dense = np.zeros((4, 1), dtype="float32")
+    dense[channel] = weight
+    model.get_layer("out").set_weights([dense, np.zeros(1, dtype="float32")])
+    return model
+
+
+def two_patch_image() -> np.ndarray:
+    image = np.zeros((32, 32, 3), dtype="float32")
+    image[4:12, 4:12, 0] = 1.0  # red, top-left quadrant
+    image[20:28, 20:28, 1] = 1.0  # green, bottom-right quadrant
+    return image
+
+
+def quadrant_share(heatmap: np.ndarray, quadrant: str) -> float:
+    rows = slice(0, 16) if quadrant.startswith("top") else slice(16, 32)
+    cols = slice(0, 16) if quadrant.endswith("left") else slice(16, 32)
+    return float(heatmap[rows, cols].sum() / heatmap.sum())
+
+
+@pytest.mark.parametrize(
+    ("channel", "quadrant", "other"), [(0, "top-left", "bottom-right"), (1, "bottom-right", "top-left")]
+)
+def test_grad_cam_points_at_the_evidence_the_model_uses(channel, quadrant, other):
+    model = colour_toy(channel)
+    for target in ("female", "predicted"):  # positive weight and zero bias: predicted female
+        heatmap = analysis.grad_cam(model, two_patch_image(), target=target)
+        assert heatmap.shape == (32, 32) and heatmap.max() == pytest.approx(1.0)
+        assert quadrant_share(heatmap, quadrant) > 0.8
+        assert quadrant_share(heatmap, other) < 0.05
+
+
+def test_grad_cam_of_the_opposite_class_is_zero_not_nan():
+    heatmap = analysis.grad_cam(colour_toy(0), two_patch_image(), target="male")  # red only argues "female"
+    assert np.isfinite(heatmap).all()
+    assert (heatmap == 0).all()
+
+
+def test_grad_cam_survives_a_saturated_sigmoid():
+    model = colour_toy(0, weight=1e4)  # P(female) rounds to exactly 1.0 in float32
+    assert float(model(two_patch_image()[None])[0, 0]) == 1.0
+    heatmap = analysis.grad_cam(model, two_patch_image(), target="female")
+    assert quadrant_share(heatmap, "top-left") > 0.8
+
+
+def test_overlay_heatmap_blends_into_the_unit_range():
+    image = np.full((10, 12, 3), 0.5)
+    heatmap = np.linspace(0, 1, 120).reshape(10, 12)
+    blended = analysis.overlay_heatmap(image, heatmap, alpha=0.4)
+    assert blended.shape == (10, 12, 3)
+    assert blended.min() >= 0.0 and blended.max() <= 1.0
+    np.testing.assert_allclose(analysis.overlay_heatmap(image, heatmap, alpha=0.0), image)
+    np.testing.assert_allclose(analysis.overlay_heatmap(image, heatmap, alpha=1.0)[0, 0], [0, 0, 0.5], atol=1e-6)
+    with pytest.raises(ValueError):
+        analysis.overlay_heatmap(image, heatmap[:5])
+
+
+# ---- luminance and group statistics ------------------------------------------------------------
+
+
+def test_mean_luminance_of_pure_colours():
+    colours = np.array([[1, 1, 1], [0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=float)
+    images = np.broadcast_to(colours[:, None, None, :], (5, 20, 16, 3))
+    np.testing.assert_allclose(analysis.mean_luminance(images), [1.0, 0.0, 0.299, 0.587, 0.114])
+
+
+def test_mean_luminance_uses_the_face_region_by_default():
+    assert analysis.face_region(H, W) == (slice(62, 200), slice(50, 150))
+    image = np.zeros((1, 40, 40, 3))
+    rows, cols = analysis.face_region(40, 40)
+    image[0, rows, cols] = 1.0  # white face on a black background
+    assert analysis.mean_luminance(image)[0] == pytest.approx(1.0)
+    assert analysis.mean_luminance(image, region=(slice(0, 5), slice(0, 5)))[0] == pytest.approx(0.0)
+    assert analysis.mean_luminance(image, region=(slice(None), slice(None)))[0] == pytest.approx(
+        (rows.stop - rows.start) * (cols.stop - cols.start) / 1600
+    )
+
+
+def test_compare_groups_on_known_values():
+    result = analysis.compare_groups([1, 2, 3, 4, 5], [6, 7, 8, 9, 10])
+    assert (result["n_a"], result["n_b"]) == (5, 5)
+    assert (result["mean_a"], result["mean_b"], result["mean_difference"]) == (3.0, 8.0, -5.0)
+    assert result["std_a"] == pytest.approx(np.sqrt(2.5))
+    assert result["cohens_d"] == pytest.approx(-5 / np.sqrt(2.5))
+    assert result["mannwhitney_u"] == 0.0
+    assert result["p_value"] == pytest.approx(2 / 252)  # exact: 2 of the C(10, 5) orderings are as extreme
+
+
+def test_compare_groups_of_identical_and_constant_groups():
+    same = analysis.compare_groups([1, 2, 3], [1, 2, 3])
+    assert same["mean_difference"] == 0.0 and same["cohens_d"] == 0.0 and same["p_value"] == pytest.approx(1.0)
+    assert np.isnan(analysis.compare_groups([2, 2], [2, 2])["cohens_d"])

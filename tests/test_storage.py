@@ -1,0 +1,139 @@
+"""Atomic writes and the pickle-free artifact formats."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import config, storage
+
+
+def test_atomic_write_replaces_the_file(tmp_path):
+    target = tmp_path / "new" / "folder" / "result.txt"
+    returned = storage.atomic_write(target, lambda tmp: tmp.write_text("first"))
+    assert returned == target
+    assert target.read_text() == "first"
+    storage.atomic_write(target, lambda tmp: tmp.write_text("second"))
+    assert target.read_text() == "second"
+    assert [p.name for p in target.parent.iterdir()] == ["result.txt"]
+
+
+def test_atomic_write_keeps_the_old_file_when_the_writer_fails(tmp_path):
+    target = tmp_path / "result.json"
+    target.write_text('{"old": true}')
+    seen = []
+
+    def half_written(tmp: Path) -> None:
+        seen.append(tmp)
+        assert tmp.parent == target.parent  # beside the target, so the rename stays on one disk
+        tmp.write_text('{"new": ')
+        raise RuntimeError("crash half-way")
+
+    with pytest.raises(RuntimeError, match="crash half-way"):
+        storage.atomic_write(target, half_written)
+    assert target.read_text() == '{"old": true}'
+    assert not seen[0].exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_atomic_write_failure_without_old_file_leaves_nothing(tmp_path):
+    def failing(tmp: Path) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        storage.atomic_write(tmp_path / "x.csv", failing)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_npz_round_trip(tmp_path):
+    arrays = {
+        "pixels": np.arange(2 * 5 * 4 * 3, dtype=np.uint8).reshape(2, 5, 4, 3),
+        "labels": np.array([0, 1], dtype=np.int64),
+        "scores": np.array([0.25, np.nan, 1e-9], dtype=np.float32),
+        "filenames": np.array(["m-001.jpg", "f-001-01.jpg"]),
+    }
+    path = storage.save_npz(tmp_path / "arrays.npz", **arrays)
+    assert path == tmp_path / "arrays.npz"
+    assert [p.name for p in tmp_path.iterdir()] == ["arrays.npz"]
+    loaded = storage.load_npz(path)
+    assert set(loaded) == set(arrays)
+    for key, value in arrays.items():
+        assert loaded[key].dtype == value.dtype
+        assert loaded[key].shape == value.shape
+        np.testing.assert_array_equal(loaded[key], value)
+    assert loaded["filenames"].tolist() == ["m-001.jpg", "f-001-01.jpg"]
+
+
+def test_npz_overwrite(tmp_path):
+    path = tmp_path / "a.npz"
+    storage.save_npz(path, x=np.zeros(3))
+    storage.save_npz(path, y=np.ones(2))
+    assert list(storage.load_npz(path)) == ["y"]
+
+
+def test_load_npz_refuses_object_arrays(tmp_path):
+    path = tmp_path / "pickled.npz"
+    np.savez(path, images=np.array([np.zeros(2), np.zeros(3)], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle"):
+        storage.load_npz(path)
+
+
+def test_csv_round_trip(tmp_path):
+    frame = pd.DataFrame({"filename": ["m-001.jpg", "f-001.jpg"], "sex": [0, 1]})
+    path = storage.save_csv(tmp_path / "manifest.csv", frame)
+    assert path.read_text().splitlines() == ["filename,sex", "m-001.jpg,0", "f-001.jpg,1"]
+    pd.testing.assert_frame_equal(pd.read_csv(path), frame)
+
+
+def test_json_round_trip_with_numpy_values(tmp_path):
+    payload = {
+        "accuracy": np.float32(0.875),
+        "auc": np.float64(0.9383),
+        "epochs": np.int64(12),
+        "flag": np.bool_(True),
+        "confusion": np.array([[20, 5], [1, 12]]),
+        "model": Path("data/models/final.keras"),
+        "nested": {"b": [1, 2.5, None], "a": "text"},
+    }
+    path = storage.save_json(tmp_path / "results.json", payload)
+    loaded = storage.load_json(path)
+    assert loaded == {
+        "accuracy": 0.875,
+        "auc": 0.9383,
+        "epochs": 12,
+        "flag": True,
+        "confusion": [[20, 5], [1, 12]],
+        "model": "data/models/final.keras",
+        "nested": {"a": "text", "b": [1, 2.5, None]},
+    }
+    assert type(loaded["epochs"]) is int
+    assert type(loaded["flag"]) is bool
+    text = path.read_text()
+    assert text.endswith("}\n")
+    assert text.index('"accuracy"') < text.index('"auc"') < text.index('"confusion"')  # sorted keys
+
+
+def test_json_refuses_unknown_types_and_writes_nothing(tmp_path):
+    with pytest.raises(TypeError, match="set"):
+        storage.save_json(tmp_path / "bad.json", {"values": {1, 2}})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_root_order(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.OUTPUT_ENV_VAR, str(tmp_path / "env"))
+    assert config.output_root() == (tmp_path / "env").resolve()
+    assert config.output_root(tmp_path / "explicit") == (tmp_path / "explicit").resolve()
+    assert config.results_dir() == tmp_path / "env" / "results"
+    assert config.results_dir().is_dir()
+    monkeypatch.delenv(config.OUTPUT_ENV_VAR)
+    assert config.output_root() == config.project_root()
+
+
+def test_session_output_dir_is_outside_the_repo(output_dir):
+    assert Path(os.environ[config.OUTPUT_ENV_VAR]) == output_dir
+    assert config.project_root() not in config.output_root().parents
+    assert config.output_root() != config.project_root()

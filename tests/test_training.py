@@ -1,0 +1,166 @@
+"""Class weights, the recipe, the shared training loop and picking the best epoch."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from types import SimpleNamespace
+
+import keras
+import numpy as np
+import pytest
+
+from helpers import training
+
+
+def test_balanced_class_weights_hand_computed():
+    weights = training.balanced_class_weights(np.array([0, 0, 0, 1]))
+    assert weights == pytest.approx({0: 4 / 6, 1: 2.0})
+    assert list(weights) == [0, 1]
+    assert all(type(k) is int and type(v) is float for k, v in weights.items())
+
+
+def test_balanced_class_weights_equalise_the_classes():
+    labels = np.array([0] * 134 + [1] * 54)
+    weights = training.balanced_class_weights(labels)
+    assert weights[0] == pytest.approx(188 / (2 * 134))
+    assert weights[1] == pytest.approx(188 / (2 * 54))
+    assert 134 * weights[0] == pytest.approx(54 * weights[1])
+    assert training.balanced_class_weights([1, 0, 1, 0]) == {0: 1.0, 1: 1.0}
+
+
+def test_recipe_defaults_and_as_dict():
+    recipe = training.Recipe()
+    assert recipe.as_dict() == {
+        "learning_rate": 1e-3,
+        "batch_size": 16,
+        "epochs": 40,
+        "monitor": "val_loss",
+        "mode": "min",
+        "patience": 8,
+        "reduce_lr_patience": None,
+        "min_learning_rate": 1e-5,
+    }
+    custom = training.Recipe(epochs=3, monitor="val_auc", mode="max")
+    assert custom.as_dict()["monitor"] == "val_auc"
+    assert custom.as_dict()["epochs"] == 3
+    with pytest.raises(AttributeError):
+        custom.epochs = 5  # frozen: a recipe cannot drift after it was recorded
+
+
+def test_quiet_tensorflow(monkeypatch):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    training.quiet_tensorflow()
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")
+    training.quiet_tensorflow()
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"  # a user's own setting wins
+
+
+# ---- a tiny fit ---------------------------------------------------------------------------------
+
+
+def toy_model() -> keras.Sequential:
+    return keras.Sequential(
+        [
+            keras.Input(shape=(32, 32, 3)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
+def toy_data(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    images = rng.random((8, 32, 32, 3), dtype=np.float32)
+    labels = np.array([0, 1] * 4)
+    return (images[:6], labels[:6]), (images[6:], labels[6:])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    training.set_seed(23)
+    model = toy_model()
+    train, validation = toy_data()
+    recipe = training.Recipe(epochs=2, batch_size=4, patience=5)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        history = training.fit(model, train, validation, recipe, class_weight={0: 1.0, 1: 1.0})
+    return model, history, recipe, printed.getvalue()
+
+
+def test_fit_returns_a_history_with_validation(fitted):
+    model, history, recipe, _ = fitted
+    assert isinstance(history, keras.callbacks.History)
+    for key in ("loss", "val_loss", "accuracy", "val_accuracy", "auc", "val_auc"):
+        assert key in history.history, key
+        assert len(history.history[key]) == 2
+    assert all(np.isfinite(history.history["val_loss"]))
+    assert model.optimizer is not None
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(recipe.learning_rate)
+    assert 1 <= training.best_epoch(history, recipe) <= 2
+
+
+def test_fit_logs_one_line_per_epoch(fitted):
+    _, history, _, printed = fitted
+    lines = printed.splitlines()
+    assert len(lines) == 2
+    for number, line in enumerate(lines, start=1):
+        assert line.startswith(f"epoch {number:>3}/2 - ")
+        assert f"val_loss {history.history['val_loss'][number - 1]:.4f}" in line
+
+
+def test_predict_scores_after_fit(fitted):
+    model, _, _, _ = fitted
+    _, (images, _) = toy_data()
+    scores = training.predict_scores(model, images)
+    assert scores.shape == (2,)
+    assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_fit_is_reproducible_with_a_seed(fitted):
+    _, first, recipe, _ = fitted
+    training.set_seed(23)
+    train, validation = toy_data()
+    again = training.fit(toy_model(), train, validation, recipe, class_weight={0: 1.0, 1: 1.0}, log_epochs=False)
+    assert again.history["val_loss"] == first.history["val_loss"]
+    assert again.history["loss"] == first.history["loss"]
+
+
+def test_fit_early_stopping_and_reduce_lr():
+    training.set_seed(3)
+    train, validation = toy_data(1)
+    recipe = training.Recipe(
+        epochs=6, batch_size=6, patience=1, reduce_lr_patience=1, learning_rate=0.0, min_learning_rate=0.0
+    )
+    history = training.fit(toy_model(), train, validation, recipe, log_epochs=False)
+    # A zero learning rate never improves val_loss: stopped after 1 + patience epochs.
+    assert len(history.history["val_loss"]) == 2
+    assert "learning_rate" in history.history
+
+
+# ---- best_epoch ---------------------------------------------------------------------------------
+
+
+def fake_history(**values) -> SimpleNamespace:
+    return SimpleNamespace(history=values)
+
+
+def test_best_epoch_min():
+    history = fake_history(val_loss=[0.9, 0.5, 0.4, 0.45, 0.6], val_auc=[0.5, 0.9, 0.7, 0.95, 0.6])
+    assert training.best_epoch(history, training.Recipe()) == 3
+    assert training.best_epoch(history, training.Recipe(monitor="val_auc", mode="max")) == 4
+
+
+def test_best_epoch_ties_take_the_first():
+    history = fake_history(val_loss=[0.5, 0.3, 0.3], val_accuracy=[0.8, 0.8, 0.7])
+    assert training.best_epoch(history, training.Recipe()) == 2
+    assert training.best_epoch(history, training.Recipe(monitor="val_accuracy", mode="max")) == 1
+
+
+def test_best_epoch_single_epoch():
+    assert training.best_epoch(fake_history(val_loss=[1.0]), training.Recipe()) == 1
