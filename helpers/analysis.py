@@ -94,8 +94,7 @@ def grad_cam(
         layer_name = _deepest_conv(model)
     last = model.layers[-1]
     use_logit = isinstance(last, keras.layers.Dense) and getattr(last.activation, "__name__", "") == "sigmoid"
-    head_output = last.input if use_logit else model.outputs[0]
-    grad_model = keras.Model(inputs=_model_input(model), outputs=[model.get_layer(layer_name).output, head_output])
+    grad_model = _activation_and_head_model(model, layer_name, image.shape, stop_before_last=use_logit)
 
     with tf.GradientTape() as tape:
         activations, head = grad_model(tf.convert_to_tensor(image[None]), training=False)
@@ -194,6 +193,29 @@ def _ensure_inputs(model: keras.Model, input_shape: tuple[int, ...]) -> None:
         inputs = None
     if not inputs:
         model.build((None, *input_shape))
+
+
+def _activation_and_head_model(
+    model: keras.Model, layer_name: str, input_shape: tuple[int, ...], stop_before_last: bool
+) -> keras.Model:
+    """A model mapping an image to (the named layer's activations, the input of the last layer or the output).
+
+    A Sequential is re-wired by calling its layers on a fresh input: a model loaded from a ``.keras``
+    file can hold several call graphs, and mixing tensors of two graphs disconnects the gradient.
+    """
+    if isinstance(model, keras.Sequential):
+        inputs = keras.Input(shape=input_shape)
+        x, activations = inputs, None
+        layers = model.layers[:-1] if stop_before_last else model.layers
+        for layer in layers:
+            x = layer(x)
+            if layer.name == layer_name:
+                activations = x
+        if activations is None:
+            raise ValueError(f"layer {layer_name!r} is not among the layers before the output of {model.name!r}")
+        return keras.Model(inputs, [activations, x])
+    head = model.layers[-1].input if stop_before_last else model.outputs[0]
+    return keras.Model(inputs=_model_input(model), outputs=[model.get_layer(layer_name).output, head])
 
 
 def _model_input(model: keras.Model) -> keras.KerasTensor | list[keras.KerasTensor]:

@@ -180,3 +180,12 @@ def test_compare_groups_of_identical_and_constant_groups():
     same = analysis.compare_groups([1, 2, 3], [1, 2, 3])
     assert same["mean_difference"] == 0.0 and same["cohens_d"] == 0.0 and same["p_value"] == pytest.approx(1.0)
     assert np.isnan(analysis.compare_groups([2, 2], [2, 2])["cohens_d"])
+
+
+def test_grad_cam_works_on_a_model_loaded_from_a_keras_file(final_model, faces, tmp_path):
+    # Notebook 05 analyses the model saved by notebook 04; a loaded Sequential once gave no gradient.
+    path = tmp_path / "model.keras"
+    final_model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(analysis.grad_cam(loaded, faces[1]), analysis.grad_cam(final_model, faces[1]),
+                               atol=1e-5)
