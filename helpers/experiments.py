@@ -42,12 +42,13 @@ def train_baseline(train: Arrays, validation: Arrays, seed: int = config.SEED,
 
 
 def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED,
-                recipe: training.Recipe | None = None, log_epochs: bool = True
+                recipe: training.Recipe | None = None, log_epochs: bool = True,
+                l2: float = models.FINAL_L2, batchnorm_momentum: float | None = None,
                 ) -> tuple[keras.Model, keras.callbacks.History]:
-    """Notebook 04's model and recipe: the final GAP/L2 CNN."""
+    """Notebook 04's model and recipe: the final GAP/L2 CNN (L2 and momentum overridable for recipe searches)."""
     training.set_seed(seed)
-    model = models.build_final_model(input_shape=train[0].shape[1:],
-                                     batchnorm_momentum=training.FINAL_BATCHNORM_MOMENTUM)
+    momentum = training.FINAL_BATCHNORM_MOMENTUM if batchnorm_momentum is None else batchnorm_momentum
+    model = models.build_final_model(input_shape=train[0].shape[1:], l2=l2, batchnorm_momentum=momentum)
     history = training.fit(model, train, validation, recipe or training.FINAL_RECIPE, log_epochs=log_epochs)
     return model, history
 
