@@ -31,6 +31,15 @@ def _row(label: str, test_images: str, metrics: dict[str, Any]) -> str:
     return "| " + " | ".join([label, test_images, *(_cell(metrics.get(m)) for m in COLUMNS)]) + " |"
 
 
+def _single_split_rows(label: str, result: dict[str, Any]) -> list[str]:
+    """Two rows of a single-split results file: at 0.5 and at the threshold chosen on validation."""
+    n = str(result["split_sizes"]["test"])
+    return [
+        _row(f"{label} @ 0.5", n, result["test_at_0.5"]),
+        _row(f"{label} @ validation threshold ({result['threshold']:.3f})", n, result["test_at_threshold"]),
+    ]
+
+
 def table_rows(results: dict[str, dict[str, Any]]) -> list[str]:
     """Markdown rows: the report's numbers beside ours, for every results file present."""
     rows = [
@@ -41,17 +50,11 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[str]:
     rows.append(_row("Report: baseline CNN @ 0.5", "38", report.BASELINE_AT_HALF))
     rows.append(_row("Report: baseline CNN @ 'optimal' threshold", "38", report.BASELINE_AT_OPTIMAL))
     if baseline:
-        n = str(baseline["split_sizes"]["test"])
-        rows.append(_row("Ours: baseline CNN @ 0.5", n, baseline["test_at_0.5"]))
-        rows.append(_row(f"Ours: baseline CNN @ validation threshold ({baseline['threshold']:.3f})", n,
-                         baseline["test_at_threshold"]))
+        rows += _single_split_rows("Ours: baseline CNN", baseline)
     final = results.get("04_final_model")
     rows.append(_row("Report: final GAP/L2 CNN (augment, then split: leaky)", "54", report.FINAL_MODEL))
     if final:
-        n = str(final["split_sizes"]["test"])
-        rows.append(_row("Ours: final CNN, report's protocol (leaky) @ 0.5", n, final["test_at_0.5"]))
-        rows.append(_row(f"Ours: final CNN, report's protocol @ validation threshold ({final['threshold']:.3f})", n,
-                         final["test_at_threshold"]))
+        rows += _single_split_rows("Ours: final CNN, report's protocol (leaky)", final)
     honest = results.get("06_honest_evaluation")
     if honest:
         k = honest["n_splits"]
