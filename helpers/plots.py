@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,6 +18,20 @@ def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = Non
     path = config.figures_dir(root) / f"{name}.png"
     storage.atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png"))
     return str(path)
+
+
+@contextmanager
+def seeded_jitter(seed: int = config.SEED) -> Iterator[None]:
+    """Seed NumPy's global generator, which seaborn's strip-plot jitter uses, and restore it afterwards.
+
+    Without it the dots move a little at every run and the saved figure changes for no reason.
+    """
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int = 6,

@@ -32,7 +32,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from . import augmentation, config, data, evaluation, experiments, training
+from . import augmentation, config, data, evaluation, experiments, plots, training
 
 Arrays = tuple[np.ndarray, np.ndarray]
 Roles = dict[str, pd.DataFrame]
@@ -387,7 +387,9 @@ def plot_repeated(records: pd.DataFrame, metrics: tuple[str, ...] = SUMMARY_METR
     for ax, metric in zip(axes.flat, metrics, strict=False):
         subset = long[long["metric"] == metric]
         sns.boxplot(data=subset, x="value", y="method", order=order, ax=ax, color="#dce6f2", fliersize=0, width=0.6)
-        sns.stripplot(data=subset, x="value", y="method", order=order, ax=ax, color="#1f4e79", size=5, jitter=0.15)
+        with plots.seeded_jitter():
+            sns.stripplot(data=subset, x="value", y="method", order=order, ax=ax, color="#1f4e79", size=5,
+                          jitter=0.15)
         ax.set(title=metric, xlabel="", ylabel="", xlim=(-0.03, 1.03))
         ax.grid(axis="x", alpha=0.3)
     k = records["seed"].nunique()
