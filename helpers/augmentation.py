@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 import pandas as pd
 
-from . import config, data
+from . import config, data, provenance
 
 AUGMENTED_PREFIX = "aug"
 BALANCED_STEM = "balanced_report_protocol"
@@ -94,20 +97,44 @@ def balance_by_augmentation(
     return pd.concat([originals, new], ignore_index=True)
 
 
+def balanced_fingerprint(photos: data.PhotoFiles, seed: int,
+                         strength: AugmentationStrength = AugmentationStrength()) -> dict[str, Any]:
+    """What the balanced set depends on: the photo files, the seed, the augmentation ranges and this code."""
+    return {
+        "step": "balanced set, report's protocol",
+        "photos": photos.fingerprint(),
+        "seed": seed,
+        "augmentation": asdict(strength),
+        "code": provenance.code_version(data, sys.modules[__name__]),
+    }
+
+
+def balanced_stem(seed: int) -> str:
+    """The artifact name of the balanced set for ``seed``."""
+    return f"{BALANCED_STEM}_seed{seed}"
+
+
 def balanced_report_protocol(
     data_dir: str | os.PathLike | None = None,
     root: str | os.PathLike | None = None,
     seed: int = config.SEED,
     rebuild: bool = False,
 ) -> pd.DataFrame:
-    """The 268 balanced images of notebook 03: from its artifact if present, else built and saved now."""
-    folder = config.processed_dir(root)
-    stem = f"{BALANCED_STEM}_seed{seed}"
-    if not rebuild and (folder / f"{stem}.npz").exists():
-        return data.load_image_frame(folder, stem)
-    balanced = balance_by_augmentation(data.prepared_photos(data_dir, root), seed)
-    data.save_image_frame(balanced, folder, stem)
-    return balanced
+    """The 268 balanced images of notebook 03: from its artifact when made from these photos, seed and code."""
+    fingerprint = balanced_fingerprint(data.current_photos(data_dir), seed)
+    return data.reuse_or_build_frame(
+        config.processed_dir(root), balanced_stem(seed), fingerprint,
+        lambda: balance_by_augmentation(data.prepared_photos(data_dir, root), seed), rebuild,
+    )
+
+
+def save_balanced_report_protocol(
+    balanced: pd.DataFrame, data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
+    seed: int = config.SEED,
+) -> Path:
+    """Store notebook 03's balanced set with its provenance; returns the ``.npz`` path."""
+    fingerprint = balanced_fingerprint(data.current_photos(data_dir), seed)
+    return data.save_image_frame(balanced, config.processed_dir(root), balanced_stem(seed), fingerprint)
 
 
 def leakage_table(frame: pd.DataFrame, splits: dict[str, np.ndarray], target: str = "test") -> pd.DataFrame:

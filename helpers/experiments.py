@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 import pandas as pd
 
-from . import augmentation, config, data, models, training
+from . import augmentation, config, data, models, provenance, training
 
 log = logging.getLogger(__name__)
 
@@ -58,19 +62,55 @@ def final_model_path(root: str | os.PathLike | None = None, seed: int = config.S
     return str(config.models_dir(root) / f"final_model_seed{seed}.keras")
 
 
+def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int = config.SEED,
+                            recipe: training.Recipe | None = None) -> dict[str, Any]:
+    """What notebook 04's model depends on: photos, seed, augmentation, recipe, architecture settings, code."""
+    return {
+        "step": "final model, report's protocol",
+        "photos": data.current_photos(data_dir).fingerprint(),
+        "seed": seed,
+        "augmentation": asdict(augmentation.AugmentationStrength()),
+        "recipe": (recipe or training.FINAL_RECIPE).as_dict(),
+        "l2": models.FINAL_L2,
+        "batchnorm_momentum": training.FINAL_BATCHNORM_MOMENTUM,
+        "code": provenance.code_version(data, augmentation, models, training, sys.modules[__name__]),
+    }
+
+
+def save_final_model(model: keras.Model, data_dir: str | os.PathLike | None = None,
+                     root: str | os.PathLike | None = None, seed: int = config.SEED,
+                     recipe: training.Recipe | None = None) -> str:
+    """Save notebook 04's model with its provenance record (written last, removed first)."""
+    path = final_model_path(root, seed)
+    fingerprint = final_model_fingerprint(data_dir, seed, recipe)
+    provenance.forget(path)
+    training.save_model(model, path)
+    provenance.record([Path(path)], fingerprint)
+    return path
+
+
 def load_or_train_final_model(
     data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED
 ) -> tuple[keras.Model, bool]:
-    """Notebook 04's saved model, or (in a fresh runtime) the same model trained again now.
+    """Notebook 04's saved model if it was made from these photos, seed, recipe and code; else trained now.
 
-    Returns the model and whether it had to be trained.
+    Returns the model and whether it had to be trained; why a saved model was not reused is logged.
     """
     path = final_model_path(root, seed)
-    if os.path.exists(path):
-        return keras.models.load_model(path), False
-    log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
+    reason = provenance.stale_reason([Path(path)], final_model_fingerprint(data_dir, seed))
+    if reason is None:
+        try:
+            return keras.models.load_model(path), False
+        except Exception as err:  # a damaged .keras file raises anything from zipfile, h5py or Keras itself
+            log.warning("The saved final model %s cannot be loaded (%s: %s): training it again.",
+                        path, type(err).__name__, err)
+    elif os.path.exists(path):
+        log.warning("The saved final model %s cannot be reused: %s. Training it again with notebook 04's recipe.",
+                    path, reason)
+    else:
+        log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
     _, images, labels, splits = report_protocol_data(data_dir, root, seed)
     model, _ = train_final(take(images, labels, splits["train"]), take(images, labels, splits["validation"]),
                            seed, log_epochs=False)
-    training.save_model(model, path)
+    save_final_model(model, data_dir, root, seed)
     return model, True

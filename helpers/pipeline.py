@@ -7,16 +7,23 @@
 Notebooks are found by their numbers (``notebooks/NN_name.ipynb``). Each is executed to
 a temporary file and moved over the original only when it succeeds, so a failure never
 leaves a half-run notebook behind; the failed copy is kept under ``data/failed_runs/``.
+
+Paths given to the runner (``--data-dir``, ``--output-dir``, ``--executed-dir``, and ``$CUFS_DIR`` /
+``$CUFS_OUTPUT_DIR``) are resolved against the folder the command was run from before the kernels
+(which run inside ``notebooks/``) see them. Kernels talk to the runner over local IPC sockets, not TCP.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import config
@@ -49,27 +56,135 @@ def notebook_parameters(args: argparse.Namespace) -> dict:
     return {name: value for name, value in given.items() if value is not None}
 
 
+def absolute_from_cwd(value: str | os.PathLike) -> str:
+    """A user's path, made absolute against the folder the command was run from (``~`` expanded)."""
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else Path.cwd() / path)
+
+
+def resolve_user_paths(args: argparse.Namespace, environ: dict | None = None) -> None:
+    """Make every path argument and ``$CUFS_DIR``/``$CUFS_OUTPUT_DIR`` absolute, in place.
+
+    The kernels run with ``notebooks/`` as their working folder, so a relative path would otherwise
+    point somewhere else than the user meant.
+    """
+    environ = os.environ if environ is None else environ
+    for name in ("data_dir", "output_dir", "executed_dir"):
+        if getattr(args, name):
+            setattr(args, name, absolute_from_cwd(getattr(args, name)))
+    for variable in (config.DATA_ENV_VAR, config.OUTPUT_ENV_VAR):
+        if environ.get(variable):
+            environ[variable] = absolute_from_cwd(environ[variable])
+
+
+def seed_value(text: str) -> int:
+    """argparse type for ``--seed``: an integer that NumPy and Keras accept as a seed."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: a seed is an integer from 0 to 2**32 - 1")
+    return value
+
+
+def check_paths(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse, before anything runs, a data folder that does not exist and output paths that are files."""
+    if args.data_dir and not Path(args.data_dir).is_dir():
+        parser.error(f"--data-dir {args.data_dir}: no such folder")
+    for option in ("output_dir", "executed_dir"):
+        value = getattr(args, option)
+        if value and Path(value).exists() and not Path(value).is_dir():
+            parser.error(f"--{option.replace('_', '-')} {value}: exists and is not a folder")
+
+
+@contextlib.contextmanager
+def ipc_kernel_manager() -> Iterator[object | None]:
+    """A kernel manager on local IPC sockets (no TCP, hence no unencrypted-transport warning).
+
+    Windows has no IPC transport: there the default manager (TCP on localhost) is used.
+    """
+    if os.name == "nt":
+        yield None
+        return
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    with tempfile.TemporaryDirectory(prefix="cufs-kernel-") as sockets:
+        # The asynchronous manager, as nbclient's own: a blocking one would stall its event loop.
+        manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+        try:
+            yield manager
+        finally:
+            if manager.has_kernel:
+                run_sync(manager.shutdown_kernel)(now=True)
+
+
+def running_cell(executed: Path) -> tuple[int, str] | None:
+    """The 1-based number and first line of the cell that was running when ``executed`` was last saved."""
+    import nbformat
+
+    try:
+        notebook = nbformat.read(executed, as_version=4)
+    except Exception:  # noqa: BLE001 - nothing was saved, or only part of it: no cell to name
+        return None
+    started = [(cell.metadata.get("papermill", {}).get("start_time") or "", number, cell)
+               for number, cell in enumerate(notebook.cells, start=1) if cell.cell_type == "code"]
+    started = [item for item in started if item[0]]
+    if not started:
+        return None
+    _, number, cell = max(started, key=lambda item: item[0])
+    return number, (cell.source.strip().splitlines() or [""])[0][:80]
+
+
+def keep_failed_copy(tmp: Path, notebook: Path, failed_dir: Path) -> Path:
+    """Move the executed copy (or, if the kernel died before anything was saved, the input) to ``failed_dir``."""
+    failed_dir.mkdir(parents=True, exist_ok=True)
+    kept = failed_dir / notebook.name
+    if tmp.exists():
+        shutil.move(tmp, kept)
+    else:
+        shutil.copyfile(notebook, kept)
+    return kept
+
+
 def run_notebook(notebook: Path, destination: Path, parameters: dict, failed_dir: Path) -> None:
     """Execute ``notebook`` into ``destination`` atomically; raise SystemExit naming the failing cell."""
     import papermill
+    from nbclient.exceptions import DeadKernelError
 
     tmp = destination.with_name(f".{destination.stem}.running.ipynb")
     try:
-        papermill.execute_notebook(
-            str(notebook), str(tmp), parameters=parameters, kernel_name="python3",
-            cwd=str(notebook.parent), progress_bar=False, log_output=False,
-        )
+        with ipc_kernel_manager() as manager:
+            extra = {"km": manager} if manager is not None else {}
+            papermill.execute_notebook(
+                str(notebook), str(tmp), parameters=parameters, kernel_name="python3",
+                cwd=str(notebook.parent), progress_bar=False, log_output=False, **extra,
+            )
     except papermill.PapermillExecutionError as err:
-        failed_dir.mkdir(parents=True, exist_ok=True)
-        kept = failed_dir / notebook.name
-        shutil.move(tmp, kept)
+        kept = keep_failed_copy(tmp, notebook, failed_dir)
         raise SystemExit(
             f"FAILED {notebook.name}: cell {err.exec_count} (index {err.cell_index}) raised "
             f"{err.ename}: {err.evalue}\n  The executed copy is kept at {kept}; {notebook} is unchanged."
         ) from None
-    except BaseException:
+    except DeadKernelError:
+        cell = running_cell(tmp)
+        kept = keep_failed_copy(tmp, notebook, failed_dir)
+        where = f"cell {cell[0]} ({cell[1]!r})" if cell else "a cell"
+        raise SystemExit(
+            f"FAILED {notebook.name}: the kernel died while running {where}. This is usually the machine running "
+            f"out of memory; close other programs or use a larger machine.\n  The executed copy is kept at {kept}; "
+            f"{notebook} is unchanged."
+        ) from None
+    except (KeyboardInterrupt, SystemExit):
         tmp.unlink(missing_ok=True)
         raise
+    except Exception as err:  # the kernel did not start, a timeout, a broken notebook file
+        kept = keep_failed_copy(tmp, notebook, failed_dir)
+        raise SystemExit(
+            f"FAILED {notebook.name}: {type(err).__name__}: {err}\n  The copy is kept at {kept}; "
+            f"{notebook} is unchanged."
+        ) from None
     os.replace(tmp, destination)
 
 
@@ -77,12 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the numbered notebooks in order with papermill.")
     parser.add_argument("--data-dir", help=f"photos folder or dataset root (default: ${config.DATA_ENV_VAR}, "
                         "then data/raw/, then a kagglehub download)")
-    parser.add_argument("--seed", type=int, help=f"seed for splits, augmentation and training (default {config.SEED})")
+    parser.add_argument("--seed", type=seed_value,
+                        help=f"seed for splits, augmentation and training, 0 to 2**32-1 (default {config.SEED})")
     parser.add_argument("--output-dir", help="where figures/, results/ and data/ are written (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebooks (numbers or names)")
     parser.add_argument("--executed-dir", help="write executed notebooks here instead of in place")
     parser.add_argument("--no-readme", action="store_true", help="do not refresh the README's results table")
     args = parser.parse_args(argv)
+    resolve_user_paths(args)
+    check_paths(parser, args)
 
     os.environ[PROGRESS_ENV_VAR] = "0"  # the kernels inherit it: no progress bars in saved outputs
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # nor TensorFlow's C++ chatter on the terminal

@@ -1,8 +1,9 @@
 """Shared fixtures: the real CUFS photos, a throw-away output folder and small image writers.
 
-The real photos come from ``$CUFS_DIR`` (CI sets it to ``../shared/cufs``); without it the
-tests look in ``<repo>/../shared/cufs``. A missing dataset makes the tests that need it fail,
-never skip, so a broken CI set-up cannot pass silently.
+The real photos are found the way the notebooks find them: ``pytest --cufs-dir PATH``, then
+``$CUFS_DIR`` (CI sets it to ``../shared/cufs``), then ``data/raw/``, then a kagglehub download.
+A missing dataset makes the tests that need it fail, never skip, so a broken set-up cannot pass
+silently.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CUFS_DIR = REPO_ROOT / ".." / "shared" / "cufs"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,21 +35,13 @@ def output_dir(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def real_photos_dir() -> Path:
-    """The real dataset folder named by ``$CUFS_DIR`` (relative paths are taken from the repo root)."""
-    value = os.environ.get("CUFS_DIR")
-    path = Path(value).expanduser() if value else DEFAULT_CUFS_DIR
-    if not path.is_absolute():
-        path = REPO_ROOT / path
-    path = path.resolve()
-    if not path.is_dir():
-        source = f"$CUFS_DIR={value!r}" if value else f"the default {DEFAULT_CUFS_DIR}"
-        pytest.fail(
-            f"The real CUFS photos are missing: {source} resolves to {path}, which is not a folder. "
-            "Set CUFS_DIR to the CUFS dataset folder (the one holding photos/), e.g. "
-            "CUFS_DIR=../shared/cufs, or download 'arbazkhan971/cuhk-face-sketch-database-cufs' with kagglehub.",
-            pytrace=False,
-        )
-    return path
+    """The folder of the 188 real photos, found as the notebooks find it."""
+    from helpers import data
+
+    try:
+        return data.find_photo_dir()  # the root conftest turned --cufs-dir into $CUFS_DIR
+    except data.DataError as err:
+        pytest.fail(f"The real CUFS photos are needed by this test and were not found: {err}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

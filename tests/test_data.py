@@ -97,9 +97,8 @@ def test_real_photos_arrays(real_photos):
 
 
 def test_dataset_root_resolves_to_its_photos_folder(real_photos_dir):
-    found = data.find_photo_dir(real_photos_dir)
-    assert found.name == "photos"
-    assert len(data.list_photo_files(found)) == N_PHOTOS
+    assert data.find_photo_dir(real_photos_dir) == real_photos_dir
+    assert len(data.list_photo_files(real_photos_dir)) == N_PHOTOS
 
 
 def test_stack_images_real(real_photos):
@@ -208,28 +207,29 @@ def test_photos_artifact_round_trip(real_photos, tmp_path):
 
 def test_prepared_photos_builds_then_reuses(tmp_path, monkeypatch, make_image):
     photos = tmp_path / "photos"
-    for i, name in enumerate(["f-001.jpg", "m-001.jpg", "m-002.jpg"]):
+    for i, name in enumerate(["f-001-01.jpg", "m-001-01.jpg", "m-002-01.jpg"]):
         make_image(photos / name, seed=i)
     out = tmp_path / "out"
     monkeypatch.setenv(config.OUTPUT_ENV_VAR, str(out))
     calls = []
-    real_load = data.load_dataset
+    real_load = data.load_photos
 
     def counting_load(*args, **kwargs):
         calls.append(args)
         return real_load(*args, **kwargs)
 
-    monkeypatch.setattr(data, "load_dataset", counting_load)
+    monkeypatch.setattr(data, "load_photos", counting_load)
     artifact = out / "data" / "processed" / data.PHOTOS_ARTIFACT
     assert not artifact.exists()
 
     built = data.prepared_photos(photos)
     assert len(calls) == 1
     assert artifact.exists()
-    assert built["filename"].tolist() == ["f-001.jpg", "m-001.jpg", "m-002.jpg"]
+    assert (out / "data" / "processed" / "photos.provenance.json").exists()
+    assert built["filename"].tolist() == ["f-001-01.jpg", "m-001-01.jpg", "m-002-01.jpg"]
 
     reused = data.prepared_photos(photos)
-    assert len(calls) == 1, "the second call must read the artifact, not the photos"
+    assert len(calls) == 1, "the second call must read the artifact, not decode the photos"
     assert_same_photos(reused, built)
 
     rebuilt = data.prepared_photos(photos, rebuild=True)
@@ -237,25 +237,32 @@ def test_prepared_photos_builds_then_reuses(tmp_path, monkeypatch, make_image):
     assert_same_photos(rebuilt, built)
 
 
-def test_prepared_photos_explicit_root_reuses_without_data(tmp_path, monkeypatch, make_image):
-    photos = tmp_path / "photos"
-    make_image(photos / "f-001.jpg")
-    make_image(photos / "m-001.jpg", seed=1)
+def test_prepared_photos_of_a_copy_elsewhere_are_reused(tmp_path, make_image):
+    for folder in ("a", "b"):  # the same files in two places: the same data
+        make_image(tmp_path / folder / "photos" / "f-001-01.jpg")
+        make_image(tmp_path / folder / "photos" / "m-001-01.jpg", seed=1)
     root = tmp_path / "root"
-    built = data.prepared_photos(photos, root=root)
-    assert (root / "data" / "processed" / data.PHOTOS_ARTIFACT).exists()
+    built = data.prepared_photos(tmp_path / "a", root=root)
+    stamp = (root / "data" / "processed" / data.PHOTOS_ARTIFACT).stat().st_mtime_ns
+    assert_same_photos(data.prepared_photos(tmp_path / "b", root=root), built)
+    assert (root / "data" / "processed" / data.PHOTOS_ARTIFACT).stat().st_mtime_ns == stamp
 
-    def must_not_load(*args, **kwargs):
-        raise AssertionError("load_dataset called although the artifact exists")
 
-    monkeypatch.setattr(data, "load_dataset", must_not_load)
-    assert_same_photos(data.prepared_photos(tmp_path / "no-such-folder", root=root), built)
+def test_prepared_photos_need_the_photos_to_vouch_for_the_artifact(tmp_path, make_image):
+    photos = tmp_path / "photos"
+    make_image(photos / "f-001-01.jpg")
+    make_image(photos / "m-001-01.jpg", seed=1)
+    root = tmp_path / "root"
+    data.prepared_photos(photos, root=root)
+    # Without the photos nothing can tell whether the artifact is theirs: no silent reuse.
+    with pytest.raises(data.DataNotFoundError, match="no-such-folder"):
+        data.prepared_photos(tmp_path / "no-such-folder", root=root)
 
 
 # ---- finding the data ---------------------------------------------------------------------------
 
 
-def make_root(folder: Path, make_image, names=("m-001.jpg", "f-001.jpg")) -> Path:
+def make_root(folder: Path, make_image, names=("m-001-01.jpg", "f-001-01.jpg")) -> Path:
     """A dataset root laid out like the Kaggle download (photos/ + sketches/)."""
     for i, name in enumerate(names):
         make_image(folder / "photos" / name, seed=i)
@@ -287,7 +294,7 @@ def test_explicit_argument_beats_env(isolated, tmp_path, monkeypatch, make_image
 
 
 def test_env_beats_data_raw(isolated, tmp_path, monkeypatch, make_image):
-    make_image(isolated / "data" / "raw" / "m-001.jpg")
+    make_image(isolated / "data" / "raw" / "m-001-01.jpg")
     env_root = make_root(tmp_path / "env", make_image)
     monkeypatch.setenv(config.DATA_ENV_VAR, str(env_root))
     assert data.find_photo_dir() == env_root / "photos"
@@ -295,7 +302,7 @@ def test_env_beats_data_raw(isolated, tmp_path, monkeypatch, make_image):
 
 def test_data_raw_beats_kagglehub(isolated, make_image):
     raw = isolated / "data" / "raw"
-    make_image(raw / "m-001.jpg")
+    make_image(raw / "m-001-01.jpg")
     (raw / "README.md").write_text("put the photos here\n")
     assert data.find_photo_dir() == raw
 
@@ -311,7 +318,7 @@ def test_kagglehub_is_last(isolated, tmp_path, monkeypatch, make_image):
     monkeypatch.setattr(data, "download_from_kaggle", lambda: downloaded)
     assert data.find_photo_dir() == downloaded / "photos"
     frame = data.load_dataset(progress=False)
-    assert sorted(frame["filename"]) == ["f-001.jpg", "m-001.jpg"]
+    assert sorted(frame["filename"]) == ["f-001-01.jpg", "m-001-01.jpg"]
 
 
 def test_kagglehub_used_when_data_raw_holds_only_placeholders(isolated, tmp_path, monkeypatch, make_image):

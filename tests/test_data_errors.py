@@ -73,7 +73,7 @@ def test_folder_without_any_photo(tmp_path):
     folder = tmp_path / "notes"
     folder.mkdir()
     (folder / "readme.txt").write_text("the photos are elsewhere\n")
-    with pytest.raises(data.DataNotFoundError, match="neither image files nor a photos/ folder") as info:
+    with pytest.raises(data.DataNotFoundError, match="no file named like a CUFS photo") as info:
         data.load_dataset(folder, progress=False)
     assert_explains_download(str(info.value))
 
@@ -81,10 +81,11 @@ def test_folder_without_any_photo(tmp_path):
 def test_folder_with_only_sketches(tmp_path, make_image, warnings_log):
     make_image(tmp_path / "F2-001-01-sz1.jpg", mode="L")
     make_image(tmp_path / "M2-001-01-sz1.jpg", mode="L")
-    with pytest.raises(data.DataNotFoundError, match="m\\*/f\\*") as info:
+    make_image(tmp_path / "f-039-01-sz1.jpg", mode="L")  # lower-case sketch names exist too
+    with pytest.raises(data.DataNotFoundError, match="no file named like a CUFS photo") as info:
         data.load_dataset(tmp_path, progress=False)
+    assert "3 CUFS sketches" in str(info.value) and "photos/" in str(info.value)
     assert_explains_download(str(info.value))
-    assert warned_about(warnings_log, "F2-001-01-sz1.jpg")
 
 
 def test_data_not_found_is_a_file_not_found_error():
@@ -95,12 +96,12 @@ def test_data_not_found_is_a_file_not_found_error():
 
 
 def test_corrupt_jpeg(tmp_path, make_image):
-    make_image(tmp_path / "m-001.jpg")
-    bad = tmp_path / "f-001.jpg"
+    make_image(tmp_path / "m-001-01.jpg")
+    bad = tmp_path / "f-001-01.jpg"
     bad.write_bytes(np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8).tobytes())
     with pytest.raises(data.CorruptImageError) as info:
         data.load_dataset(tmp_path, progress=False)
-    assert "f-001.jpg" in str(info.value)
+    assert "f-001-01.jpg" in str(info.value)
     assert isinstance(info.value, ValueError)
 
 
@@ -108,14 +109,14 @@ def test_truncated_jpeg(tmp_path, make_image):
     whole = make_image(tmp_path / "whole.jpg")
     content = whole.read_bytes()
     whole.unlink()
-    make_image(tmp_path / "m-001.jpg")
-    cut = tmp_path / "f-002.jpg"
+    make_image(tmp_path / "m-001-01.jpg")
+    cut = tmp_path / "f-002-01.jpg"
     cut.write_bytes(content[: len(content) // 2])
     with Image.open(cut) as image:  # the header is intact: only decoding reveals the damage
         assert image.size == (200, 250)
-    with pytest.raises(data.CorruptImageError, match="f-002.jpg"):
+    with pytest.raises(data.CorruptImageError, match="f-002-01.jpg"):
         data.load_dataset(tmp_path, progress=False)
-    with pytest.raises(data.CorruptImageError, match="f-002.jpg"):
+    with pytest.raises(data.CorruptImageError, match="f-002-01.jpg"):
         data.load_image(cut)
 
 
@@ -123,32 +124,37 @@ def test_truncated_jpeg(tmp_path, make_image):
 
 
 def test_non_image_file_is_skipped_with_a_warning(tmp_path, make_image, warnings_log):
-    make_image(tmp_path / "f-001.jpg")
-    make_image(tmp_path / "m-001.jpg", seed=1)
+    make_image(tmp_path / "f-001-01.jpg")
+    make_image(tmp_path / "m-001-01.jpg", seed=1)
     (tmp_path / "m-notes.txt").write_text("not a photo\n")
-    (tmp_path / "Thumbs.db").write_bytes(b"\x00" * 16)
+    (tmp_path / "f-001-01.txt").write_text("named like a photo, but not an image\n")
+    (tmp_path / "Thumbs.db").write_bytes(b"\x00" * 16)  # system residue: ignored without a warning
     frame = data.load_dataset(tmp_path, progress=False)
-    assert frame["filename"].tolist() == ["f-001.jpg", "m-001.jpg"]
+    assert frame["filename"].tolist() == ["f-001-01.jpg", "m-001-01.jpg"]
     assert frame["sex"].tolist() == [1, 0]
     assert warned_about(warnings_log, "m-notes.txt")
-    assert warned_about(warnings_log, "Thumbs.db")
-    assert not warned_about(warnings_log, "f-001.jpg")
+    assert warned_about(warnings_log, "f-001-01.txt")
+    assert not warned_about(warnings_log, "Thumbs.db")
+    assert not warned_about(warnings_log, "f-001-01.jpg")
 
 
-@pytest.mark.parametrize("name", ["x-001.jpg", "F2-001-sz1.jpg", "M2-002-01-sz1.jpg"])
+@pytest.mark.parametrize("name", ["x-001.jpg", "F2-001-sz1.jpg", "M2-002-01-sz1.jpg", "f-039-01-sz1.jpg",
+                                  "m1-017-01-sz1.jpg", "m-001.jpg", "me.jpg", "f-0001-01.jpg"])
 def test_unexpected_file_name_is_skipped_with_a_warning(tmp_path, make_image, warnings_log, name):
-    make_image(tmp_path / "m-001.jpg")
+    make_image(tmp_path / "m-001-01.jpg")
+    make_image(tmp_path / "f-002-01.jpg", seed=2)
     make_image(tmp_path / name, seed=1)
     frame = data.load_dataset(tmp_path, progress=False)
-    assert frame["filename"].tolist() == ["m-001.jpg"]
+    assert frame["filename"].tolist() == ["f-002-01.jpg", "m-001-01.jpg"]
     assert warned_about(warnings_log, name)
 
 
 def test_sub_folder_is_skipped_with_a_warning(tmp_path, make_image, warnings_log):
-    make_image(tmp_path / "f-001.jpg")
-    make_image(tmp_path / "more" / "m-009.jpg")
+    make_image(tmp_path / "f-001-01.jpg")
+    make_image(tmp_path / "m-002-01.jpg", seed=2)
+    make_image(tmp_path / "more" / "m-009-01.jpg")
     frame = data.load_dataset(tmp_path, progress=False)
-    assert frame["filename"].tolist() == ["f-001.jpg"]
+    assert frame["filename"].tolist() == ["f-001-01.jpg", "m-002-01.jpg"]
     assert warned_about(warnings_log, "more")
 
 
@@ -157,10 +163,10 @@ def test_kaggle_layout_loads_exactly_the_photos(tmp_path, make_image):
     photo_names = ["f-001-01.jpg", "f1-002-01.jpg", "m-001-01.jpg", "m1-003-01.jpg"]
     for i, name in enumerate(photo_names):
         make_image(root / "photos" / name, seed=i)
-    for i, name in enumerate(["F2-001-01-sz1.jpg", "M2-001-01-sz1.jpg", "f-001-01.jpg"]):
+    for i, name in enumerate(["F2-001-01-sz1.jpg", "M2-001-01-sz1.jpg", "f-001-01-sz1.jpg", "m1-003-01-sz1.jpg"]):
         make_image(root / "sketches" / name, mode="L", seed=10 + i)
-    make_image(root / "extra" / "m-999.jpg", seed=20)
-    make_image(root / "m-998.jpg", seed=21)  # a stray photo beside photos/ is not mixed in either
+    make_image(root / "extra" / "IMG_0999.jpg", seed=20)
+    make_image(root / "cover.jpg", seed=21)  # a stray image beside photos/ is not mixed in either
     frame = data.load_dataset(root, progress=False)
     assert frame["filename"].tolist() == photo_names
     assert frame["sex"].tolist() == [1, 1, 0, 0]
@@ -169,17 +175,17 @@ def test_kaggle_layout_loads_exactly_the_photos(tmp_path, make_image):
 
 
 def test_image_extensions_are_case_insensitive(tmp_path, make_image):
-    make_image(tmp_path / "m-001.JPG", fmt="JPEG")
-    make_image(tmp_path / "f-001.png")
+    make_image(tmp_path / "m-001-01.JPG", fmt="JPEG")
+    make_image(tmp_path / "f-001-01.png")
     frame = data.load_dataset(tmp_path, progress=True)
-    assert frame["filename"].tolist() == ["f-001.png", "m-001.JPG"]
+    assert frame["filename"].tolist() == ["f-001-01.png", "m-001-01.JPG"]
 
 
 # ---- colour modes and sizes ---------------------------------------------------------------------
 
 
 def test_png_pixels_are_exact(tmp_path, make_image):
-    path = make_image(tmp_path / "f-001.png", seed=3)
+    path = make_image(tmp_path / "f-001-01.png", seed=3)
     array = data.load_image(path)
     expected = np.asarray(Image.open(path), dtype=np.float32) / 255.0
     assert array.dtype == np.float32
@@ -187,7 +193,7 @@ def test_png_pixels_are_exact(tmp_path, make_image):
 
 
 def test_grayscale_loads_as_rgb(tmp_path):
-    path = tmp_path / "f-001.png"
+    path = tmp_path / "f-001-01.png"
     Image.new("L", (200, 250), color=128).save(path)
     array = data.load_image(path)
     assert array.shape == (250, 200, 3)
@@ -196,7 +202,7 @@ def test_grayscale_loads_as_rgb(tmp_path):
 
 
 def test_rgba_loads_as_rgb(tmp_path):
-    path = tmp_path / "m-001.png"
+    path = tmp_path / "m-001-01.png"
     Image.new("RGBA", (200, 250), color=(10, 20, 30, 0)).save(path)
     array = data.load_image(path)
     assert array.shape == (250, 200, 3)
@@ -205,7 +211,7 @@ def test_rgba_loads_as_rgb(tmp_path):
 
 
 def test_palette_loads_as_rgb(tmp_path):
-    path = tmp_path / "m-002.png"
+    path = tmp_path / "m-002-01.png"
     image = Image.new("P", (200, 250), color=1)
     image.putpalette([0, 0, 0, 200, 100, 50] + [0] * (256 * 3 - 6))
     image.save(path)
@@ -220,7 +226,8 @@ def test_palette_loads_as_rgb(tmp_path):
 def test_every_mode_loads_as_rgb_in_a_folder(tmp_path, make_image, mode):
     fmt = "JPEG" if mode == "CMYK" else "PNG"
     suffix = ".jpg" if mode == "CMYK" else ".png"
-    make_image(tmp_path / f"f-001{suffix}", mode=mode, fmt=fmt)
+    make_image(tmp_path / f"f-001-01{suffix}", mode=mode, fmt=fmt)
+    make_image(tmp_path / "m-001-01.jpg")
     frame = data.load_dataset(tmp_path, progress=False)
     array = frame["image_array"].iloc[0]
     assert array.shape == (250, 200, 3)
@@ -230,7 +237,7 @@ def test_every_mode_loads_as_rgb_in_a_folder(tmp_path, make_image, mode):
 
 @pytest.mark.parametrize("size", [(100, 125), (400, 300), (250, 200)])
 def test_other_sizes_are_resized(tmp_path, make_image, size):
-    path = make_image(tmp_path / "m-001.jpg", size=size)
+    path = make_image(tmp_path / "m-001-01.jpg", size=size)
     array = data.load_image(path)
     assert array.shape == (250, 200, 3)
     assert array.dtype == np.float32
@@ -238,7 +245,7 @@ def test_other_sizes_are_resized(tmp_path, make_image, size):
 
 
 def test_resize_keeps_a_flat_colour(tmp_path):
-    path = tmp_path / "f-001.png"
+    path = tmp_path / "f-001-01.png"
     Image.new("RGB", (50, 60), color=(255, 0, 51)).save(path)
     array = data.load_image(path)
     assert array.shape == (250, 200, 3)

@@ -1,0 +1,184 @@
+"""Artifacts cannot go stale: each records what made it, and a mismatch or damage rebuilds it, saying why."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from helpers import augmentation, data, experiments, provenance, storage
+
+
+@pytest.fixture
+def warnings_log(caplog):
+    caplog.set_level(logging.WARNING)
+    return caplog
+
+
+def warned(caplog, *fragments: str) -> bool:
+    return any(all(f in r.getMessage() for f in fragments) for r in caplog.records if r.levelno >= logging.WARNING)
+
+
+def small_photo_folder(folder: Path, make_image, n_male: int = 6, n_female: int = 4) -> Path:
+    for i in range(n_male):
+        make_image(folder / f"m-{i + 1:03d}-01.jpg", seed=i)
+    for i in range(n_female):
+        make_image(folder / f"f-{i + 1:03d}-01.jpg", seed=100 + i)
+    return folder
+
+
+# ---- provenance records ----------------------------------------------------------------------------
+
+
+def test_record_then_check(tmp_path):
+    artifact = tmp_path / "thing.npz"
+    storage.save_npz(artifact, x=np.arange(3))
+    fingerprint = {"step": "test", "seed": 23, "photos": {"count": 3, "sha256": "abc"}, "params": (1, 2)}
+    assert provenance.stale_reason([artifact], fingerprint) is not None  # no record yet
+    provenance.record([artifact], fingerprint)
+    assert provenance.sidecar_path(artifact).name == "thing.provenance.json"
+    assert provenance.stale_reason([artifact], fingerprint) is None
+    assert "seed = 23 (now 24)" in provenance.stale_reason([artifact], {**fingerprint, "seed": 24})
+    other_photos = {**fingerprint, "photos": {"count": 188, "sha256": "def"}}
+    assert "other photo files" in provenance.stale_reason([artifact], other_photos)
+    storage.save_npz(artifact, x=np.arange(4))  # replaced behind the record's back
+    assert "changed after it was recorded" in provenance.stale_reason([artifact], fingerprint)
+
+
+def test_files_fingerprint_depends_on_names_and_content_not_folder(tmp_path, make_image):
+    a = [make_image(tmp_path / "a" / "f-001-01.jpg"), make_image(tmp_path / "a" / "m-001-01.jpg", seed=1)]
+    b = [make_image(tmp_path / "b" / "f-001-01.jpg"), make_image(tmp_path / "b" / "m-001-01.jpg", seed=1)]
+    assert provenance.files_fingerprint(a) == provenance.files_fingerprint(b)
+    make_image(tmp_path / "b" / "m-001-01.jpg", seed=2)
+    assert provenance.files_fingerprint(a) != provenance.files_fingerprint(b)
+
+
+def test_code_version_changes_with_the_source():
+    assert provenance.code_version(data) == provenance.code_version(data)
+    assert provenance.code_version(data) != provenance.code_version(data, augmentation)
+
+
+# ---- prepared photos -----------------------------------------------------------------------------------
+
+
+def test_three_photos_then_the_real_188_rebuilds(tmp_path, make_image, real_photos_dir, warnings_log):
+    three = tmp_path / "three"
+    make_image(three / "f-001-01.jpg")
+    make_image(three / "m-001-01.jpg", seed=1)
+    make_image(three / "m-002-01.jpg", seed=2)
+    root = tmp_path / "out"
+    assert len(data.prepared_photos(three, root)) == 3
+    frame = data.prepared_photos(real_photos_dir, root)
+    assert len(frame) == 188
+    assert frame["sex"].value_counts().to_dict() == {0: 134, 1: 54}
+    assert warned(warnings_log, "Rebuilding", "photos.npz", "other photo files")
+    assert len(data.load_photos_artifact(root / "data" / "processed")) == 188
+
+
+def test_truncated_artifact_is_rebuilt_with_a_warning_naming_it(tmp_path, make_image, warnings_log):
+    photos = small_photo_folder(tmp_path / "photos", make_image, 2, 1)
+    root = tmp_path / "out"
+    built = data.prepared_photos(photos, root)
+    npz = root / "data" / "processed" / data.PHOTOS_ARTIFACT
+    content = npz.read_bytes()
+    npz.write_bytes(content[: len(content) // 2])
+    again = data.prepared_photos(photos, root)
+    assert again["filename"].tolist() == built["filename"].tolist()
+    assert warned(warnings_log, "Rebuilding", str(npz))
+    assert data.load_photos_artifact(root / "data" / "processed")["filename"].tolist() == built["filename"].tolist()
+
+
+def test_unreadable_artifact_read_directly_names_the_file_and_the_fix(tmp_path):
+    npz = tmp_path / "photos.npz"
+    npz.write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "photos.csv").write_text("filename,sex\n")
+    with pytest.raises(storage.ArtifactError) as info:
+        data.load_photos_artifact(tmp_path)
+    assert str(npz) in str(info.value) and "delete it and re-run" in str(info.value)
+
+
+def test_artifact_without_a_record_is_rebuilt(tmp_path, make_image, warnings_log):
+    photos = small_photo_folder(tmp_path / "photos", make_image, 2, 1)
+    root = tmp_path / "out"
+    data.prepared_photos(photos, root)
+    provenance.sidecar_path(root / "data" / "processed" / data.PHOTOS_ARTIFACT).unlink()
+    data.prepared_photos(photos, root)
+    assert warned(warnings_log, "Rebuilding", "no provenance record")
+
+
+# ---- the balanced set ------------------------------------------------------------------------------------
+
+
+def test_balanced_set_is_keyed_by_photos_seed_and_code(tmp_path, make_image, warnings_log, monkeypatch):
+    photos = small_photo_folder(tmp_path / "photos", make_image)
+    root = tmp_path / "out"
+    calls = []
+    real_balance = augmentation.balance_by_augmentation
+
+    def counting(frame, seed, *args, **kwargs):
+        calls.append(seed)
+        return real_balance(frame, seed, *args, **kwargs)
+
+    monkeypatch.setattr(augmentation, "balance_by_augmentation", counting)
+    first = augmentation.balanced_report_protocol(photos, root, seed=23)
+    assert len(first) == 12 and calls == [23]
+    augmentation.balanced_report_protocol(photos, root, seed=23)
+    assert calls == [23], "same photos, seed and code: reused"
+    augmentation.balanced_report_protocol(photos, root, seed=5)
+    assert calls == [23, 5]
+    make_image(photos / "f-009-01.jpg", seed=42)  # the data changed
+    again = augmentation.balanced_report_protocol(photos, root, seed=23)
+    assert calls == [23, 5, 23] and "f-009-01.jpg" in again["filename"].tolist()
+    assert warned(warnings_log, "balanced_report_protocol_seed23.npz", "other photo files")
+
+
+def test_notebook_03_save_records_provenance(tmp_path, make_image, monkeypatch):
+    photos = small_photo_folder(tmp_path / "photos", make_image)
+    root = tmp_path / "out"
+    balanced = augmentation.balance_by_augmentation(data.prepared_photos(photos, root), seed=23)
+    path = augmentation.save_balanced_report_protocol(balanced, photos, root, seed=23)
+
+    def must_not_build(*args, **kwargs):
+        raise AssertionError("the saved balanced set should have been reused")
+
+    monkeypatch.setattr(augmentation, "balance_by_augmentation", must_not_build)
+    reused = augmentation.balanced_report_protocol(photos, root, seed=23)
+    assert reused["filename"].tolist() == balanced["filename"].tolist()
+    record = json.loads(provenance.sidecar_path(path).read_text())
+    assert record["fingerprint"]["seed"] == 23 and record["fingerprint"]["photos"]["count"] == 10
+
+
+# ---- the trained model -----------------------------------------------------------------------------------
+
+
+def test_saved_model_is_reused_only_for_its_own_inputs(tmp_path, make_image, warnings_log, monkeypatch):
+    photos = small_photo_folder(tmp_path / "photos", make_image)
+    root = tmp_path / "out"
+    trained = []
+
+    def tiny_training(train, validation, seed=23, **kwargs):
+        trained.append(seed)
+        inputs = keras.Input(train[0].shape[1:])
+        outputs = keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalAveragePooling2D()(inputs))
+        return keras.Model(inputs, outputs), None
+
+    monkeypatch.setattr(experiments, "train_final", tiny_training)
+    _, trained_now = experiments.load_or_train_final_model(photos, root, seed=23)
+    assert trained_now and trained == [23]
+    model, trained_now = experiments.load_or_train_final_model(photos, root, seed=23)
+    assert not trained_now and trained == [23] and isinstance(model, keras.Model)
+
+    make_image(photos / "m-042-01.jpg", seed=77)  # other data: the saved model is not theirs
+    _, trained_now = experiments.load_or_train_final_model(photos, root, seed=23)
+    assert trained_now and trained == [23, 23]
+    assert warned(warnings_log, "final_model_seed23.keras", "cannot be reused", "other photo files")
+
+    path = Path(experiments.final_model_path(root, 23))
+    path.write_bytes(b"damaged")
+    _, trained_now = experiments.load_or_train_final_model(photos, root, seed=23)
+    assert trained_now and trained == [23, 23, 23]
+    assert warned(warnings_log, "final_model_seed23.keras", "changed after it was recorded")
