@@ -243,6 +243,12 @@ def top_of_head_region(height: int, width: int) -> Region:
     return slice(0, int(round(0.30 * height))), slice(0, width)
 
 
+def side_regions(height: int, width: int) -> tuple[Region, Region]:
+    """Left and right of the face box, from the forehead down: where long hair falls."""
+    rows = slice(round(0.20 * height), height)
+    return (rows, slice(0, round(0.25 * width))), (rows, slice(round(0.75 * width), width))
+
+
 def heatmap_share(heatmap: np.ndarray, region: Region) -> float:
     """Fraction of a heatmap's total mass that lies inside ``region`` (0 for an all-zero map)."""
     total = float(np.sum(heatmap))

@@ -148,6 +148,28 @@ def keep_failed_copy(tmp: Path, notebook: Path, failed_dir: Path) -> Path:
     return kept
 
 
+# What papermill records that changes at every run (times, absolute paths) and says nothing about results.
+VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "exception", "input_path", "output_path")
+VOLATILE_CELL_KEYS = ("papermill", "execution")
+
+
+def strip_run_metadata(path: Path) -> None:
+    """Remove per-run timestamps and paths from an executed notebook, so that a re-run's diff shows only
+    what really changed (the parameters papermill injected stay recorded)."""
+    import nbformat
+
+    notebook = nbformat.read(path, as_version=4)
+    run = notebook.metadata.get("papermill", {})
+    for key in VOLATILE_NOTEBOOK_KEYS:
+        run.pop(key, None)
+    for cell in notebook.cells:
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"  # papermill draws a random id for it at every run
+    nbformat.write(notebook, path)
+
+
 def run_notebook(notebook: Path, destination: Path, parameters: dict, failed_dir: Path) -> None:
     """Execute ``notebook`` into ``destination`` atomically; raise SystemExit naming the failing cell."""
     import papermill
@@ -185,6 +207,7 @@ def run_notebook(notebook: Path, destination: Path, parameters: dict, failed_dir
             f"FAILED {notebook.name}: {type(err).__name__}: {err}\n  The copy is kept at {kept}; "
             f"{notebook} is unchanged."
         ) from None
+    strip_run_metadata(tmp)
     os.replace(tmp, destination)
 
 

@@ -67,36 +67,19 @@ def test_sketch_folder_with_lower_case_names_loads_nothing(tmp_path, make_image,
         data.load_dataset(tmp_path / "sketches", progress=False)
 
 
-def test_photos_and_sketches_mixed_in_one_folder_load_only_the_photos(tmp_path, make_image, log_records):
-    folder = tmp_path / "everything"
-    names = photo_set(folder, make_image)
-    sketches = ["f-001-01-sz1.jpg", "m1-002-01-sz1.jpg", "F2-009-01-sz1.jpg"]
-    for i, name in enumerate(sketches):
-        make_image(folder / name, mode="L", seed=50 + i)
-    frame = data.load_dataset(folder, progress=False)
-    assert frame["filename"].tolist() == names
-    text = warnings_text(log_records)
-    assert "sketches" in text and all(name in text for name in sketches)
-
-
-def test_file_manager_copies_are_skipped_and_named(tmp_path, make_image, log_records):
+@pytest.mark.parametrize(("extras", "kind"), [
+    (["f-001-01-sz1.jpg", "m1-002-01-sz1.jpg", "F2-009-01-sz1.jpg"], "CUFS sketches"),  # photos and sketches mixed
+    (["f-001-01 copy.jpg", "m1-002-01 (1).jpg", "m-001-01 - Copy.jpg", "f1-003-01_2.jpg"], "copies of a photo"),
+    (["me.jpg", "family.png", "face.jpg", "m-5.jpg"], "not named like a CUFS photo"),  # stray m*/f* images
+])
+def test_extra_images_are_skipped_and_each_is_named(tmp_path, make_image, log_records, extras, kind):
     names = photo_set(tmp_path, make_image)
-    copies = ["f-001-01 copy.jpg", "m1-002-01 (1).jpg", "m-001-01 - Copy.jpg", "f1-003-01_2.jpg"]
-    for i, name in enumerate(copies):
-        make_image(tmp_path / name, seed=i)
+    for i, name in enumerate(extras):
+        make_image(tmp_path / name, seed=50 + i)
     frame = data.load_dataset(tmp_path, progress=False)
     assert frame["filename"].tolist() == names
     text = warnings_text(log_records)
-    assert "copies" in text and all(name in text for name in copies)
-
-
-def test_stray_images_with_m_or_f_names_are_skipped(tmp_path, make_image, log_records):
-    names = photo_set(tmp_path, make_image)
-    for i, name in enumerate(["me.jpg", "family.png", "face.jpg", "m-5.jpg"]):
-        make_image(tmp_path / name, seed=i)
-    frame = data.load_dataset(tmp_path, progress=False)
-    assert frame["filename"].tolist() == names
-    assert "family.png" in warnings_text(log_records)
+    assert kind in text and all(name in text for name in extras)
 
 
 @pytest.mark.parametrize("other", ["f-001-01.png", "F-001-01.jpg", "f-001-02.jpg"])

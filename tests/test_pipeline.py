@@ -80,3 +80,94 @@ def test_readme_without_markers_is_refused(tmp_path: Path) -> None:
     readme.write_text("no table here\n", encoding="utf-8")
     with pytest.raises(ValueError, match="markers"):
         results_table.refresh_readme(readme, tmp_path)
+
+
+# ---- paths, arguments, faults ---------------------------------------------------------------------------
+
+
+def test_relative_paths_are_taken_from_where_the_command_runs(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = pipeline.argparse.Namespace(data_dir="data/raw", output_dir="out", executed_dir="~/executed")
+    environ = {"CUFS_DIR": "../cufs", "CUFS_OUTPUT_DIR": "/already/absolute"}
+    pipeline.resolve_user_paths(args, environ)
+    assert args.data_dir == str(tmp_path / "data" / "raw")
+    assert args.output_dir == str(tmp_path / "out")
+    assert args.executed_dir == str(Path("~/executed").expanduser())
+    assert environ == {"CUFS_DIR": str(tmp_path / ".." / "cufs"), "CUFS_OUTPUT_DIR": "/already/absolute"}
+
+
+def test_relative_paths_reach_the_kernel_as_meant(tmp_path: Path, monkeypatch) -> None:
+    # The kernel runs inside notebooks/; the user ran the command from the project root.
+    project = tmp_path / "project"
+    (project / "notebooks").mkdir(parents=True)
+    (project / "mydata").mkdir()
+    (project / "env-data").mkdir()
+    notebook = project / "notebooks" / "01_paths.ipynb"
+    _write_notebook(notebook, "DATA_DIR = None\nOUTPUT_DIR = None",
+                    "import os\nfrom pathlib import Path\nassert Path(DATA_DIR).is_dir(), DATA_DIR\n"
+                    "assert Path(os.environ['CUFS_DIR']).is_dir(), os.environ['CUFS_DIR']\n"
+                    "Path(OUTPUT_DIR).mkdir(parents=True, exist_ok=True)\n"
+                    "(Path(OUTPUT_DIR) / 'marker').write_text('x')")
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("CUFS_DIR", "env-data")
+    monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [notebook])
+    assert pipeline.main(["--data-dir", "mydata", "--output-dir", "out", "--no-readme"]) == 0
+    assert (project / "out" / "marker").is_file()
+    assert not (project / "notebooks" / "out").exists()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--seed", "-5"], "out of range"),
+    (["--seed", "4294967296"], "out of range"),
+    (["--seed", "abc"], "not an integer"),
+    (["--data-dir", "no/such/folder"], "no such folder"),
+])
+def test_bad_arguments_are_refused_before_anything_runs(argv, message, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(pipeline, "run_notebook", lambda *a, **k: pytest.fail("nothing may run"))
+    with pytest.raises(SystemExit) as exit_info:
+        pipeline.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_output_dir_that_is_a_file_is_refused(tmp_path: Path, capsys) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SystemExit):
+        pipeline.main(["--output-dir", str(tmp_path / "file")])
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_a_dead_kernel_names_the_notebook_and_the_cell(tmp_path: Path) -> None:
+    notebook = tmp_path / "04_dies.ipynb"
+    _write_notebook(notebook, "SEED = 23", "x = 1", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "y = 2")
+    before = notebook.read_bytes()
+    with pytest.raises(SystemExit) as failure:
+        pipeline.run_notebook(notebook, notebook, {}, tmp_path / "failed")
+    message = str(failure.value)
+    assert message.startswith("FAILED 04_dies.ipynb: the kernel died while running cell 3")
+    assert "out of memory" in message
+    assert notebook.read_bytes() == before
+    assert (tmp_path / "failed" / "04_dies.ipynb").is_file()
+    assert not list(tmp_path.glob(".*running*"))
+
+
+def test_kernels_run_without_the_unencrypted_tcp_warning(tmp_path: Path, capfd) -> None:
+    notebook = tmp_path / "01_ok.ipynb"
+    _write_notebook(notebook, "SEED = 23", "print('hello')")
+    pipeline.run_notebook(notebook, notebook, {}, tmp_path / "failed")
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.out + captured.err
+
+
+def test_run_metadata_that_changes_every_run_is_stripped(tmp_path: Path) -> None:
+    notebook = tmp_path / "01_ok.ipynb"
+    _write_notebook(notebook, "SEED = 23", "print(SEED)")
+    pipeline.run_notebook(notebook, notebook, {"SEED": 7}, tmp_path / "failed")
+    executed = nbformat.read(notebook, as_version=4)
+    assert all("papermill" not in c.metadata and "execution" not in c.metadata for c in executed.cells)
+    run = executed.metadata["papermill"]
+    assert run["parameters"] == {"SEED": 7}
+    assert not set(pipeline.VOLATILE_NOTEBOOK_KEYS) & set(run)
+    first = notebook.read_bytes()
+    pipeline.run_notebook(notebook, notebook, {"SEED": 7}, tmp_path / "failed")
+    assert notebook.read_bytes() == first, "a re-run with the same results must leave the file byte-identical"

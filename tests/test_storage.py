@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -137,3 +138,65 @@ def test_session_output_dir_is_outside_the_repo(output_dir):
     assert Path(os.environ[config.OUTPUT_ENV_VAR]) == output_dir
     assert config.project_root() not in config.output_root().parents
     assert config.output_root() != config.project_root()
+
+
+# ---- permissions, durability, damaged files ----------------------------------------------------------
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test, restoring it afterwards."""
+    previous = os.umask(0o022)
+    os.umask(previous)
+    yield lambda mask: os.umask(mask)
+    os.umask(previous)
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_get_the_mode_open_would_give(tmp_path, umask, mask, mode):
+    umask(mask)
+    assert storage.current_umask() == mask
+    path = storage.save_json(tmp_path / "r.json", {"a": 1})
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    npz = storage.save_npz(tmp_path / "a.npz", x=np.arange(2))
+    assert stat.S_IMODE(npz.stat().st_mode) == mode
+
+
+def test_replacing_a_file_keeps_its_mode(tmp_path, umask):
+    umask(0o022)
+    path = storage.save_json(tmp_path / "r.json", {"a": 1})
+    path.chmod(0o640)
+    storage.save_json(path, {"a": 2})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert storage.load_json(path) == {"a": 2}
+
+
+def test_data_is_flushed_to_disk_before_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.path.isdir(f"/proc/self/fd/{fd}") if os.path.exists("/proc/self/fd") else None))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", Path(src).read_text()))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(storage.os, "fsync", fsync)
+    monkeypatch.setattr(storage.os, "replace", replace)
+    storage.atomic_write(tmp_path / "f.txt", lambda tmp: tmp.write_text("content"))
+    kinds = [kind for kind, _ in events]
+    assert kinds[:2] == ["fsync", "replace"], "the file must be on disk before it is renamed into place"
+    assert ("replace", "content") in events
+    assert kinds[-1] == "fsync", "then the folder, so that the rename itself survives a crash"
+
+
+def test_truncated_npz_names_the_file_and_the_fix(tmp_path):
+    path = storage.save_npz(tmp_path / "photos.npz", pixels=np.zeros((4, 5, 5, 3), np.uint8))
+    content = path.read_bytes()
+    path.write_bytes(content[: len(content) // 2])
+    with pytest.raises(storage.ArtifactError) as info:
+        storage.load_npz(path)
+    assert str(path) in str(info.value) and "re-run" in str(info.value)
+    assert isinstance(info.value, ValueError)
