@@ -19,7 +19,7 @@ pipeline: setup
 	$(PY) -m helpers.pipeline
 
 lint: setup
-	$(PY) -m ruff check helpers tests conftest.py
+	$(PY) -m ruff check helpers tests conftest.py notebooks
 
 test: lint
 	$(PY) -m pytest

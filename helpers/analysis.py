@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import keras
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy.stats import mannwhitneyu
+import pandas as pd
+from scipy.stats import mannwhitneyu, spearmanr
 
 from .models import conv_layer_names
+from .plots import PHOTO_LABEL
 
 Target = Literal["predicted", "female", "male"]
 Region = tuple[slice, slice]
@@ -50,6 +52,7 @@ def plot_feature_maps(maps: np.ndarray, n_channels: int = 16, title: str = "") -
     n_cols = min(4, len(chosen))
     n_rows = math.ceil(len(chosen) / n_cols)
     fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.2 * n_cols, 2.4 * n_rows), squeeze=False)
+    fig.set_label(PHOTO_LABEL)  # saved and shown as a light palette image, like the photo grids
     for ax in axes.flat:
         ax.axis("off")
     for ax, channel in zip(axes.flat, chosen, strict=False):
@@ -180,6 +183,41 @@ def compare_groups(values_a: np.ndarray, values_b: np.ndarray) -> dict[str, floa
         "mannwhitney_u": float(test.statistic),
         "p_value": float(test.pvalue),
     }
+
+
+def lighting_statistics(test_images: np.ndarray, correct: np.ndarray, p_female: np.ndarray,
+                        photo_images: np.ndarray, photo_labels: np.ndarray) -> dict[str, Any]:
+    """The lighting hypothesis as numbers: face luminance of misclassified vs correct test images, its rank
+    correlation with p(female), and male vs female faces over the real photos."""
+    luminance = mean_luminance(test_images)
+    correct = np.asarray(correct, dtype=bool)
+    rho, rho_p = spearmanr(luminance, p_female)
+    photo_luminance = mean_luminance(photo_images)
+    photo_labels = np.asarray(photo_labels)
+    return {
+        "face_luminance": luminance,
+        "errors_vs_correct": compare_groups(luminance[~correct], luminance[correct]),
+        "rho": float(rho),
+        "rho_p": float(rho_p),
+        "male_vs_female": compare_groups(photo_luminance[photo_labels == 0], photo_luminance[photo_labels == 1]),
+    }
+
+
+def grad_cam_shares(heatmaps: np.ndarray) -> pd.DataFrame:
+    """Per heatmap, the share of its mass in the top of the head, the central face box and the sides of the head."""
+    height, width = heatmaps.shape[1:3]
+    top, face, sides = top_of_head_region(height, width), face_region(height, width), side_regions(height, width)
+    return pd.DataFrame({
+        "cam_top_share": [heatmap_share(h, top) for h in heatmaps],
+        "cam_face_share": [heatmap_share(h, face) for h in heatmaps],
+        "cam_side_share": [sum(heatmap_share(h, r) for r in sides) for h in heatmaps],
+    })
+
+
+def region_area(region: Region, height: int, width: int) -> float:
+    """The fraction of a ``height`` x ``width`` image that ``region`` covers."""
+    rows, columns = region
+    return len(range(*rows.indices(height))) * len(range(*columns.indices(width))) / (height * width)
 
 
 # ---- internals --------------------------------------------------------------------------------

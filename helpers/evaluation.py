@@ -79,7 +79,30 @@ def comparison_table(columns: dict[str, dict[str, float]], metrics: tuple[str, .
                         index=list(metrics)).round(4)
 
 
+def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]
+                   ) -> tuple[dict[str, Any], np.ndarray]:
+    """Score validation and test, choose the threshold on validation; returns the evaluation and the test scores."""
+    from . import training
+
+    val_scores = training.predict_scores(model, validation[0])
+    test_scores = training.predict_scores(model, test[0])
+    return evaluate_with_validation_threshold(validation[1], val_scores, test[1], test_scores), test_scores
+
+
 # ---- figures ----------------------------------------------------------------------------------
+
+
+def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: float, model_name: str, stem: str,
+                      root: str | os.PathLike | None = None) -> None:
+    """The test ROC curve (with the validation threshold marked) and the confusion matrices at 0.5 and at the
+    threshold, shown and saved as ``<stem>_roc_curve``, ``<stem>_confusion_matrix_0.5`` and ``..._threshold``."""
+    fig = plot_roc(y_test, test_scores, f"{model_name}: test ROC", threshold=threshold)
+    save_figure(fig, f"{stem}_roc_curve", root)
+    plt.show()
+    for suffix, value, label in (("0.5", 0.5, "0.5"), ("threshold", threshold, f"{threshold:.3f} (validation)")):
+        fig = plot_confusion(y_test, test_scores, value, f"{model_name}, test, threshold {label}")
+        save_figure(fig, f"{stem}_confusion_matrix_{suffix}", root)
+    plt.show()
 
 
 def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float | None = None) -> plt.Figure:
@@ -125,8 +148,27 @@ def plot_history(history: dict[str, list[float]], title: str) -> plt.Figure:
 
 
 def write_results(name: str, payload: dict[str, Any], root: str | os.PathLike | None = None) -> str:
-    """Write ``results/<name>.json`` atomically; later notebooks and the README read it."""
-    return str(storage.save_json(config.results_dir(root) / f"{name}.json", payload))
+    """Write ``results/<name>.json`` atomically, with the ``environment`` that produced it; the README reads it."""
+    from . import environment
+
+    record = {**payload, "environment": environment.describe(seed=payload.get("seed"))}
+    return str(storage.save_json(config.results_dir(root) / f"{name}.json", record))
+
+
+def training_summary(model: Any, history: Any, recipe: Any, splits: dict[str, np.ndarray], seed: int
+                     ) -> dict[str, Any]:
+    """The fields every single-split results file shares: seed, split sizes, parameters, recipe, epochs."""
+    from . import models, training
+
+    trainable, non_trainable = models.parameter_counts(model)
+    return {
+        "seed": seed,
+        "split_sizes": {name: len(idx) for name, idx in splits.items()},
+        "parameters": {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable},
+        "recipe": recipe.as_dict(),
+        "epochs_run": len(history.history["loss"]),
+        "best_epoch": training.best_epoch(history, recipe),
+    }
 
 
 def read_results(name: str, root: str | os.PathLike | None = None) -> dict[str, Any]:

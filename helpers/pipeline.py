@@ -219,11 +219,14 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"seed for splits, augmentation and training, 0 to 2**32-1 (default {config.SEED})")
     parser.add_argument("--output-dir", help="where figures/, results/ and data/ are written (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebooks (numbers or names)")
-    parser.add_argument("--executed-dir", help="write executed notebooks here instead of in place")
+    parser.add_argument("--executed-dir", help="write executed notebooks here instead of in place (and, unless "
+                        "--output-dir says otherwise, their figures, results and artifacts too)")
     parser.add_argument("--no-readme", action="store_true", help="do not refresh the README's results table")
     args = parser.parse_args(argv)
     resolve_user_paths(args)
     check_paths(parser, args)
+    if args.executed_dir and not args.output_dir:
+        args.output_dir = args.executed_dir  # a run kept apart keeps its figures, results and artifacts apart too
 
     os.environ[PROGRESS_ENV_VAR] = "0"  # the kernels inherit it: no progress bars in saved outputs
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # nor TensorFlow's C++ chatter on the terminal

@@ -65,6 +65,23 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[str]:
     return rows
 
 
+def provenance_lines(results: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per results file under the table: the machine, libraries, commit and date of its run."""
+    lines = ["", "Where these numbers come from (from each results file's `environment`):", ""]
+    for name, result in results.items():
+        env = result.get("environment")
+        if not env:
+            lines.append(f"- `{name}`: no environment recorded (written before results files recorded it).")
+            continue
+        libraries = f"TensorFlow {env.get('tensorflow')}, Keras {env.get('keras')} ({env.get('keras_backend')})"
+        lines.append(
+            f"- `{name}`: {env.get('device')}; {libraries}, Python {env.get('python')}, {env.get('precision')}; "
+            f"seed {env.get('seed')}; commit {env.get('git_commit')}; {env.get('date')}; "
+            f"{env.get('wall_seconds'):.0f} s"
+        )
+    return lines
+
+
 def load_results(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
     """Every ``results/*.json`` by name."""
     folder = config.results_dir(root)
@@ -73,7 +90,8 @@ def load_results(root: str | os.PathLike | None = None) -> dict[str, dict[str, A
 
 def render(root: str | os.PathLike | None = None) -> str:
     """The generated block, markers included."""
-    return "\n".join([START, *table_rows(load_results(root)), END])
+    results = load_results(root)
+    return "\n".join([START, *table_rows(results), *provenance_lines(results), END])
 
 
 def refresh_readme(readme: Path | None = None, root: str | os.PathLike | None = None) -> bool:

@@ -189,3 +189,27 @@ def test_grad_cam_works_on_a_model_loaded_from_a_keras_file(final_model, faces, 
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(analysis.grad_cam(loaded, faces[1]), analysis.grad_cam(final_model, faces[1]),
                                atol=1e-5)
+
+
+def test_lighting_statistics_find_brighter_errors():
+    dark, bright = np.full((1, 250, 200, 3), 0.2, np.float32), np.full((1, 250, 200, 3), 0.8, np.float32)
+    test_images = np.concatenate([bright, bright, dark, dark, dark])
+    correct = np.array([False, False, True, True, True])
+    p_female = np.array([0.1, 0.2, 0.7, 0.8, 0.9])
+    photos = np.concatenate([dark, bright, dark, bright])
+    stats = analysis.lighting_statistics(test_images, correct, p_female, photos, np.array([0, 0, 1, 1]))
+    assert stats["face_luminance"] == pytest.approx([0.8, 0.8, 0.2, 0.2, 0.2], abs=1e-6)
+    errors = stats["errors_vs_correct"]
+    assert errors["n_a"] == 2 and errors["mean_difference"] == pytest.approx(0.6)
+    assert stats["rho"] < -0.8  # brighter faces, lower p(female)
+    assert stats["male_vs_female"]["mean_difference"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_grad_cam_shares_per_region():
+    heatmaps = np.zeros((2, 250, 200))
+    heatmaps[0, 10, 100] = 1.0  # top of the head
+    heatmaps[1, 150, 100] = heatmaps[1, 150, 10] = 1.0  # the face and one side
+    shares = analysis.grad_cam_shares(heatmaps)
+    assert shares.to_dict("list") == {"cam_top_share": [1.0, 0.0], "cam_face_share": [0.0, 0.5],
+                                      "cam_side_share": [0.0, 0.5]}
+    assert analysis.region_area(analysis.face_region(250, 200), 250, 200) == pytest.approx(0.55 * 0.5, abs=0.01)

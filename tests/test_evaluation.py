@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 import os
+import types
+from datetime import UTC, datetime
 from pathlib import Path
 
+import keras
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import config, evaluation
+from helpers import config, evaluation, training
 
 matplotlib.use("Agg")
 
@@ -252,9 +255,62 @@ def test_results_round_trip(output_dir):
     assert loaded["test"] == payload["test"]
 
 
+def test_results_record_where_they_came_from(tmp_path):
+    evaluation.write_results("nb", {"seed": 7}, root=tmp_path)
+    env = evaluation.read_results("nb", root=tmp_path)["environment"]
+    assert set(env) == {"python", "tensorflow", "keras", "numpy", "keras_backend", "device", "precision", "seed",
+                        "git_commit", "date", "wall_seconds"}
+    assert env["seed"] == 7 and env["keras_backend"] == "tensorflow" and env["precision"] == "float32"
+    assert env["keras"] == keras.__version__ and env["numpy"] == np.__version__
+    assert env["device"].startswith("CPU: ") or env["device"]  # a CPU model, or the GPUs the backend sees
+    assert env["date"] == datetime.now(UTC).strftime("%Y-%m-%d") and env["wall_seconds"] >= 0
+    assert len(env["git_commit"]) >= 7
+
+
 def test_results_explicit_root(tmp_path):
     evaluation.write_results("nb", {"a": 1}, root=tmp_path)
     assert (tmp_path / "results" / "nb.json").exists()
-    assert evaluation.read_results("nb", root=tmp_path) == {"a": 1}
+    loaded = evaluation.read_results("nb", root=tmp_path)
+    assert loaded["a"] == 1 and set(loaded) == {"a", "environment"}
     with pytest.raises(FileNotFoundError):
         evaluation.read_results("other", root=tmp_path)
+
+
+# ---- shared evaluation blocks of notebooks 02 and 04 ----------------------------------------------
+
+
+class _ConstantModel:
+    """Stands in for a Keras model: predicts given scores."""
+
+    def __init__(self, scores_by_size: dict[int, np.ndarray]) -> None:
+        self.scores_by_size = scores_by_size
+
+    def predict(self, images, batch_size=32, verbose=0):
+        return self.scores_by_size[len(images)].reshape(-1, 1)
+
+
+def test_evaluate_model_chooses_the_threshold_on_validation_only():
+    val_scores, test_scores = np.array([0.2, 0.4, 0.6, 0.8]), np.array([0.1, 0.45, 0.5, 0.9, 0.3])
+    model = _ConstantModel({4: val_scores, 5: test_scores})
+    y_val, y_test = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1, 0])
+    evaluated, scores = evaluation.evaluate_model(model, (np.zeros((4, 2)), y_val), (np.zeros((5, 2)), y_test))
+    assert scores.tolist() == test_scores.tolist()
+    assert evaluated["threshold"] == evaluation.youden_threshold(y_val, val_scores) == 0.6
+    assert evaluated["test_at_threshold"]["accuracy"] == pytest.approx(0.6)
+
+
+def test_save_test_figures_saves_the_three_standard_figures(tmp_path):
+    evaluation.save_test_figures(Y, SCORES, 0.4, "Toy", "99", tmp_path)
+    names = sorted(p.name for p in (tmp_path / "figures").iterdir())
+    assert names == ["99_confusion_matrix_0.5.png", "99_confusion_matrix_threshold.png", "99_roc_curve.png"]
+    plt.close("all")
+
+
+def test_training_summary_fields():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    history = types.SimpleNamespace(history={"loss": [3, 2, 1, 1.5], "val_loss": [3, 1, 2, 2.5]})
+    recipe = training.Recipe(epochs=4)
+    summary = evaluation.training_summary(model, history, recipe, {"train": np.arange(5), "test": np.arange(2)}, 23)
+    assert summary == {"seed": 23, "split_sizes": {"train": 5, "test": 2},
+                       "parameters": {"total": 4, "trainable": 4, "non_trainable": 0},
+                       "recipe": recipe.as_dict(), "epochs_run": 4, "best_epoch": 2}

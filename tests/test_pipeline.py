@@ -171,3 +171,41 @@ def test_run_metadata_that_changes_every_run_is_stripped(tmp_path: Path) -> None
     first = notebook.read_bytes()
     pipeline.run_notebook(notebook, notebook, {"SEED": 7}, tmp_path / "failed")
     assert notebook.read_bytes() == first, "a re-run with the same results must leave the file byte-identical"
+
+
+def test_results_table_says_where_each_file_came_from(tmp_path: Path) -> None:
+    metrics = {"accuracy": 0.9, "precision": 0.8, "recall": 0.7, "f1": 0.75, "auc": 0.95}
+    environment = {"device": "CPU: Example CPU (2 cores)", "tensorflow": "2.20.0", "keras": "3.13.2",
+                   "keras_backend": "tensorflow", "python": "3.13.1", "precision": "float32", "seed": 23,
+                   "git_commit": "abc123def456", "date": "2026-11-27", "wall_seconds": 42.4}
+    storage.save_json(tmp_path / "results" / "02_baseline_model.json", {
+        "split_sizes": {"test": 38}, "threshold": 0.42, "test_at_0.5": metrics, "test_at_threshold": metrics,
+        "environment": environment,
+    })
+    storage.save_json(tmp_path / "results" / "04_final_model.json", {
+        "split_sizes": {"test": 54}, "threshold": 0.5, "test_at_0.5": metrics, "test_at_threshold": metrics,
+    })
+    text = results_table.render(tmp_path)
+    assert ("- `02_baseline_model`: CPU: Example CPU (2 cores); TensorFlow 2.20.0, Keras 3.13.2 (tensorflow), "
+            "Python 3.13.1, float32; seed 23; commit abc123def456; 2026-11-27; 42 s") in text
+    assert "- `04_final_model`: no environment recorded" in text
+
+
+def test_executed_dir_keeps_the_whole_run_apart(tmp_path: Path, monkeypatch) -> None:
+    seen = {}
+
+    def fake_run(notebook, destination, parameters, failed_dir):
+        seen.update(destination=destination, parameters=parameters)
+
+    monkeypatch.setattr(pipeline, "run_notebook", fake_run)
+    monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [tmp_path / "01_x.ipynb"])
+    assert pipeline.main(["--executed-dir", str(tmp_path / "run")]) == 0
+    assert seen["destination"] == tmp_path / "run" / "01_x.ipynb"
+    assert seen["parameters"] == {"OUTPUT_DIR": str(tmp_path / "run")}, "figures and results go there too"
+
+
+@pytest.mark.parametrize("path", pipeline.numbered_notebooks(), ids=lambda p: p.name)
+def test_committed_notebooks_hold_no_per_run_metadata(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    assert not set(pipeline.VOLATILE_NOTEBOOK_KEYS) & set(notebook.metadata.get("papermill", {}))
+    assert all(not set(pipeline.VOLATILE_CELL_KEYS) & set(cell.metadata) for cell in notebook.cells)

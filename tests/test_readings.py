@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import analysis, readings, report
+from helpers import analysis, readings, report, summaries
 
 
 def evaluated(accuracy: float, auc: float, confusion_half, confusion_threshold, threshold: float = 0.36) -> dict:
@@ -75,3 +75,53 @@ def test_side_regions_are_left_and_right_of_the_face_box():
     shares = [analysis.heatmap_share(heatmap, region) for region in analysis.side_regions(250, 200)]
     assert shares == [0.25, 0.25]
     assert analysis.heatmap_share(heatmap, analysis.face_region(250, 200)) == 0.5
+
+
+def test_baseline_reading_when_it_collapses_and_when_it_does_not():
+    y_test = np.array([0] * 28 + [1] * 10)
+    collapsed = {"threshold": 0.613, "test_at_0.5": {"accuracy": 0.368, "auc": 0.993},
+                 "test_at_threshold": {"accuracy": 0.947, "f1": 0.9},
+                 "test_confusion_at_0.5": [[4, 24], [0, 10]], "test_confusion_at_threshold": [[27, 1], [1, 9]]}
+    text = readings.baseline_reading(collapsed, y_test)
+    assert "fails as the report's did: it calls 34 of the 38 test photos female (14 right" in text
+    assert "0.613, gives 36 of 38 right (accuracy 0.947, F1 0.900)" in text
+    assert f"{report.BASELINE_AT_OPTIMAL['accuracy']:.3f} only" in text and "2.6 points" in text
+    fine = {**collapsed, "test_confusion_at_0.5": [[25, 3], [2, 8]]}
+    assert "does not collapse" in readings.baseline_reading(fine, y_test)
+
+
+def test_recipe_search_reading_counts_from_the_table():
+    search = pd.DataFrame({
+        "protocol": ["report"] * 6, "recipe": ["A", "A", "D", "D", "D", "K"],
+        "bn_momentum": [0.99, 0.99, 0.9, 0.9, 0.9, 0.9], "one_sided_05": [True, True, False, False, False, False],
+        "seed": [1, 2, 1, 2, 3, 1], "test_auc": [0.6, 0.7, 0.98, 0.95, 0.99, 0.9],
+        "test_acc_05": [0.5, 0.5, 0.94, 0.90, 0.95, 0.99],
+    })
+    text = readings.recipe_search_reading(search, "D")
+    assert "momentum 0.99: 2 of 2 runs had every test score on one side of 0.5" in text
+    assert "momentum 0.9: 0 of 4 runs" in text
+    assert "ran on 3 seeds" in text and "worst 0.950" in text and "2 of its 3 seeds reach both targets" in text
+    assert "Among the 1 recipes run on at least as many seeds, its worst accuracy ranks 1" in text
+    assert "not an unbiased estimate" in text
+
+
+def test_honest_evaluation_reading_states_the_verdicts():
+    rows = []
+    for seed in (1, 2, 3):
+        for method, auc, acc in (("final_cnn_report", 0.99, 0.95), ("final_cnn_leak_free", 0.96, 0.92),
+                                 ("pixel_logreg", {1: 0.95, 2: 0.97, 3: 0.99}[seed], 0.90),
+                                 ("baseline_cnn", 0.87, 0.83),
+                                 ("eigenfaces_logreg", 0.95, 0.89), ("majority", 0.5, 0.71)):
+            rows.append({"method": method, "seed": seed, "auc": auc, "accuracy": acc + 0.01 * seed, "f1": acc - 0.1,
+                         "balanced_accuracy": 0.5 if method == "majority" else acc, "precision": acc, "recall": acc})
+    records = pd.DataFrame(rows)
+    summary = summaries.summarise(records)
+    inflation = summaries.inflation(summary)
+    versus = summaries.paired_difference(records, "final_cnn_leak_free", "pixel_logreg").loc["auc"]
+    leaked = {1: {"report_protocol": 50, "leak_free": 0}, 2: {"report_protocol": 62, "leak_free": 0}}
+    text = readings.honest_evaluation_reading(summary, records, inflation, versus, leaked, (125, 100, 3), 3)
+    assert "Between 50 and 62 of the 135" in text
+    assert "**not met**" in text  # 0.960 is above 0.95 but below the logistic regression's 0.970
+    assert "cannot be told apart" in text and "at least as good on 1 of 3 splits" in text
+    assert "architecture, batch-normalisation momentum, patience and augmentation at once" in text
+    assert "125 x 100 images" in text and "accuracy 0.730" in text

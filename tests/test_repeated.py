@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import evaluation, repeated, training
+from helpers import baselines, evaluation, imaging, protocols, repeated, summaries, training
 
 T_975_2 = 4.302652729911275  # t quantile 0.975 with 2 degrees of freedom (tables / scipy)
 
@@ -36,11 +36,11 @@ def photos() -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed", [0, 1, 23, 24, 99])
 def test_leak_free_split_has_no_photo_in_two_roles(photos, seed):
-    roles = repeated.leak_free_split(photos, seed)
-    repeated.assert_disjoint(roles)  # raises on any shared source or augmented image outside training
-    table = repeated.role_check(roles)
+    roles = protocols.leak_free_split(photos, seed)
+    protocols.assert_disjoint(roles)  # raises on any shared source or augmented image outside training
+    table = protocols.role_check(roles)
     assert (table["source shared with another role"] == 0).all()
-    assert repeated.leaked_images(roles) == 0
+    assert protocols.leaked_images(roles) == 0
     sources = [set(frame["source"]) for frame in roles.values()]
     assert not (sources[0] & sources[1] or sources[0] & sources[2] or sources[1] & sources[2])
     # every real photo is used exactly once as itself
@@ -50,7 +50,7 @@ def test_leak_free_split_has_no_photo_in_two_roles(photos, seed):
 
 @pytest.mark.parametrize("seed", [0, 23])
 def test_leak_free_split_sizes_balance_and_real_evaluation_sets(photos, seed):
-    roles = repeated.leak_free_split(photos, seed)
+    roles = protocols.leak_free_split(photos, seed)
     train, val, test = roles["train"], roles["validation"], roles["test"]
     real_train = train[~train["augmented"]]
     assert (len(real_train), len(val), len(test)) == (93, 57, 38)
@@ -65,26 +65,26 @@ def test_leak_free_split_sizes_balance_and_real_evaluation_sets(photos, seed):
         assert (frame["source"] == frame["filename"]).all()
         assert set(frame["filename"]) <= set(photos["filename"])
     # stratified, and the same photos as the split every 188-photo method uses
-    split = repeated.photo_split(photos, seed)
+    split = protocols.photo_split(photos, seed)
     assert sorted(test["filename"]) == sorted(photos["filename"].to_numpy()[split["test"]])
     assert sorted(real_train["filename"]) == sorted(photos["filename"].to_numpy()[split["train"]])
     assert abs(test["sex"].mean() - photos["sex"].mean()) < 0.05
 
 
 def test_leak_free_split_is_deterministic(photos):
-    a = repeated.leak_free_split(photos, 5)["train"]
-    b = repeated.leak_free_split(photos, 5)["train"]
+    a = protocols.leak_free_split(photos, 5)["train"]
+    b = protocols.leak_free_split(photos, 5)["train"]
     assert a["filename"].tolist() == b["filename"].tolist()
     assert np.array_equal(np.stack(a["image_array"]), np.stack(b["image_array"]))
 
 
 def test_report_protocol_leaks_and_is_caught(photos):
-    roles = repeated.report_protocol_split(photos, 23)
-    assert [len(roles[r]) for r in repeated.ROLES] == [133, 81, 54]
-    assert repeated.leaked_images(roles) > 0
+    roles = protocols.report_protocol_split(photos, 23)
+    assert [len(roles[r]) for r in protocols.ROLES] == [133, 81, 54]
+    assert protocols.leaked_images(roles) > 0
     assert roles["test"]["augmented"].any()
     with pytest.raises(AssertionError):
-        repeated.assert_disjoint(roles)
+        protocols.assert_disjoint(roles)
 
 
 def test_assert_disjoint_on_hand_made_roles():
@@ -93,15 +93,15 @@ def test_assert_disjoint_on_hand_made_roles():
 
     clean = {"train": frame(["a", "aug-a"], ["a", "a"], [False, True]),
              "validation": frame(["b"], ["b"], [False]), "test": frame(["c"], ["c"], [False])}
-    repeated.assert_disjoint(clean)
+    protocols.assert_disjoint(clean)
     shared = {**clean, "test": frame(["aug-b"], ["b"], [True])}
     with pytest.raises(AssertionError, match="two roles"):
-        repeated.assert_disjoint(shared)
-    assert repeated.leaked_images(shared) == 2  # the validation photo and its copy in test
+        protocols.assert_disjoint(shared)
+    assert protocols.leaked_images(shared) == 2  # the validation photo and its copy in test
     augmented_val = {**clean, "validation": frame(["aug-b"], ["b"], [True])}
     with pytest.raises(AssertionError, match="augmented images outside train"):
-        repeated.assert_disjoint(augmented_val)
-    repeated.assert_disjoint(augmented_val, augmented_only_in=None)
+        protocols.assert_disjoint(augmented_val)
+    protocols.assert_disjoint(augmented_val, augmented_only_in=None)
 
 
 # ---- images -------------------------------------------------------------------------------------
@@ -109,24 +109,24 @@ def test_assert_disjoint_on_hand_made_roles():
 
 def test_downsize_shapes_range_and_constant_images():
     images = np.full((3, 250, 200, 3), 0.4, np.float32)
-    half = repeated.downsize(images, 0.5)
+    half = imaging.downsize(images, 0.5)
     assert half.shape == (3, 125, 100, 3)
     assert half.dtype == np.float32
     assert np.allclose(half, 0.4, atol=1e-5)
-    assert repeated.downsize(images, 0.25).shape == (3, 62, 50, 3)
-    full = repeated.downsize(images, 1.0)
+    assert imaging.downsize(images, 0.25).shape == (3, 62, 50, 3)
+    full = imaging.downsize(images, 1.0)
     assert full.shape == images.shape and full is not images
     noisy = np.random.default_rng(0).random((2, 250, 200, 3), dtype=np.float32)
-    small = repeated.downsize(noisy, 0.5)
+    small = imaging.downsize(noisy, 0.5)
     assert small.min() >= 0.0 and small.max() <= 1.0
     with pytest.raises(ValueError):
-        repeated.downsize(images, 0)
+        imaging.downsize(images, 0)
 
 
 def test_grey_pixels():
     images = np.zeros((2, 250, 200, 3), np.float32)
     images[1] = 1.0
-    features = repeated.grey_pixels(images)
+    features = imaging.grey_pixels(images)
     assert features.shape == (2, 50 * 40)
     assert np.allclose(features[0], 0.0) and np.allclose(features[1], 1.0, atol=1e-5)
 
@@ -145,11 +145,11 @@ def test_capped_recipe():
 def test_classical_baselines_separate_bright_from_dark(method):
     toy = synthetic_photos(40, 20, size=(20, 16), seed=3, separable=True)
     images, labels = np.stack(toy["image_array"]), toy["sex"].to_numpy()
-    features = repeated.grey_pixels(images, (10, 8))
-    split = repeated.photo_split(toy, 0)
-    train, val, test = ((features[split[r]], labels[split[r]]) for r in repeated.ROLES)
-    val_scores, test_scores, info = repeated.run_classical(method, train, val, test)
-    assert info["C"] in repeated.C_GRID
+    features = imaging.grey_pixels(images, (10, 8))
+    split = protocols.photo_split(toy, 0)
+    train, val, test = ((features[split[r]], labels[split[r]]) for r in protocols.ROLES)
+    val_scores, test_scores, info = baselines.run_classical(method, train, val, test)
+    assert info["C"] in baselines.C_GRID
     assert val_scores.shape == val[1].shape and test_scores.shape == test[1].shape
     record = repeated.evaluate_method(method, val[1], val_scores, test[1], test_scores)
     assert record["auc"] > 0.9
@@ -157,11 +157,11 @@ def test_classical_baselines_separate_bright_from_dark(method):
 
 
 def test_classical_pipeline_components_fit_small_training_sets():
-    pipeline = repeated.classical_pipeline("eigenfaces_logreg", 1.0, n_train=12, n_features=80)
+    pipeline = baselines.classical_pipeline("eigenfaces_logreg", 1.0, n_train=12, n_features=80)
     assert pipeline.named_steps["pca"].n_components == 11
-    assert repeated.classical_pipeline("eigenfaces_logreg", 1.0, 93, 2000).named_steps["pca"].n_components == 30
+    assert baselines.classical_pipeline("eigenfaces_logreg", 1.0, 93, 2000).named_steps["pca"].n_components == 30
     with pytest.raises(ValueError):
-        repeated.classical_pipeline("svm", 1.0, 10, 10)
+        baselines.classical_pipeline("svm", 1.0, 10, 10)
 
 
 def test_majority_class_metrics_exactly():
@@ -169,7 +169,7 @@ def test_majority_class_metrics_exactly():
     y_val = np.array([0] * 41 + [1] * 16)
     y_test = np.array([0] * 27 + [1] * 11)
     dummy = (np.zeros((len(y_train), 4)), y_train)
-    val_scores, test_scores, info = repeated.run_classical(
+    val_scores, test_scores, info = baselines.run_classical(
         "majority", dummy, (np.zeros((57, 4)), y_val), (np.zeros((38, 4)), y_test))
     assert info == {"majority_class": 0}
     assert np.all(test_scores == 0) and np.all(val_scores == 0)
@@ -239,7 +239,7 @@ def records() -> pd.DataFrame:
 
 
 def test_summarise_mean_sd_and_t_interval(records):
-    summary = repeated.summarise(records, ("accuracy", "auc"))
+    summary = summaries.summarise(records, ("accuracy", "auc"))
     row = summary.loc[("final_cnn_leak_free", "accuracy")]
     half = T_975_2 * 0.2 / math.sqrt(3)
     assert row["mean"] == pytest.approx(0.8)
@@ -251,26 +251,26 @@ def test_summarise_mean_sd_and_t_interval(records):
     assert (constant["mean"], constant["std"], constant["ci_low"], constant["ci_high"]) == pytest.approx(
         (0.5, 0.0, 0.5, 0.5))
     assert list(summary.index.get_level_values(0).unique()) == ["final_cnn_report", "final_cnn_leak_free", "majority"]
-    as_dict = repeated.summary_dict(summary)
+    as_dict = summaries.summary_dict(summary)
     assert set(as_dict["majority"]["accuracy"]) == {"mean", "std", "ci_low", "ci_high"}
-    table = repeated.summary_table(summary, {"majority": "always male"})
+    table = summaries.summary_table(summary, {"majority": "always male"})
     assert table.loc["always male", "accuracy"] == "0.700 ± 0.000 [0.700, 0.700]"
 
 
 def test_t_interval_edge_cases():
-    mean, sd, low, high = repeated.t_interval(np.array([0.5]))
+    mean, sd, low, high = summaries.t_interval(np.array([0.5]))
     assert mean == 0.5 and math.isnan(sd) and math.isnan(low) and math.isnan(high)
-    assert all(math.isnan(v) for v in repeated.t_interval(np.array([])))
-    assert repeated.t_interval(np.array([1.0, np.nan, 3.0]))[0] == 2.0
+    assert all(math.isnan(v) for v in summaries.t_interval(np.array([])))
+    assert summaries.t_interval(np.array([1.0, np.nan, 3.0]))[0] == 2.0
 
 
 def test_inflation_and_paired_inflation(records):
-    summary = repeated.summarise(records, ("accuracy", "auc"))
-    table = repeated.inflation(summary)
+    summary = summaries.summarise(records, ("accuracy", "auc"))
+    table = summaries.inflation(summary)
     assert table.loc["accuracy", "report protocol"] == pytest.approx(0.95)
     assert table.loc["accuracy", "leak-free"] == pytest.approx(0.8)
     assert table.loc["accuracy", "inflation"] == pytest.approx(0.15)
-    paired = repeated.paired_inflation(records, ("accuracy", "auc"))
+    paired = summaries.paired_inflation(records, ("accuracy", "auc"))
     assert paired.loc["accuracy", "mean"] == pytest.approx(0.15)
     assert paired.loc["accuracy", "std"] == pytest.approx(np.std([0.3, 0.2, -0.05], ddof=1))
 

@@ -1,0 +1,40 @@
+"""Resizing image batches: the smaller CNN inputs of notebook 06 and the grey pixels of the classical methods."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .analysis import BT601
+
+GREY_SHAPE = (50, 40)  # rows x columns: the 250 x 200 photo shrunk 5 times
+
+
+def scaled_size(shape: tuple[int, ...], scale: float) -> tuple[int, int]:
+    """(rows, columns) of an image of ``shape`` (rows, columns, ...) scaled by ``scale``; at least 1 each."""
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, not {scale}")
+    return max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale))
+
+def resize_images(images: np.ndarray, size: tuple[int, int], batch_size: int = 64) -> np.ndarray:
+    """A batch (N, H, W, C) resized to ``size`` = (rows, columns): bilinear with antialiasing, float32."""
+    images = np.asarray(images, dtype=np.float32)
+    if images.shape[1:3] == tuple(size):
+        return images.copy()
+    out = [
+        keras.ops.convert_to_numpy(keras.ops.image.resize(images[i:i + batch_size], size, antialias=True))
+        for i in range(0, len(images), batch_size)
+    ]
+    if not out:
+        return np.zeros((0, *size, images.shape[-1]), np.float32)
+    return np.clip(np.concatenate(out), 0.0, 1.0).astype(np.float32)
+
+def downsize(images: np.ndarray, scale: float) -> np.ndarray:
+    """A batch (N, H, W, C) scaled by ``scale`` (0.5: 250 x 200 -> 125 x 100); ``scale == 1`` copies it."""
+    return resize_images(images, scaled_size(images.shape[1:3], scale))
+
+def grey_pixels(images: np.ndarray, shape: tuple[int, int] = GREY_SHAPE) -> np.ndarray:
+    """Grey-level (BT.601 luma) images resized to ``shape`` and flattened: the classical methods' features."""
+    images = np.asarray(images, dtype=np.float32)
+    grey = images @ BT601.astype(np.float32)
+    return resize_images(grey[..., None], shape).reshape(len(images), -1)

@@ -1,0 +1,85 @@
+"""How one split's data is built: the report's protocol (augment, then split) and a leak-free one.
+
+* the **report's protocol** augments all 188 photos to 268 balanced images, *then* splits them
+  (133 / 81 / 54, stratified): augmented copies of one photo can sit on both sides of the split;
+* the **leak-free protocol** splits the 188 real photos first (93 / 57 / 38, stratified), balances
+  the training part alone by augmentation, and validates and tests on real photos only.
+
+``role_check`` and ``assert_disjoint`` make the difference visible and enforced.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import augmentation, data
+
+Roles = dict[str, pd.DataFrame]
+
+ROLES = ("train", "validation", "test")
+
+
+def with_provenance(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the ``source``/``augmented`` columns (real photos are their own source)."""
+    if {"source", "augmented"} <= set(frame.columns):
+        return frame.reset_index(drop=True)
+    return frame.assign(source=frame["filename"], augmented=False).reset_index(drop=True)
+
+def photo_split(photos: pd.DataFrame, seed: int) -> dict[str, np.ndarray]:
+    """The stratified split of the real photos that every 188-photo method of one seed shares (93 / 57 / 38)."""
+    return data.split_indices(photos["sex"].to_numpy(), seed=seed, stratify=True)
+
+def frames_by_role(frame: pd.DataFrame, splits: dict[str, np.ndarray]) -> Roles:
+    """One frame per role (train, validation, test) from a frame and its split indices."""
+    frame = with_provenance(frame)
+    return {role: frame.iloc[splits[role]].reset_index(drop=True) for role in ROLES}
+
+def leak_free_split(photos: pd.DataFrame, seed: int,
+                    strength: augmentation.AugmentationStrength | None = None) -> Roles:
+    """Split the real photos first, then balance the **training** part alone by augmentation (seeded).
+
+    Validation and test keep real photos only, so no person is ever on two sides of the split.
+    Each frame has the ``source`` (photo of origin) and ``augmented`` columns.
+    """
+    roles = frames_by_role(photos, photo_split(photos, seed))
+    train = roles["train"][["filename", "sex", "image_array"]]
+    roles["train"] = augmentation.balance_by_augmentation(train, seed, strength or augmentation.AugmentationStrength())
+    return roles
+
+def report_protocol_split(photos: pd.DataFrame, seed: int) -> Roles:
+    """The report's protocol: augment all photos to balance the classes (seed), then split (seed, stratified)."""
+    balanced = augmentation.balance_by_augmentation(photos[["filename", "sex", "image_array"]], seed=seed)
+    return frames_by_role(balanced, data.split_indices(balanced["sex"].to_numpy(), seed=seed, stratify=True))
+
+def role_check(roles: Roles) -> pd.DataFrame:
+    """Per role: images (male, female), augmented images, and images whose source photo is also in another role."""
+    sources = {role: set(frame["source"]) for role, frame in roles.items()}
+    rows = {}
+    for role, frame in roles.items():
+        elsewhere = set().union(*(s for other, s in sources.items() if other != role))
+        rows[role] = {
+            "images": len(frame),
+            "male": int((frame["sex"] == 0).sum()) if "sex" in frame else 0,
+            "female": int((frame["sex"] == 1).sum()) if "sex" in frame else 0,
+            "augmented": int(frame["augmented"].sum()),
+            "source shared with another role": int(frame["source"].isin(elsewhere).sum()),
+        }
+    return pd.DataFrame(rows).T
+
+def leaked_images(roles: Roles) -> int:
+    """Validation and test images whose source photo is also in another role: 0 for an honest protocol."""
+    table = role_check(roles)
+    return int(table.loc[[r for r in ("validation", "test") if r in table.index],
+                         "source shared with another role"].sum())
+
+def assert_disjoint(roles: Roles, augmented_only_in: str | None = "train") -> None:
+    """Raise ``AssertionError`` unless no source photo is in two roles and (optionally) only ``train`` is augmented."""
+    table = role_check(roles)
+    shared = table["source shared with another role"]
+    if shared.any():
+        raise AssertionError(f"source photos in two roles: {shared[shared > 0].to_dict()}")
+    if augmented_only_in is not None:
+        augmented = table["augmented"].drop(augmented_only_in, errors="ignore")
+        if augmented.any():
+            raise AssertionError(f"augmented images outside {augmented_only_in}: {augmented[augmented > 0].to_dict()}")
