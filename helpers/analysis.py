@@ -117,6 +117,13 @@ def grad_cam(
     return _normalise(np.clip(keras.ops.convert_to_numpy(resized)[0, :, :, 0], 0.0, None))
 
 
+def grad_cam_of_ensemble(models: list[keras.Model], image: np.ndarray, female: bool) -> np.ndarray:
+    """Grad-CAM of an ensemble: each member's map for the ensemble's decision (``female`` or not), averaged and
+    rescaled to [0, 1]. One member gives exactly its own map."""
+    target = "female" if female else "male"
+    return _normalise(np.mean([grad_cam(member, image, target=target) for member in models], axis=0))
+
+
 def overlay_heatmap(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.4) -> np.ndarray:
     """The image (H, W, 3) in [0, 1] blended with the 'jet'-coloured heatmap (H, W): RGB floats in [0, 1]."""
     image = np.asarray(image, dtype=float)

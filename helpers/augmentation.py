@@ -43,6 +43,38 @@ def augmenter(seed: int = config.SEED, strength: AugmentationStrength = Augmenta
     )
 
 
+class AugmentedBatches(keras.utils.PyDataset):
+    """Training batches augmented on the fly: every batch of every epoch gets newly drawn transformations.
+
+    The images are reshuffled at each epoch (seeded) and the labels travel with them. Only ``model.fit``
+    sees these batches: validation, test and prediction always use the images as they are.
+    """
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int = config.SEED,
+                 strength: AugmentationStrength = AugmentationStrength()) -> None:
+        super().__init__()
+        self.images, self.labels = np.asarray(images, np.float32), np.asarray(labels)
+        self.batch_size = batch_size
+        self.layers = augmenter(seed, strength)
+        self._rng = np.random.default_rng(seed)
+        self._order = self._rng.permutation(len(self.images))
+
+    def __len__(self) -> int:
+        return int(np.ceil(len(self.images) / self.batch_size))
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        chosen = self._order[index * self.batch_size:(index + 1) * self.batch_size]
+        batch = keras.ops.convert_to_numpy(self.layers(self.images[chosen], training=True))
+        return np.clip(batch, 0.0, 1.0), self.labels[chosen]
+
+    def on_epoch_end(self) -> None:
+        self._order = self._rng.permutation(len(self.images))
+
+    def order_of_epoch(self) -> np.ndarray:
+        """The image order of the current epoch (for tests and inspection)."""
+        return self._order.copy()
+
+
 def augment_images(
     images: np.ndarray, seed: int = config.SEED, strength: AugmentationStrength = AugmentationStrength()
 ) -> np.ndarray:

@@ -57,12 +57,15 @@ def accelerators() -> list[str]:
 
 @lru_cache(maxsize=1)
 def git_commit() -> str:
-    """The checked-out commit, with ``+changes`` when the working tree differs from it; ``unknown`` outside git."""
+    """The checked-out commit, with ``+changes`` when ``helpers/`` differs from it; ``unknown`` outside git.
+
+    Only the code counts: the runner rewrites notebooks in place while a pipeline runs.
+    """
     root = config.project_root()
     try:
         commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
                                 text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "helpers", "notebooks"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "helpers"],
                                cwd=root, capture_output=True, text=True, check=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"

@@ -79,13 +79,16 @@ def comparison_table(columns: dict[str, dict[str, float]], metrics: tuple[str, .
                         index=list(metrics)).round(4)
 
 
-def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]
-                   ) -> tuple[dict[str, Any], np.ndarray]:
-    """Score validation and test, choose the threshold on validation; returns the evaluation and the test scores."""
+def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
+                   tta: bool = False) -> tuple[dict[str, Any], np.ndarray]:
+    """Score validation and test, choose the threshold on validation; returns the evaluation and the test scores.
+
+    ``model`` may be a list (an ensemble: probabilities averaged); ``tta`` adds flip test-time augmentation.
+    """
     from . import training
 
-    val_scores = training.predict_scores(model, validation[0])
-    test_scores = training.predict_scores(model, test[0])
+    val_scores = training.predict_scores(model, validation[0], tta=tta)
+    test_scores = training.predict_scores(model, test[0], tta=tta)
     return evaluate_with_validation_threshold(validation[1], val_scores, test[1], test_scores), test_scores
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -57,60 +58,86 @@ def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED,
     return model, history
 
 
-def final_model_path(root: str | os.PathLike | None = None, seed: int = config.SEED) -> str:
-    """Where notebook 04 saves its model."""
-    return str(config.models_dir(root) / f"final_model_seed{seed}.keras")
+def train_variant(train: Arrays, validation: Arrays, variant: str, seed: int = config.SEED,
+                  epochs_cap: int | None = None, log_epochs: bool = False
+                  ) -> tuple[list[keras.Model], list[keras.callbacks.History], bool]:
+    """The models of a final-CNN variant (``training.VARIANTS`` + ``ensN`` + ``tta``): one per seed
+    ``seed, seed + 1000, ...``; returns the models, their histories and whether to predict with flip TTA."""
+    recipe_name, n_models, tta = training.parse_variant(variant)
+    recipe = training.VARIANTS[recipe_name]
+    if epochs_cap is not None:
+        recipe = dataclasses.replace(recipe, epochs=min(recipe.epochs, int(epochs_cap)))
+    trained = [train_final(train, validation, seed + 1000 * i, recipe, log_epochs=log_epochs) for i in range(n_models)]
+    return [m for m, _ in trained], [h for _, h in trained], tta
+
+
+def final_model_paths(root: str | os.PathLike | None = None, seed: int = config.SEED, n_models: int = 1) -> list[str]:
+    """Where notebook 04 saves its model(s): one file, or one per member of an ensemble."""
+    folder = config.models_dir(root)
+    if n_models == 1:
+        return [str(folder / f"final_model_seed{seed}.keras")]
+    return [str(folder / f"final_model_seed{seed}_member{i}.keras") for i in range(n_models)]
 
 
 def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int = config.SEED,
-                            recipe: training.Recipe | None = None) -> dict[str, Any]:
-    """What notebook 04's model depends on: photos, seed, augmentation, recipe, architecture settings, code."""
+                            variant: str = "D") -> dict[str, Any]:
+    """What notebook 04's model depends on: photos, seed, augmentation, variant (recipe, models, TTA), code."""
+    recipe_name, n_models, tta = training.parse_variant(variant)
     return {
         "step": "final model, report's protocol",
         "photos": data.current_photos(data_dir).fingerprint(),
         "seed": seed,
         "augmentation": asdict(augmentation.AugmentationStrength()),
-        "recipe": (recipe or training.FINAL_RECIPE).as_dict(),
+        "variant": variant,
+        "recipe": training.VARIANTS[recipe_name].as_dict(),
+        "models": n_models,
+        "flip_tta": tta,
         "l2": models.FINAL_L2,
         "batchnorm_momentum": training.FINAL_BATCHNORM_MOMENTUM,
         "code": provenance.code_version(data, augmentation, models, training, sys.modules[__name__]),
     }
 
 
-def save_final_model(model: keras.Model, data_dir: str | os.PathLike | None = None,
-                     root: str | os.PathLike | None = None, seed: int = config.SEED,
-                     recipe: training.Recipe | None = None) -> str:
-    """Save notebook 04's model with its provenance record (written last, removed first)."""
-    path = final_model_path(root, seed)
-    fingerprint = final_model_fingerprint(data_dir, seed, recipe)
-    provenance.forget(path)
-    training.save_model(model, path)
-    provenance.record([Path(path)], fingerprint)
-    return path
+def save_final_models(members: list[keras.Model], variant: str = "D", data_dir: str | os.PathLike | None = None,
+                      root: str | os.PathLike | None = None, seed: int = config.SEED) -> list[str]:
+    """Save notebook 04's model(s), each with its provenance record (written last, removed first)."""
+    paths = final_model_paths(root, seed, len(members))
+    fingerprint = final_model_fingerprint(data_dir, seed, variant)
+    for member, path in zip(members, paths, strict=True):
+        provenance.forget(path)
+        training.save_model(member, path)
+        provenance.record([Path(path)], fingerprint)
+    return paths
 
 
-def load_or_train_final_model(
-    data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED
-) -> tuple[keras.Model, bool]:
-    """Notebook 04's saved model if it was made from these photos, seed, recipe and code; else trained now.
+def load_or_train_final_models(
+    data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED,
+    variant: str = "D",
+) -> tuple[list[keras.Model], bool, bool]:
+    """Notebook 04's saved model(s) if made from these photos, seed, variant and code; else trained now.
 
-    Returns the model and whether it had to be trained; why a saved model was not reused is logged.
+    Returns the models, whether to predict with flip TTA, and whether they had to be trained; why saved
+    models were not reused is logged.
     """
-    path = final_model_path(root, seed)
-    reason = provenance.stale_reason([Path(path)], final_model_fingerprint(data_dir, seed))
-    if reason is None:
+    _, n_models, tta = training.parse_variant(variant)
+    paths = final_model_paths(root, seed, n_models)
+    fingerprint = final_model_fingerprint(data_dir, seed, variant)
+    reasons = [(path, provenance.stale_reason([Path(path)], fingerprint)) for path in paths]
+    stale = [(path, reason) for path, reason in reasons if reason is not None]
+    if not stale:
         try:
-            return keras.models.load_model(path), False
+            return [keras.models.load_model(path) for path in paths], tta, False
         except Exception as err:  # a damaged .keras file raises anything from zipfile, h5py or Keras itself
-            log.warning("The saved final model %s cannot be loaded (%s: %s): training it again.",
-                        path, type(err).__name__, err)
-    elif os.path.exists(path):
-        log.warning("The saved final model %s cannot be reused: %s. Training it again with notebook 04's recipe.",
-                    path, reason)
-    else:
-        log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
+            log.warning("A saved final model in %s cannot be loaded (%s: %s): training again.",
+                        config.models_dir(root), type(err).__name__, err)
+    for path, reason in stale:
+        if os.path.exists(path):
+            log.warning("The saved final model %s cannot be reused: %s. Training it again with notebook 04's "
+                        "recipe.", path, reason)
+        else:
+            log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
     _, images, labels, splits = report_protocol_data(data_dir, root, seed)
-    model, _ = train_final(take(images, labels, splits["train"]), take(images, labels, splits["validation"]),
-                           seed, log_epochs=False)
-    save_final_model(model, data_dir, root, seed)
-    return model, True
+    members, _, _ = train_variant(take(images, labels, splits["train"]), take(images, labels, splits["validation"]),
+                                  variant, seed)
+    save_final_models(members, variant, data_dir, root, seed)
+    return members, tta, True

@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
 from . import augmentation, data
 
@@ -83,3 +86,35 @@ def assert_disjoint(roles: Roles, augmented_only_in: str | None = "train") -> No
         augmented = table["augmented"].drop(augmented_only_in, errors="ignore")
         if augmented.any():
             raise AssertionError(f"augmented images outside {augmented_only_in}: {augmented[augmented > 0].to_dict()}")
+
+
+def kfold_splits(labels: np.ndarray, folds: int = 5, repeats: int = 2, seed: int = 23,
+                 validation_fraction: float = data.VALIDATION_FRACTION) -> list[dict[str, np.ndarray]]:
+    """Repeated stratified K-fold: ``folds x repeats`` splits in which every item is a test item exactly
+    ``repeats`` times. Each split's validation part is drawn (stratified, seeded) from the other folds,
+    as the report's split draws it from what the test split leaves: 188 photos give 93-94 / 56-57 / 37-38.
+    """
+    labels = np.asarray(labels)
+    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    out = []
+    for number, (rest, test) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
+        train, validation = train_test_split(rest, test_size=validation_fraction, random_state=seed + number,
+                                             stratify=labels[rest])
+        out.append({"train": np.sort(train), "validation": np.sort(validation), "test": np.sort(test)})
+    return out
+
+
+def kfold_roles(photos: pd.DataFrame, number: int, folds: int, repeats: int, seed: int) -> dict[str, Any]:
+    """Both protocols for split ``number`` of a repeated K-fold (numbered as in ``kfold_splits``).
+
+    Leak-free: the photos' K-fold split, then the training photos balanced by augmentation (seeded per split).
+    Report's protocol: the 268 balanced images of the repeat's seed, then their own K-fold: the leak is kept.
+    """
+    splits = kfold_splits(photos["sex"].to_numpy(), folds, repeats, seed)[number]
+    repeat = number // folds
+    leak_free = frames_by_role(photos, splits)
+    train = leak_free["train"][["filename", "sex", "image_array"]]
+    leak_free["train"] = augmentation.balance_by_augmentation(train, seed + number)
+    balanced = augmentation.balance_by_augmentation(photos[["filename", "sex", "image_array"]], seed + repeat)
+    report_splits = kfold_splits(balanced["sex"].to_numpy(), folds, 1, seed + repeat)[number % folds]
+    return {"photo_splits": splits, "leak_free": leak_free, "report": frames_by_role(balanced, report_splits)}

@@ -29,7 +29,7 @@ import seaborn as sns
 
 from . import baselines, config, data, evaluation, experiments, plots, training
 from .imaging import downsize, grey_pixels
-from .protocols import ROLES, Roles, assert_disjoint, leak_free_split, leaked_images, photo_split, report_protocol_split
+from .protocols import ROLES, Roles, assert_disjoint, kfold_roles, leaked_images
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -55,23 +55,30 @@ def capped(recipe: training.Recipe, epochs_cap: int | None) -> training.Recipe:
 
 
 def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
-            epochs_cap: int | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``) seeded, quietly; scores on validation and test."""
+            epochs_cap: int | None = None, final_variant: str = "D") -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``) seeded, quietly; scores on validation and test.
+
+    The final CNNs follow ``final_variant``, a candidate of ``helpers.recipe_search`` (e.g. ``D+online+ens2+tta``:
+    recipe D with on-the-fly augmentation, an ensemble of 2 training seeds, flip TTA).
+    """
     keras.backend.clear_session()  # dozens of models in one kernel: free the previous graphs
     if method == "baseline_cnn":
         recipe = capped(training.BASELINE_RECIPE, epochs_cap)
         model, history = experiments.train_baseline(train, validation, seed, recipe, log_epochs=False)
+        members, tta, histories = [model], False, [history]
     elif method in (LEAKY, LEAK_FREE):
-        recipe = capped(training.FINAL_RECIPE, epochs_cap)
-        model, history = experiments.train_final(train, validation, seed, recipe, log_epochs=False)
+        members, histories, tta = experiments.train_variant(train, validation, final_variant, seed, epochs_cap)
+        recipe = capped(training.VARIANTS[training.parse_variant(final_variant)[0]], epochs_cap)
     else:
         raise ValueError(f"unknown CNN method {method!r}; expected one of {CNN_METHODS}")
-    info = {"epochs_run": len(history.history["loss"]), "best_epoch": training.best_epoch(history, recipe)}
-    scores = predict_padded(model, np.concatenate([validation[0], test[0]]))
+    info = {"epochs_run": float(np.mean([len(h.history["loss"]) for h in histories])),
+            "best_epoch": float(np.mean([training.best_epoch(h, recipe) for h in histories]))}
+    scores = predict_padded(members, np.concatenate([validation[0], test[0]]), tta=tta)
     return scores[:len(validation[0])], scores[len(validation[0]):], info
 
 
-def predict_padded(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
+def predict_padded(model: keras.Model | list[keras.Model], images: np.ndarray, batch_size: int = 32,
+                   tta: bool = False) -> np.ndarray:
     """``training.predict_scores`` on images zero-padded to whole batches, then trimmed.
 
     Every batch then has one shape: one graph trace per model instead of two, which keeps
@@ -80,7 +87,7 @@ def predict_padded(model: keras.Model, images: np.ndarray, batch_size: int = 32)
     """
     missing = -len(images) % batch_size
     padded = np.concatenate([images, np.zeros((missing, *images.shape[1:]), images.dtype)]) if missing else images
-    return training.predict_scores(model, padded, batch_size)[:len(images)]
+    return training.predict_scores(model, padded, batch_size, tta=tta)[:len(images)]
 
 
 def evaluate_method(method: str, y_val: np.ndarray, val_scores: np.ndarray, y_test: np.ndarray,
@@ -94,19 +101,20 @@ def evaluate_method(method: str, y_val: np.ndarray, val_scores: np.ndarray, y_te
             "n_validation": len(y_val), "n_test": len(y_test), **extra}
 
 
-def run_split(photos: pd.DataFrame, seed: int, image_scale: float = 0.5, epochs_cap: int | None = None,
+def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 2, seed: int = config.SEED,
+              image_scale: float = 0.5, epochs_cap: int | None = None, final_variant: str = "D",
               methods: tuple[str, ...] = tuple(METHODS), log: Callable[[str], None] | None = print
               ) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Every method on the split of ``seed``; returns the records and the leakage count per protocol.
+    """Every method on split ``number`` of a repeated stratified K-fold; returns the records and the leakage.
 
-    The 188-photo methods share one stratified photo split. CNN images are scaled by ``image_scale``
-    (after augmentation, identically for all three CNNs); the classical methods use 50 x 40 grey pixels.
-    ``log`` gets one line per method (AUC, accuracy, seconds).
+    The 188-photo methods share the photos' split; the report's protocol has its own K-fold of the 268
+    balanced images. CNN images are scaled by ``image_scale`` (after augmentation, identically for all three
+    CNNs); the classical methods use 50 x 40 grey pixels. ``log`` gets one line per method.
     """
+    split_seed = seed + number  # the training seed of this split's models
     images, labels = data.stack_images(photos)
-    splits = photo_split(photos, seed)
-    leak_free = leak_free_split(photos, seed)
-    report = report_protocol_split(photos, seed)
+    plan = kfold_roles(photos, number, folds, repeats, seed)
+    splits, leak_free, report = plan["photo_splits"], plan["leak_free"], plan["report"]
     assert_disjoint(leak_free)
     leakage = {"report_protocol": leaked_images(report), "leak_free": leaked_images(leak_free)}
 
@@ -124,17 +132,17 @@ def run_split(photos: pd.DataFrame, seed: int, image_scale: float = 0.5, epochs_
         started = time.perf_counter()
         if method in CNN_METHODS:
             train, val, test = cnn_data[method]()
-            val_scores, test_scores, info = run_cnn(method, train, val, test, seed, epochs_cap)
+            val_scores, test_scores, info = run_cnn(method, train, val, test, split_seed, epochs_cap, final_variant)
         else:
             train, val, test = photo_features
             val_scores, test_scores, info = baselines.run_classical(method, train, val, test)
         threshold = 0.5 if method == "majority" else None
         record = evaluate_method(method, val[1], val_scores, test[1], test_scores, threshold,
-                                 seed=seed, n_train=len(train[1]), **info)
+                                 split=number, seed=split_seed, n_train=len(train[1]), **info)
         record["seconds"] = round(time.perf_counter() - started, 1)
         records.append(record)
         if log:
-            log(f"seed {seed} | {method:<20} | test AUC {record['auc']:.3f} | acc {record['accuracy']:.3f} "
+            log(f"split {number} | {method:<20} | test AUC {record['auc']:.3f} | acc {record['accuracy']:.3f} "
                 f"| bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} train / "
                 f"{record['n_test']} test | {record['seconds']:6.1f} s")
     return records, leakage

@@ -51,18 +51,57 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[str]:
     rows.append(_row("Report: baseline CNN @ 'optimal' threshold", "38", report.BASELINE_AT_OPTIMAL))
     if baseline:
         rows += _single_split_rows("Ours: baseline CNN", baseline)
-    final = results.get("04_final_model")
     rows.append(_row("Report: final GAP/L2 CNN (augment, then split: leaky)", "54", report.FINAL_MODEL))
-    if final:
-        rows += _single_split_rows("Ours: final CNN, report's protocol (leaky)", final)
-    honest = results.get("06_honest_evaluation")
-    if honest:
-        k = honest["n_splits"]
-        for method in honest.get("method_order", list(honest["method_labels"])):
-            label = honest["method_labels"][method]
-            rows.append(_row(f"Ours, {k} splits (mean ± sd): {label}", str(honest["test_images"][method]),
-                             honest["summary"][method]))
+    for key, before in (("archive/04_final_model", "Before: "), ("04_final_model", "")):
+        final = results.get(key)
+        if final:
+            variant = f" `{final['variant']}`" if "variant" in final else " (recipe D, one model)"
+            rows += _single_split_rows(f"{before}Ours: final CNN{variant}, report's protocol (leaky)", final)
+    for key, before in (("archive/06_honest_evaluation", "Before: "), ("06_honest_evaluation", "")):
+        honest = results.get(key)
+        if honest:
+            rows += _repeated_rows(honest, before)
     return rows
+
+
+def _repeated_rows(honest: dict[str, Any], before: str) -> list[str]:
+    """Mean ± sd rows of notebook 06, and its paired comparison of the CNN with the pixel logistic regression."""
+    k = honest["n_splits"]
+    kind = "K-fold splits" if "splits" in honest else "random splits"
+    variant = f", final CNN `{honest['final_variant']}`" if "final_variant" in honest else ""
+    rows = []
+    for method in honest.get("method_order", list(honest["method_labels"])):
+        label = honest["method_labels"][method]
+        rows.append(_row(f"{before}Ours, {k} {kind}{variant} (mean ± sd): {label}",
+                         str(honest["test_images"][method]), honest["summary"][method]))
+    paired = honest.get("paired_vs_pixel_logreg")
+    if paired:
+        cells = [f"{paired[m]['mean']:+.3f} (p = {paired[m]['p_value']:.3f})" if m in paired else "–"
+                 for m in ("accuracy", "precision", "recall", "f1", "auc")]
+        rows.append(f"| {before}Paired, {k} splits: leak-free final CNN minus pixel logistic regression "
+                    f"(Nadeau-Bengio corrected t-test) | – | " + " | ".join(cells) + " |")
+    return rows
+
+
+def target_lines(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The project's targets as the current results files judge them (met or not, with the numbers)."""
+    lines = []
+    final, honest = results.get("04_final_model"), results.get("06_honest_evaluation")
+    if final and "stability" in final:
+        stability = final["stability"]
+        sd = stability["spread"]["variance-reduced"]["accuracy_at_0.5_std"]
+        verdict = "met" if stability["target_met"] else "**not met**"
+        lines.append(f"- Notebook 04, report's split: standard deviation of the test accuracy over {stability['runs']} "
+                     f"training seeds {sd:.3f} for `{stability['variant']}` (target at most "
+                     f"{stability['target_sd_accuracy']:.3f}): {verdict}.")
+    if honest and "target" in honest and "checks" in honest["target"]:
+        target, wanted = honest["target"], honest["target"]["wanted"]
+        verdict = "met" if target["met"] else "**not met**"
+        lines.append(f"- Notebook 06, leak-free, {honest['n_splits']} splits: mean AUC {target['mean_auc']:.3f} "
+                     f"(target at least {wanted['auc']:.2f}), mean accuracy {target['mean_accuracy']:.3f} (at least "
+                     f"{wanted['accuracy']:.2f}), better than the pixel logistic regression with p = "
+                     f"{target['p_value_auc_vs_pixel_logreg']:.3f} (below {wanted['p_value']:.2f}): {verdict}.")
+    return ["", "The project's targets, judged by these results files:", "", *lines] if lines else []
 
 
 def provenance_lines(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -83,15 +122,18 @@ def provenance_lines(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def load_results(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
-    """Every ``results/*.json`` by name."""
+    """Every results file by name: ``results/*.json``, and ``results/archive/*.json`` as ``archive/<name>``
+    (the results of earlier recipes and protocols, kept so that the table shows them beside the new ones)."""
     folder = config.results_dir(root)
-    return {path.stem: storage.load_json(path) for path in sorted(folder.glob("*.json"))}
+    current = {path.stem: storage.load_json(path) for path in sorted(folder.glob("*.json"))}
+    archived = {f"archive/{path.stem}": storage.load_json(path) for path in sorted(folder.glob("archive/*.json"))}
+    return {**archived, **current}
 
 
 def render(root: str | os.PathLike | None = None) -> str:
     """The generated block, markers included."""
     results = load_results(root)
-    return "\n".join([START, *table_rows(results), *provenance_lines(results), END])
+    return "\n".join([START, *table_rows(results), *target_lines(results), *provenance_lines(results), END])
 
 
 def refresh_readme(readme: Path | None = None, root: str | os.PathLike | None = None) -> bool:

@@ -72,3 +72,40 @@ def paired_inflation(records: pd.DataFrame, metrics: tuple[str, ...] = SUMMARY_M
                      leaky: str = LEAKY, honest: str = LEAK_FREE) -> pd.DataFrame:
     """Leaky minus leak-free per seed, with a 95 % t-interval of that paired difference."""
     return paired_difference(records, leaky, honest, metrics)
+
+
+def nadeau_bengio(differences: np.ndarray | list[float], n_train: int, n_test: int) -> dict[str, float]:
+    """The corrected resampled t-test (Nadeau and Bengio, 2003) of paired differences over K resamples.
+
+    The K training sets overlap, so the differences are correlated and the plain paired t-test is far too
+    confident; the correction inflates the variance of the mean from ``var / K`` to
+    ``(1 / K + n_test / n_train) * var``. Returns the mean difference, t, degrees of freedom (K - 1), the
+    two-sided p-value and the corrected 95 % interval.
+    """
+    d = np.asarray(differences, dtype=float)
+    d = d[np.isfinite(d)]
+    k = len(d)
+    if k < 2:
+        raise ValueError("the corrected t-test needs at least two resamples")
+    mean = float(d.mean())
+    variance = (1.0 / k + n_test / n_train) * float(d.var(ddof=1))
+    if variance == 0.0:
+        t = 0.0 if mean == 0.0 else math.copysign(math.inf, mean)
+        p = 1.0 if mean == 0.0 else 0.0
+        half = 0.0
+    else:
+        t = mean / math.sqrt(variance)
+        p = float(2 * stats.t.sf(abs(t), k - 1))
+        half = float(stats.t.ppf(0.975, k - 1)) * math.sqrt(variance)
+    return {"mean": mean, "t": t, "df": k - 1, "p_value": p, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def corrected_paired_test(records: pd.DataFrame, minuend: str, subtrahend: str, metric: str, n_train: int,
+                          n_test: int) -> dict[str, float]:
+    """``minuend`` minus ``subtrahend`` on ``metric``, split by split, tested with ``nadeau_bengio``.
+
+    ``n_train`` counts the images a split does not test on (training and validation: both shape the model),
+    ``n_test`` those it tests on.
+    """
+    by_split = records.pivot(index="seed", columns="method", values=metric)
+    return nadeau_bengio((by_split[minuend] - by_split[subtrahend]).to_numpy(), n_train, n_test)

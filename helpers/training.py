@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 
 import keras
 import numpy as np
@@ -25,6 +25,8 @@ class Recipe:
     patience: int = 8
     reduce_lr_patience: int | None = None  # halve the learning rate after this many flat epochs
     min_learning_rate: float = 1e-5
+    online_augmentation: bool = False  # augment every training batch anew each epoch (helpers.augmentation)
+    ema_momentum: float | None = None  # exponential moving average of the weights, swapped in at each epoch end
 
     def as_dict(self) -> dict:
         """Plain values, for the results file."""
@@ -40,6 +42,26 @@ BASELINE_RECIPE = Recipe(learning_rate=1e-3, batch_size=16, epochs=100, monitor=
 FINAL_RECIPE = Recipe(learning_rate=1e-3, batch_size=16, epochs=40, monitor="val_loss", mode="min", patience=15,
                       reduce_lr_patience=5)
 FINAL_BATCHNORM_MOMENTUM = models.FINAL_BATCHNORM_MOMENTUM  # the recipe's setting, defined with the model
+
+
+# Notebook 04's search compares recipe D (FINAL_RECIPE) with one change each; a *variant* name adds how the
+# trained models are used: "+ensN" averages N models trained with seeds s, s + 1000, ..., "+tta" adds flip TTA.
+VARIANTS: dict[str, Recipe] = {
+    "D": FINAL_RECIPE,
+    "D+online": replace(FINAL_RECIPE, online_augmentation=True),
+    "D+ema": replace(FINAL_RECIPE, ema_momentum=0.9),
+    "D+online+ema": replace(FINAL_RECIPE, online_augmentation=True, ema_momentum=0.9),
+}
+
+
+def parse_variant(name: str) -> tuple[str, int, bool]:
+    """``"D+online+ens3+tta"`` -> (``"D+online"``, 3 models, TTA on); a name without ``ensN`` is one model."""
+    parts = name.split("+")
+    sizes = [int(p[3:]) for p in parts if p.startswith("ens") and p[3:].isdigit()]
+    recipe_name = "+".join(p for p in parts if p != "tta" and not (p.startswith("ens") and p[3:].isdigit()))
+    if recipe_name not in VARIANTS or len(sizes) > 1 or (sizes and sizes[0] < 1):
+        raise ValueError(f"cannot read the variant name {name!r}; recipes: {sorted(VARIANTS)}")
+    return recipe_name, (sizes[0] if sizes else 1), "tta" in parts
 
 
 def set_seed(seed: int = config.SEED) -> None:
@@ -60,20 +82,18 @@ def quiet_tensorflow() -> None:
 
 
 class EpochLogger(keras.callbacks.Callback):
-    """Prints exactly one line per epoch (Keras' ``verbose=2`` prints two: "Epoch n/N", then the metrics)."""
+    """Prints exactly one line per epoch (Keras' ``verbose=2`` prints two: "Epoch n/N", then the metrics).
+
+    No timings: they change at every run, and a re-run's diff should show only what really changed.
+    """
 
     def __init__(self, total_epochs: int) -> None:
         super().__init__()
         self.total_epochs = total_epochs
-        self._started = 0.0
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         values = " - ".join(f"{name} {value:.4f}" for name, value in (logs or {}).items() if name != "learning_rate")
-        seconds = time.perf_counter() - self._started
-        print(f"epoch {epoch + 1:>3}/{self.total_epochs} - {values} - {seconds:.1f} s", flush=True)
+        print(f"epoch {epoch + 1:>3}/{self.total_epochs} - {values}", flush=True)
 
 
 def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
@@ -84,10 +104,18 @@ def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
     return {int(c): float(w) for c, w in zip(classes, weights, strict=True)}
 
 
-def compile_binary(model: keras.Model, learning_rate: float) -> keras.Model:
-    """Adam + binary cross-entropy, tracking accuracy and ROC AUC."""
+def compile_binary(model: keras.Model, learning_rate: float, ema_momentum: float | None = None,
+                   steps_per_epoch: int | None = None) -> keras.Model:
+    """Adam + binary cross-entropy, tracking accuracy and ROC AUC.
+
+    With ``ema_momentum``, Adam keeps an exponential moving average of the weights and writes it into the
+    model once per epoch (Keras' ``use_ema`` with ``ema_overwrite_frequency``), so validation, early stopping
+    and the restored best weights all see the averaged weights.
+    """
+    ema = {} if ema_momentum is None else {"use_ema": True, "ema_momentum": ema_momentum,
+                                           "ema_overwrite_frequency": steps_per_epoch}
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate, **ema),
         loss="binary_crossentropy",
         metrics=["accuracy", keras.metrics.AUC(name="auc")],
     )
@@ -102,8 +130,13 @@ def fit(
     class_weight: dict[int, float] | None = None,
     log_epochs: bool = True,
 ) -> keras.callbacks.History:
-    """Compile and train with early stopping (best weights restored); one log line per epoch."""
-    compile_binary(model, recipe.learning_rate)
+    """Compile and train with early stopping (best weights restored); one log line per epoch.
+
+    ``recipe.online_augmentation`` trains on ``AugmentedBatches`` (new transformations every epoch);
+    ``recipe.ema_momentum`` averages the weights (see ``compile_binary``).
+    """
+    steps_per_epoch = int(np.ceil(len(train[0]) / recipe.batch_size))
+    compile_binary(model, recipe.learning_rate, recipe.ema_momentum, steps_per_epoch)
     callbacks: list[keras.callbacks.Callback] = [EpochLogger(recipe.epochs)] if log_epochs else []
     callbacks += [
         keras.callbacks.EarlyStopping(
@@ -120,15 +153,19 @@ def fit(
                 min_lr=recipe.min_learning_rate,
             )
         )
+    if recipe.online_augmentation:
+        from .augmentation import AugmentedBatches
+
+        seed = int(np.random.randint(0, 2**31 - 1))  # drawn from the generator that set_seed seeded
+        inputs = {"x": AugmentedBatches(train[0], train[1], recipe.batch_size, seed=seed)}
+    else:
+        inputs = {"x": train[0], "y": train[1], "batch_size": recipe.batch_size, "shuffle": True}
     return model.fit(
-        train[0],
-        train[1],
+        **inputs,
         validation_data=validation,
         epochs=recipe.epochs,
-        batch_size=recipe.batch_size,
         class_weight=class_weight,
         callbacks=callbacks,
-        shuffle=True,
         verbose=0,
     )
 
@@ -140,9 +177,20 @@ def best_epoch(history: keras.callbacks.History, recipe: Recipe) -> int:
     return int(index) + 1
 
 
-def predict_scores(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """Predicted probability of 'female' for each image, as a flat float array."""
-    return np.asarray(model.predict(images, batch_size=batch_size, verbose=0)).reshape(-1)
+def predict_scores(model: keras.Model | Sequence[keras.Model], images: np.ndarray, batch_size: int = 32,
+                   tta: bool = False) -> np.ndarray:
+    """Predicted probability of 'female' for each image, as a flat float array.
+
+    A sequence of models is a seed ensemble: their probabilities are averaged. ``tta`` averages each
+    image's score with its horizontal mirror's (test-time augmentation); nothing else is ever augmented
+    at prediction.
+    """
+    members = list(model) if isinstance(model, Sequence) else [model]
+    if not members:
+        raise ValueError("an ensemble with no model cannot predict")
+    views = [images, images[:, :, ::-1]] if tta else [images]
+    scores = [np.asarray(m.predict(v, batch_size=batch_size, verbose=0)).reshape(-1) for m in members for v in views]
+    return np.mean(scores, axis=0)
 
 
 def save_model(model: keras.Model, path: str | os.PathLike) -> str:

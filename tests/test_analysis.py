@@ -213,3 +213,13 @@ def test_grad_cam_shares_per_region():
     assert shares.to_dict("list") == {"cam_top_share": [1.0, 0.0], "cam_face_share": [0.0, 0.5],
                                       "cam_side_share": [0.0, 0.5]}
     assert analysis.region_area(analysis.face_region(250, 200), 250, 200) == pytest.approx(0.55 * 0.5, abs=0.01)
+
+
+def test_grad_cam_of_an_ensemble_of_one_is_the_models_own_map(final_model, faces):
+    image = faces[0]
+    female = bool(final_model.predict(image[None], verbose=0)[0, 0] >= 0.5)
+    own = analysis.grad_cam(final_model, image, target="female" if female else "male")
+    np.testing.assert_allclose(analysis.grad_cam_of_ensemble([final_model], image, female), own, atol=1e-6)
+    both = analysis.grad_cam_of_ensemble([final_model, final_model], image, female)
+    np.testing.assert_allclose(both, own, atol=1e-6)
+    assert both.max() == pytest.approx(1.0) or both.max() == 0.0

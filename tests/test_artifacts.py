@@ -155,30 +155,37 @@ def test_notebook_03_save_records_provenance(tmp_path, make_image, monkeypatch):
 # ---- the trained model -----------------------------------------------------------------------------------
 
 
-def test_saved_model_is_reused_only_for_its_own_inputs(tmp_path, make_image, warnings_log, monkeypatch):
+@pytest.mark.parametrize("variant", ["D", "D+ens2+tta"])
+def test_saved_models_are_reused_only_for_their_own_inputs(tmp_path, make_image, warnings_log, monkeypatch, variant):
     photos = small_photo_folder(tmp_path / "photos", make_image)
     root = tmp_path / "out"
     trained = []
 
-    def tiny_training(train, validation, seed=23, **kwargs):
+    def tiny_training(train, validation, seed=23, *args, **kwargs):
         trained.append(seed)
         inputs = keras.Input(train[0].shape[1:])
         outputs = keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalAveragePooling2D()(inputs))
         return keras.Model(inputs, outputs), None
 
+    n = 2 if "ens2" in variant else 1
     monkeypatch.setattr(experiments, "train_final", tiny_training)
-    _, trained_now = experiments.load_or_train_final_model(photos, root, seed=23)
-    assert trained_now and trained == [23]
-    model, trained_now = experiments.load_or_train_final_model(photos, root, seed=23)
-    assert not trained_now and trained == [23] and isinstance(model, keras.Model)
+    members, tta, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant)
+    assert trained_now and trained == [23, 1023][:n] and len(members) == n and tta == (n == 2)
+    members, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant)
+    assert not trained_now and len(trained) == n and all(isinstance(m, keras.Model) for m in members)
 
-    make_image(photos / "m-042-01.jpg", seed=77)  # other data: the saved model is not theirs
-    _, trained_now = experiments.load_or_train_final_model(photos, root, seed=23)
-    assert trained_now and trained == [23, 23]
-    assert warned(warnings_log, "final_model_seed23.keras", "cannot be reused", "other photo files")
+    _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant="D+ema")
+    assert trained_now, "another variant is another model"
+    assert (warned(warnings_log, "final_model_seed23.keras", "cannot be reused", "variant") if n == 1
+            else warned(warnings_log, "No saved final model", "final_model_seed23.keras"))
 
-    path = Path(experiments.final_model_path(root, 23))
+    make_image(photos / "m-042-01.jpg", seed=77)  # other data: the saved models are not theirs
+    _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant)
+    assert trained_now
+    assert warned(warnings_log, "final_model_seed23", "cannot be reused", "other photo files")
+
+    path = Path(experiments.final_model_paths(root, 23, n)[-1])
     path.write_bytes(b"damaged")
-    _, trained_now = experiments.load_or_train_final_model(photos, root, seed=23)
-    assert trained_now and trained == [23, 23, 23]
-    assert warned(warnings_log, "final_model_seed23.keras", "changed after it was recorded")
+    _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant)
+    assert trained_now
+    assert warned(warnings_log, path.name, "changed after it was recorded")

@@ -209,3 +209,22 @@ def test_committed_notebooks_hold_no_per_run_metadata(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     assert not set(pipeline.VOLATILE_NOTEBOOK_KEYS) & set(notebook.metadata.get("papermill", {}))
     assert all(not set(pipeline.VOLATILE_CELL_KEYS) & set(cell.metadata) for cell in notebook.cells)
+
+
+def test_results_table_judges_the_targets(tmp_path: Path) -> None:
+    metrics = {"accuracy": 0.9, "precision": 0.8, "recall": 0.7, "f1": 0.75, "auc": 0.95}
+    storage.save_json(tmp_path / "results" / "04_final_model.json", {
+        "split_sizes": {"test": 54}, "threshold": 0.5, "test_at_0.5": metrics, "test_at_threshold": metrics,
+        "variant": "D+ens2+tta", "stability": {"runs": 5, "variant": "D+ens2+tta", "target_sd_accuracy": 0.015,
+                                               "target_met": False,
+                                               "spread": {"variance-reduced": {"accuracy_at_0.5_std": 0.0166}}},
+    })
+    storage.save_json(tmp_path / "results" / "06_honest_evaluation.json", {
+        "n_splits": 10, "method_labels": {}, "summary": {}, "test_images": {},
+        "target": {"wanted": {"auc": 0.98, "accuracy": 0.95, "p_value": 0.05}, "mean_auc": 0.981,
+                   "mean_accuracy": 0.951, "p_value_auc_vs_pixel_logreg": 0.01, "checks": {}, "met": True},
+    })
+    text = results_table.render(tmp_path)
+    assert "0.017 for `D+ens2+tta` (target at most 0.015): **not met**." in text
+    assert "mean AUC 0.981 (target at least 0.98), mean accuracy 0.951 (at least 0.95)" in text
+    assert "p = 0.010 (below 0.05): met." in text

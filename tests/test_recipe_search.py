@@ -1,40 +1,80 @@
-"""The recipe search: notebook 04's recipe is the table's D, and one run produces a complete row."""
+"""The recipe search ranks on validation data only, and writes exactly what notebook 04 reads."""
 
 from __future__ import annotations
 
-import dataclasses
+import json
 
 import numpy as np
+import pandas as pd
+import pytest
 
-from helpers import models, recipe_search, training
-
-
-def test_the_chosen_recipe_is_candidate_d() -> None:
-    chosen = recipe_search.CANDIDATES["D_bn90_p15_rlr5"]
-    assert chosen.recipe == training.FINAL_RECIPE
-    assert chosen.l2 == models.FINAL_L2
-    assert chosen.batchnorm_momentum == training.FINAL_BATCHNORM_MOMENTUM
+from helpers import recipe_search, training
 
 
-def test_candidate_names_match_their_settings() -> None:
-    for name, candidate in recipe_search.CANDIDATES.items():
-        assert ("bn99" in name) == (candidate.batchnorm_momentum == 0.99)
-        assert ("l2e-3" in name) == (candidate.l2 == 1e-3)
-        assert ("rlr5" in name) == (candidate.recipe.reduce_lr_patience == 5)
+def _rows() -> pd.DataFrame:
+    rows = []
+    for candidate, val_auc, models, test_auc in (("A", 0.90, 1, 0.99), ("B", 0.95, 1, 0.80), ("C", 0.95, 1, 0.70),
+                                                 ("D", 0.80, 1, 1.0), ("E+ens3", 0.953, 3, 0.5)):
+        for _seed in (1, 2):
+            rows.append({"candidate": candidate, "val_auc": val_auc, "val_loss": 0.3 if candidate == "C" else 0.4,
+                         "ensemble": models, "test_auc": test_auc, "test_accuracy": test_auc})
+    return pd.DataFrame(rows)
 
 
-def test_one_run_gives_a_complete_row() -> None:
+def test_ranking_follows_validation_prefers_the_cheaper_of_tied_candidates_then_the_lower_loss():
+    ranking = recipe_search.rank(_rows())
+    # E+ens3 has the best validation AUC, but B and C are within the tolerance with one model each.
+    assert ranking["candidate"].tolist() == ["C", "B", "E+ens3", "A", "D"]
+    assert ranking["rank"].tolist() == [1, 2, 3, 4, 5]
+    assert ranking["tied_with_best"].tolist() == [True, True, True, False, False]
+    clear_winner = _rows().assign(val_auc=lambda t: np.where(t["candidate"] == "E+ens3", 0.99, t["val_auc"]))
+    assert recipe_search.rank(clear_winner)["candidate"].iloc[0] == "E+ens3"
+
+
+def test_a_test_column_cannot_influence_the_ranking():
+    rows = _rows()
+    before = recipe_search.rank(rows)
     rng = np.random.default_rng(0)
+    for _ in range(5):
+        shuffled = rows.assign(test_auc=rng.random(len(rows)), test_accuracy=rng.random(len(rows)))
+        pd.testing.assert_frame_equal(recipe_search.rank(shuffled), before)
+    # Even a perfect test score does not lift the worst validation candidate.
+    assert recipe_search.rank(rows.assign(test_auc=np.where(rows["candidate"] == "D", 1.0, 0.0)))[
+        "candidate"].iloc[-1] == "D"
 
-    def part(n: int) -> tuple[np.ndarray, np.ndarray]:
-        labels = np.arange(n) % 2
-        images = rng.random((n, 64, 48, 3), dtype=np.float32) * 0.2 + labels[:, None, None, None] * 0.8
-        return images.astype(np.float32), labels
 
-    sets = {"train": part(16), "validation": part(8), "test": part(8)}
-    quick = recipe_search.Candidate(dataclasses.replace(training.FINAL_RECIPE, epochs=2))
-    row = recipe_search.run_candidate("quick", quick, sets, seed=3, protocol="report")
-    assert row["recipe"] == "quick" and row["seed"] == 3 and row["epochs_run"] == 2
-    assert 0.0 <= row["test_auc"] <= 1.0 and 0.0 <= row["test_acc_05"] <= 1.0
-    assert isinstance(row["one_sided_05"], bool)
-    assert row["bn_momentum"] == 0.9 and row["l2"] == 1e-4
+@pytest.mark.parametrize(("name", "parsed"), [
+    ("D", ("D", 1, False)), ("D+tta", ("D", 1, True)), ("D+online+ens3", ("D+online", 3, False)),
+    ("D+online+ema+ens2+tta", ("D+online+ema", 2, True)),
+])
+def test_candidate_names_parse(name, parsed):
+    assert recipe_search.parse_candidate(name) == parsed
+    with pytest.raises(ValueError, match="cannot read the variant"):
+        recipe_search.parse_candidate("E+tta")  # an unknown recipe
+
+
+def test_training_variants_are_recipe_d_plus_one_change_each():
+    variants = recipe_search.TRAINING_VARIANTS
+    assert variants["D"] == training.FINAL_RECIPE
+    assert variants["D+online"].online_augmentation and variants["D+online"].ema_momentum is None
+    assert variants["D+ema"].ema_momentum == 0.9 and not variants["D+ema"].online_augmentation
+    for variant in variants.values():
+        assert (variant.learning_rate, variant.patience) == (training.FINAL_RECIPE.learning_rate,
+                                                             training.FINAL_RECIPE.patience)
+
+
+def test_a_tiny_search_writes_what_notebook_04_reads(real_photos_dir, tmp_path, capsys):
+    out = tmp_path / "search.json"
+    assert recipe_search.main(["--candidates", "D", "D+online", "--split-seeds", "23", "--ensemble", "2",
+                               "--scale", "0.25", "--epochs", "1", "--data-dir", str(real_photos_dir),
+                               "--out", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert set(document) == {"ranking_rule", "parameters", "rows", "ranking", "chosen", "chosen_test", "environment"}
+    assert "validation" in document["ranking_rule"] and document["environment"]["device"]
+    assert len(document["rows"]) == 2 * 2 * 4  # variants x protocols x inference variants
+    assert not any(key.startswith("test") for row in document["rows"] for key in row)
+    assert {row["candidate"] for row in document["chosen_test"]} == {document["chosen"]}
+    assert {row["protocol"] for row in document["chosen_test"]} == {"leak_free", "report"}
+    table = recipe_search.summary_table(document)  # notebook 04's summary code
+    assert table.index[0] == document["chosen"] and table["rank"].tolist() == list(range(1, 9))
+    assert set(table["ensemble"]) == {1, 2}

@@ -199,19 +199,42 @@ def test_run_split_on_tiny_images():
     tiny = synthetic_photos(size=(64, 48), seed=1)
     lines: list[str] = []
     methods = ("final_cnn_leak_free", "pixel_logreg", "eigenfaces_logreg", "majority")
-    records, leakage = repeated.run_split(tiny, seed=23, image_scale=1.0, epochs_cap=1, methods=methods,
-                                          log=lines.append)
+    records, leakage = repeated.run_split(tiny, 3, folds=5, repeats=2, seed=23, image_scale=1.0, epochs_cap=1,
+                                          final_variant="D+ens2+tta", methods=methods, log=lines.append)
     assert [r["method"] for r in records] == list(methods)
-    assert len(lines) == len(methods) and lines[0].startswith("seed 23 | final_cnn_leak_free")
+    assert len(lines) == len(methods) and lines[0].startswith("split 3 | final_cnn_leak_free")
     assert leakage["leak_free"] == 0 and leakage["report_protocol"] > 0
     by_method = {r["method"]: r for r in records}
-    assert all(r["n_test"] == 38 and r["n_validation"] == 57 for r in records)
-    assert by_method["final_cnn_leak_free"]["n_train"] == 2 * 66  # 66 male training photos, balanced
+    assert all(r["split"] == 3 and r["seed"] == 26 for r in records)
+    assert all(r["n_test"] in (37, 38) and r["n_validation"] in (56, 57) for r in records)
     assert by_method["final_cnn_leak_free"]["epochs_run"] == 1
-    assert by_method["pixel_logreg"]["n_train"] == 93
+    assert by_method["pixel_logreg"]["n_train"] + by_method["pixel_logreg"]["n_validation"] + \
+        by_method["pixel_logreg"]["n_test"] == 188
     assert by_method["majority"]["auc"] == 0.5
     for record in records:
         assert 0.0 <= record["auc"] <= 1.0 and record["seconds"] >= 0
+
+
+def test_kfold_tests_every_photo_equally_often_and_keeps_roles_apart():
+    labels = np.array([0] * 134 + [1] * 54)
+    splits = protocols.kfold_splits(labels, folds=5, repeats=2, seed=23)
+    assert len(splits) == 10
+    tested = np.concatenate([s["test"] for s in splits])
+    assert np.array_equal(np.bincount(tested, minlength=188), np.full(188, 2))
+    for s in splits:
+        joined = np.concatenate([s["train"], s["validation"], s["test"]])
+        assert np.array_equal(np.sort(joined), np.arange(188))
+        assert len(s["test"]) in (37, 38) and len(s["validation"]) in (56, 57)
+        assert abs(labels[s["test"]].mean() - 54 / 188) < 0.02  # stratified
+    assert protocols.kfold_splits(labels, 5, 2, 23)[4]["test"].tolist() == splits[4]["test"].tolist()
+
+
+def test_kfold_roles_leak_free_and_report(photos):
+    plan = protocols.kfold_roles(photos, 0, folds=5, repeats=2, seed=23)
+    protocols.assert_disjoint(plan["leak_free"])
+    assert protocols.leaked_images(plan["report"]) > 0
+    assert len(plan["report"]["test"]) in (53, 54)
+    assert set(plan["leak_free"]["test"]["filename"]) == set(photos["filename"].iloc[plan["photo_splits"]["test"]])
 
 
 def test_predict_padded_matches_plain_prediction():

@@ -41,6 +41,8 @@ def test_recipe_defaults_and_as_dict():
         "patience": 8,
         "reduce_lr_patience": None,
         "min_learning_rate": 1e-5,
+        "online_augmentation": False,
+        "ema_momentum": None,
     }
     custom = training.Recipe(epochs=3, monitor="val_auc", mode="max")
     assert custom.as_dict()["monitor"] == "val_auc"
