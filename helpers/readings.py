@@ -47,7 +47,8 @@ def final_model_reading(evaluated: Mapping[str, Any], n_test: int) -> str:
         f"at 0.5 of {at_half['accuracy']:.3f} ({right} of {n_test}); the report had {report.FINAL_MODEL['auc']:.3f} "
         f"and {report.FINAL_MODEL['accuracy']:.3f}, so this run's {versus}. The project's target on this split "
         f"(AUC {TARGET['auc']:.2f} and accuracy {TARGET['accuracy']:.2f}) is "
-        + ("**reached** by this run." if reached else "**not reached** by this run."),
+        + ("**reached** by this run." if reached else
+           f"**not reached** by this run (AUC {at_half['auc']:.4f}, accuracy {at_half['accuracy']:.4f})."),
     ]
     lines.append("One training run is one draw: section 6 shows the spread over training seeds, and another CPU or "
                  "GPU draws differently from the same seed.")
