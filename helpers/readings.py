@@ -201,8 +201,8 @@ def honest_evaluation_reading(summary: pd.DataFrame, records: pd.DataFrame, infl
     higher = [m for m in ("auc", "accuracy", "f1") if inflation.loc[m, "inflation"] > 0]
     leak_counts = [counts["report_protocol"] for counts in leaked.values()]
     auc, accuracy = paired["auc"], paired["accuracy"]
-    wins = int((records.pivot(index="seed", columns="method", values="auc")[honest]
-                >= records.pivot(index="seed", columns="method", values="auc")[logreg]).sum())
+    by_split = records.pivot(index="seed", columns="method", values="auc")
+    wins = int((by_split[honest] >= by_split[logreg]).sum())
     spreads = summary.xs("accuracy", level="metric")["std"].drop("majority", errors="ignore")
     failed = [name.replace("_", " ") for name, ok in target["checks"].items() if not ok]
     lines = [

@@ -18,7 +18,6 @@ the parameters, the ranking rule and the environment it ran in.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from . import config, data, environment, evaluation, experiments, imaging, proto
 
 Sets = dict[str, tuple[np.ndarray, np.ndarray]]
 
-TRAINING_VARIANTS = training.VARIANTS  # the training recipes compared (see training.VARIANTS)
 PROTOCOLS = ("leak_free", "report")
 VALIDATION_COLUMNS = ("val_auc", "val_loss", "ensemble")
 # Mean validation AUCs closer than this are a tie: on 57 to 81 validation images one image moves the AUC by more.
@@ -71,15 +69,6 @@ def protocol_sets(photos: pd.DataFrame, protocol: str, split_seed: int, scale: f
     return {role: (imaging.downsize(x, scale), y) for role, (x, y) in sets.items()}
 
 
-def train_group(recipe: training.Recipe, sets: Sets, training_seeds: Sequence[int]) -> tuple[list[keras.Model], float]:
-    """One final CNN per training seed; returns the models and the mean training seconds per model."""
-    models, started = [], time.perf_counter()
-    for seed in training_seeds:
-        model, _ = experiments.train_final(sets["train"], sets["validation"], seed, recipe, log_epochs=False)
-        models.append(model)
-    return models, (time.perf_counter() - started) / max(len(models), 1)
-
-
 def validation_rows(name: str, models: list[keras.Model], sets: Sets, protocol: str, split_seed: int,
                     seconds_per_model: float) -> list[dict[str, Any]]:
     """Validation AUC and log loss of the four inference variants of one trained group (no test data)."""
@@ -111,22 +100,16 @@ def rank(rows: pd.DataFrame) -> pd.DataFrame:
     return ordered.reset_index().assign(rank=lambda t: np.arange(1, len(t) + 1))
 
 
-parse_candidate = training.parse_variant
-
-
 def test_rows(chosen: str, groups: dict[tuple[str, str, int], list[keras.Model]],
               cells: dict[tuple[str, int], Sets]) -> list[dict[str, Any]]:
     """Test metrics of the chosen candidate on every cell, at the threshold chosen on validation."""
-    training_name, n_models, tta = parse_candidate(chosen)
+    training_name, n_models, tta = training.parse_variant(chosen)
     rows = []
     for (name, protocol, split_seed), models in groups.items():
         if name != training_name:
             continue
         sets = cells[(protocol, split_seed)]
-        members = models[:n_models]
-        val = training.predict_scores(members, sets["validation"][0], tta=tta)
-        test = training.predict_scores(members, sets["test"][0], tta=tta)
-        evaluated = evaluation.evaluate_with_validation_threshold(sets["validation"][1], val, sets["test"][1], test)
+        evaluated, _ = evaluation.evaluate_model(models[:n_models], sets["validation"], sets["test"], tta=tta)
         rows.append({"candidate": chosen, "protocol": protocol, "split_seed": split_seed,
                      "threshold": evaluated["threshold"], "test_auc": evaluated["test_at_threshold"]["auc"],
                      "test_accuracy": evaluated["test_at_threshold"]["accuracy"],
@@ -141,12 +124,11 @@ def search(photos: pd.DataFrame, variants: Sequence[str], split_seeds: Sequence[
     cells = {(p, s): protocol_sets(photos, p, s, scale) for p in PROTOCOLS for s in split_seeds}
     groups, rows = {}, []
     for name in variants:
-        recipe = TRAINING_VARIANTS[name]
-        if epochs is not None:
-            recipe = dataclasses.replace(recipe, epochs=epochs)
         for (protocol, split_seed), sets in cells.items():
-            seeds = [split_seed + 1000 * i for i in range(n_models)]
-            models, seconds = train_group(recipe, sets, seeds)
+            started_group = time.perf_counter()
+            models, _, _ = experiments.train_variant(sets["train"], sets["validation"], f"{name}+ens{n_models}",
+                                                     split_seed, epochs)
+            seconds = (time.perf_counter() - started_group) / n_models
             groups[(name, protocol, split_seed)] = models
             new = validation_rows(name, models, sets, protocol, split_seed, seconds)
             rows += new
@@ -159,7 +141,7 @@ def search(photos: pd.DataFrame, variants: Sequence[str], split_seeds: Sequence[
     keras.backend.clear_session()
     return {
         "ranking_rule": RANKING_RULE,
-        "parameters": {"training_variants": {n: TRAINING_VARIANTS[n].as_dict() for n in variants},
+        "parameters": {"training_variants": {n: training.VARIANTS[n].as_dict() for n in variants},
                        "split_seeds": list(split_seeds), "models_per_group": n_models, "image_scale": scale,
                        "epochs_override": epochs, "protocols": list(PROTOCOLS)},
         "rows": table.to_dict("records"),
@@ -173,7 +155,7 @@ def search(photos: pd.DataFrame, variants: Sequence[str], split_seeds: Sequence[
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Rank training and inference variants of the final CNN on "
                                                  "validation data only.")
-    parser.add_argument("--candidates", nargs="+", default=list(TRAINING_VARIANTS), choices=list(TRAINING_VARIANTS),
+    parser.add_argument("--candidates", nargs="+", default=list(training.VARIANTS), choices=list(training.VARIANTS),
                         help="training variants (each is also scored with TTA and as an ensemble)")
     parser.add_argument("--split-seeds", nargs="+", type=int, default=[23, 24, 25])
     parser.add_argument("--ensemble", type=int, default=2, help="training seeds per group (the ensemble size)")

@@ -28,9 +28,7 @@ DEFAULT_OUT = "results/04_stability.json"
 
 def score(models: list[keras.Model], tta: bool, sets: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
     """Test AUC and accuracy at 0.5 and at the validation threshold of a model or an ensemble."""
-    val = training.predict_scores(models, sets["validation"][0], tta=tta)
-    test = training.predict_scores(models, sets["test"][0], tta=tta)
-    evaluated = evaluation.evaluate_with_validation_threshold(sets["validation"][1], val, sets["test"][1], test)
+    evaluated, _ = evaluation.evaluate_model(models, sets["validation"], sets["test"], tta=tta)
     return {"auc": evaluated["test_at_0.5"]["auc"], "accuracy_at_0.5": evaluated["test_at_0.5"]["accuracy"],
             "accuracy_at_threshold": evaluated["test_at_threshold"]["accuracy"], "threshold": evaluated["threshold"]}
 

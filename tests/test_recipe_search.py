@@ -48,13 +48,13 @@ def test_a_test_column_cannot_influence_the_ranking():
     ("D+online+ema+ens2+tta", ("D+online+ema", 2, True)),
 ])
 def test_candidate_names_parse(name, parsed):
-    assert recipe_search.parse_candidate(name) == parsed
+    assert training.parse_variant(name) == parsed
     with pytest.raises(ValueError, match="cannot read the variant"):
-        recipe_search.parse_candidate("E+tta")  # an unknown recipe
+        training.parse_variant("E+tta")  # an unknown recipe
 
 
 def test_training_variants_are_recipe_d_plus_one_change_each():
-    variants = recipe_search.TRAINING_VARIANTS
+    variants = training.VARIANTS
     assert variants["D"] == training.FINAL_RECIPE
     assert variants["D+online"].online_augmentation and variants["D+online"].ema_momentum is None
     assert variants["D+ema"].ema_momentum == 0.9 and not variants["D+ema"].online_augmentation
