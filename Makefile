@@ -1,11 +1,17 @@
 # The two commands of the README:
 #   make pipeline   set up a virtual environment, then run every notebook in order (headless, in place)
-#   make test       set up a virtual environment, then lint and run the whole test suite
+#   make test       set up a virtual environment, then lint and run the whole test suite (notebooks in their
+#                   quick setting under nbval)
+# and, for the class and for CI:
+#   make slides     build/slides.html, the class deck, from the committed results and figures
+#   make test-full  the test suite with the notebooks re-executed in full (about as long as the pipeline)
+#   make test-colab the unit tests again in .venv-colab, pinned to today's Colab (.ci/constraints-colab.txt)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+COLAB_VENV ?= .venv-colab
 
-.PHONY: setup pipeline test lint results-table clean
+.PHONY: setup pipeline test test-full test-colab lint slides results-table clean
 
 setup: $(VENV)/.installed
 
@@ -24,5 +30,21 @@ lint: setup
 test: lint
 	$(PY) -m pytest
 
+test-full: lint
+	CUFS_QUICK=0 $(PY) -m pytest
+
+$(COLAB_VENV)/.installed: requirements.txt requirements-dev.txt .ci/constraints-colab.txt
+	$(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(COLAB_VENV)/bin/python -m pip install --quiet -r requirements-dev.txt -c .ci/constraints-colab.txt
+	touch $@
+
+test-colab: $(COLAB_VENV)/.installed
+	$(COLAB_VENV)/bin/python -m pip list 2>/dev/null | grep -Ei '^(tensorflow|keras|numpy|pandas|scikit-learn) '
+	$(COLAB_VENV)/bin/python -m pytest tests
+
+slides: setup
+	$(PY) -m helpers.slides
+
 clean:
-	rm -rf data/processed data/models data/failed_runs .pytest_cache
+	rm -rf data/processed data/models data/failed_runs .pytest_cache build

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -9,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from scipy import stats
 from sklearn import metrics as skm
 
 from . import config, storage
@@ -18,10 +20,11 @@ METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "auc", "loss")
 
 
 def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
-    """Accuracy, precision, recall, F1 (female = positive), ROC AUC and cross-entropy loss.
+    """Accuracy, precision, recall, F1 (female = positive), ROC AUC, cross-entropy loss and Brier score.
 
     A prediction is female when ``score >= threshold``. The loss is the plain binary
-    cross-entropy of the scores (no regularisation term), so models compare fairly.
+    cross-entropy of the scores (no regularisation term), so models compare fairly; the Brier
+    score (mean squared error of the scores) does not depend on the threshold.
     """
     y_true = np.asarray(y_true).astype(int)
     scores = np.asarray(scores, dtype=float)
@@ -35,6 +38,7 @@ def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.
         "auc": float(skm.roc_auc_score(y_true, scores)) if both_classes else float("nan"),
         "loss": float(skm.log_loss(y_true, np.clip(scores, 1e-7, 1 - 1e-7), labels=[0, 1])),
         "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, predicted)),
+        "brier": float(np.mean((scores - y_true) ** 2)),
         "threshold": float(threshold),
     }
 
@@ -90,6 +94,101 @@ def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: 
     val_scores = training.predict_scores(model, validation[0], tta=tta)
     test_scores = training.predict_scores(model, test[0], tta=tta)
     return evaluate_with_validation_threshold(validation[1], val_scores, test[1], test_scores), test_scores
+
+
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (e.g. accuracy = successes / n on one test set)."""
+    if n <= 0:
+        return math.nan, math.nan
+    z = float(stats.norm.ppf((1 + level) / 2))
+    share = successes / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def auc_interval(auc: float, n_positive: int, n_negative: int, level: float = 0.95) -> tuple[float, float]:
+    """Normal-approximation interval of one AUC with the Hanley-McNeil (1982) standard error."""
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    variance = (auc * (1 - auc) + (n_positive - 1) * (q1 - auc * auc) + (n_negative - 1) * (q2 - auc * auc)) / (
+        n_positive * n_negative)
+    half = float(stats.norm.ppf((1 + level) / 2)) * math.sqrt(max(variance, 0.0))
+    return max(0.0, auc - half), min(1.0, auc + half)
+
+
+# ---- calibration ------------------------------------------------------------------------------
+
+RELIABILITY_BINS = 5  # 54 test images: five bins of width 0.2 keep a handful of images in most bins
+
+
+def reliability_table(y_true: np.ndarray, scores: np.ndarray, bins: int = RELIABILITY_BINS) -> pd.DataFrame:
+    """Per score bin of equal width on [0, 1]: images, mean predicted p(female), observed female rate.
+
+    A calibrated model has observed rate = mean score in every bin; empty bins are left out.
+    """
+    y_true = np.asarray(y_true, dtype=float)
+    scores = np.asarray(scores, dtype=float)
+    which = np.minimum((scores * bins).astype(int), bins - 1)
+    rows = [{"bin_low": b / bins, "bin_high": (b + 1) / bins, "images": int((which == b).sum()),
+             "mean_score": float(scores[which == b].mean()), "observed_rate": float(y_true[which == b].mean())}
+            for b in range(bins) if (which == b).any()]
+    return pd.DataFrame(rows)
+
+
+def calibration_summary(y_true: np.ndarray, scores: np.ndarray, bins: int = RELIABILITY_BINS) -> dict[str, float]:
+    """Brier score, its value for a constant prediction of the observed female rate, the mean score, the
+    observed rate and the expected calibration error (image-weighted mean |observed - predicted| over bins)."""
+    y_true = np.asarray(y_true, dtype=float)
+    scores = np.asarray(scores, dtype=float)
+    rate = float(y_true.mean())
+    table = reliability_table(y_true, scores, bins)
+    ece = float((table["images"] * (table["observed_rate"] - table["mean_score"]).abs()).sum() / len(y_true))
+    return {"brier": float(np.mean((scores - y_true) ** 2)), "brier_constant_rate": rate * (1 - rate),
+            "mean_score": float(scores.mean()), "observed_rate": rate, "ece": ece, "images": len(y_true),
+            "bins": bins}
+
+
+def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
+                     bins: int = RELIABILITY_BINS) -> plt.Figure:
+    """Reliability diagram (observed female rate against mean score per bin, marker area = images) and the
+    score histogram, one colour per named ``(labels, scores)`` pair."""
+    fig, (ax, hist) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="perfectly calibrated")
+    edges = np.linspace(0, 1, bins + 1)
+    for name, (y_true, scores) in curves.items():
+        table = reliability_table(y_true, scores, bins)
+        brier = calibration_summary(y_true, scores, bins)["brier"]
+        line, = ax.plot(table["mean_score"], table["observed_rate"], marker="o", label=f"{name} (Brier {brier:.3f})")
+        ax.scatter(table["mean_score"], table["observed_rate"], s=12 * table["images"], color=line.get_color(),
+                   alpha=0.35)
+        hist.hist(np.asarray(scores, dtype=float), bins=edges, alpha=0.5, color=line.get_color(), label=name)
+    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), xlabel="mean predicted p(female) in the bin",
+           ylabel="observed share of female images", title=title)
+    ax.legend(loc="upper left", fontsize=8)
+    hist.set(xlabel="predicted p(female)", ylabel="images", title="Scores")
+    hist.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reliability_spread(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
+                            bins: int = RELIABILITY_BINS) -> plt.Figure:
+    """One thin reliability curve per named ``(labels, scores)`` pair (e.g. per split) and their pooled curve."""
+    fig, ax = plt.subplots(figsize=(5.6, 4.6))
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="perfectly calibrated")
+    for y_true, scores in curves.values():
+        table = reliability_table(y_true, scores, bins)
+        ax.plot(table["mean_score"], table["observed_rate"], c="tab:blue", alpha=0.3, lw=1, marker=".")
+    pooled_y = np.concatenate([np.asarray(y, dtype=float) for y, _ in curves.values()])
+    pooled_p = np.concatenate([np.asarray(p, dtype=float) for _, p in curves.values()])
+    table = reliability_table(pooled_y, pooled_p, bins)
+    ax.plot(table["mean_score"], table["observed_rate"], c="tab:blue", lw=2.5, marker="o",
+            label=f"pooled over {len(curves)} splits (thin: each split)")
+    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), xlabel="mean predicted p(female) in the bin",
+           ylabel="observed share of female images", title=title)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 # ---- figures ----------------------------------------------------------------------------------
@@ -172,6 +271,33 @@ def training_summary(model: Any, history: Any, recipe: Any, splits: dict[str, np
         "epochs_run": len(history.history["loss"]),
         "best_epoch": training.best_epoch(history, recipe),
     }
+
+
+class ResultsNotReadyError(RuntimeError):
+    """Results a summary needs are missing, come from a quick run, or predate a step; says what to run."""
+
+
+def full_run_results(names: tuple[str, ...], root: str | os.PathLike | None = None,
+                     required_keys: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """The named results files of a full run, refused when missing, written by a quick (smoke-test) run, or
+    lacking a key in ``required_keys`` (``{name: key}``, e.g. a step added after they were written)."""
+    folder = config.results_dir(root)
+    results = {}
+    for name in names:
+        path = folder / f"{name}.json"
+        if not path.is_file():
+            raise ResultsNotReadyError(f"{path} is missing: run `make pipeline` (or restore the committed results "
+                                       "with `git checkout results/`).")
+        result = storage.load_json(path)
+        if result.get("quick") or result.get("parameters", {}).get("QUICK"):
+            raise ResultsNotReadyError(f"{path} was written by a quick run (a smoke test, not evidence): run "
+                                       "`make pipeline` to produce full results.")
+        results[name] = result
+    for name, key in (required_keys or {}).items():
+        if key not in results[name]:
+            raise ResultsNotReadyError(f"{folder / name}.json has no '{key}': it predates that step. Run "
+                                       "`make pipeline`.")
+    return results
 
 
 def read_results(name: str, root: str | os.PathLike | None = None) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import sys
@@ -65,8 +64,7 @@ def train_variant(train: Arrays, validation: Arrays, variant: str, seed: int = c
     ``seed, seed + 1000, ...``; returns the models, their histories and whether to predict with flip TTA."""
     recipe_name, n_models, tta = training.parse_variant(variant)
     recipe = training.VARIANTS[recipe_name]
-    if epochs_cap is not None:
-        recipe = dataclasses.replace(recipe, epochs=min(recipe.epochs, int(epochs_cap)))
+    recipe = training.capped(recipe, epochs_cap)
     trained = [train_final(train, validation, seed + 1000 * i, recipe, log_epochs=log_epochs) for i in range(n_models)]
     return [m for m, _ in trained], [h for _, h in trained], tta
 
@@ -80,8 +78,9 @@ def final_model_paths(root: str | os.PathLike | None = None, seed: int = config.
 
 
 def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int = config.SEED,
-                            variant: str = "D") -> dict[str, Any]:
-    """What notebook 04's model depends on: photos, seed, augmentation, variant (recipe, models, TTA), code."""
+                            variant: str = "D", epochs_cap: int | None = None) -> dict[str, Any]:
+    """What notebook 04's model depends on: photos, seed, augmentation, variant (recipe with its epoch cap,
+    models, TTA), code; a quick run's models are thus never taken for the full run's."""
     recipe_name, n_models, tta = training.parse_variant(variant)
     return {
         "step": "final model, report's protocol",
@@ -89,7 +88,7 @@ def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int
         "seed": seed,
         "augmentation": asdict(augmentation.AugmentationStrength()),
         "variant": variant,
-        "recipe": training.VARIANTS[recipe_name].as_dict(),
+        "recipe": training.capped(training.VARIANTS[recipe_name], epochs_cap).as_dict(),
         "models": n_models,
         "flip_tta": tta,
         "l2": models.FINAL_L2,
@@ -99,10 +98,11 @@ def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int
 
 
 def save_final_models(members: list[keras.Model], variant: str = "D", data_dir: str | os.PathLike | None = None,
-                      root: str | os.PathLike | None = None, seed: int = config.SEED) -> list[str]:
+                      root: str | os.PathLike | None = None, seed: int = config.SEED, epochs_cap: int | None = None
+                      ) -> list[str]:
     """Save notebook 04's model(s), each with its provenance record (written last, removed first)."""
     paths = final_model_paths(root, seed, len(members))
-    fingerprint = final_model_fingerprint(data_dir, seed, variant)
+    fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap)
     for member, path in zip(members, paths, strict=True):
         provenance.forget(path)
         training.save_model(member, path)
@@ -112,7 +112,7 @@ def save_final_models(members: list[keras.Model], variant: str = "D", data_dir: 
 
 def load_or_train_final_models(
     data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED,
-    variant: str = "D",
+    variant: str = "D", epochs_cap: int | None = None,
 ) -> tuple[list[keras.Model], bool, bool]:
     """Notebook 04's saved model(s) if made from these photos, seed, variant and code; else trained now.
 
@@ -121,7 +121,7 @@ def load_or_train_final_models(
     """
     _, n_models, tta = training.parse_variant(variant)
     paths = final_model_paths(root, seed, n_models)
-    fingerprint = final_model_fingerprint(data_dir, seed, variant)
+    fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap)
     reasons = [(path, provenance.stale_reason([Path(path)], fingerprint)) for path in paths]
     stale = [(path, reason) for path, reason in reasons if reason is not None]
     if not stale:
@@ -138,6 +138,6 @@ def load_or_train_final_models(
             log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
     _, images, labels, splits = report_protocol_data(data_dir, root, seed)
     members, _, _ = train_variant(take(images, labels, splits["train"]), take(images, labels, splits["validation"]),
-                                  variant, seed)
-    save_final_models(members, variant, data_dir, root, seed)
+                                  variant, seed, epochs_cap)
+    save_final_models(members, variant, data_dir, root, seed, epochs_cap)
     return members, tta, True

@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import config
+from . import config, runtime
 from .data import PROGRESS_ENV_VAR
 
 NOTEBOOK_PATTERN = re.compile(r"^(\d{2})_.+\.ipynb$")
@@ -221,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebooks (numbers or names)")
     parser.add_argument("--executed-dir", help="write executed notebooks here instead of in place (and, unless "
                         "--output-dir says otherwise, their figures, results and artifacts too)")
-    parser.add_argument("--no-readme", action="store_true", help="do not refresh the README's results table")
+    parser.add_argument("--no-readme", action="store_true",
+                        help="do not refresh the README's results table or MODEL_CARD.md")
     args = parser.parse_args(argv)
     resolve_user_paths(args)
     check_paths(parser, args)
@@ -229,6 +230,20 @@ def main(argv: list[str] | None = None) -> int:
         args.output_dir = args.executed_dir  # a run kept apart keeps its figures, results and artifacts apart too
 
     os.environ[PROGRESS_ENV_VAR] = "0"  # the kernels inherit it: no progress bars in saved outputs
+    # The pipeline makes the class's results: never the test suite's quick setting, whatever the shell exported.
+    quick_before = os.environ.get(runtime.QUICK_ENV)
+    os.environ[runtime.QUICK_ENV] = "0"
+    try:
+        return run_all(args)
+    finally:
+        if quick_before is None:
+            os.environ.pop(runtime.QUICK_ENV, None)
+        else:
+            os.environ[runtime.QUICK_ENV] = quick_before
+
+
+def run_all(args: argparse.Namespace) -> int:
+    """Run the selected notebooks in order, then refresh the README's table and the model card."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # nor TensorFlow's C++ chatter on the terminal
     notebooks = select(numbered_notebooks(), args.only)
     parameters = notebook_parameters(args)
@@ -248,7 +263,20 @@ def main(argv: list[str] | None = None) -> int:
 
         changed = results_table.refresh_readme()
         print("README.md results table " + ("refreshed" if changed else "already up to date"))
+        refresh_model_card()
     return 0
+
+
+def refresh_model_card() -> None:
+    """Regenerate MODEL_CARD.md from the results files (skipped, with the reason, when they are incomplete)."""
+    from . import evaluation, model_card
+
+    try:
+        changed = model_card.refresh()
+    except evaluation.ResultsNotReadyError as err:
+        print(f"MODEL_CARD.md not regenerated: {err}")
+        return
+    print("MODEL_CARD.md " + ("regenerated" if changed else "already up to date"))
 
 
 if __name__ == "__main__":

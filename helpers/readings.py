@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import analysis, report
+from . import report
 
 # The project's targets. On the report's split (seed 23, notebook 04): the report's AUC and accuracy, clearly
 # beaten. Leak-free over a repeated K-fold of at least 10 splits (notebook 06): these means, and better than the
@@ -50,7 +50,7 @@ def final_model_reading(evaluated: Mapping[str, Any], n_test: int) -> str:
         + ("**reached** by this run." if reached else
            f"**not reached** by this run (AUC {at_half['auc']:.4f}, accuracy {at_half['accuracy']:.4f})."),
     ]
-    lines.append("One training run is one draw: section 6 shows the spread over training seeds, and another CPU or "
+    lines.append("One training run is one draw: section 7 shows the spread over training seeds, and another CPU or "
                  "GPU draws differently from the same seed.")
     f_as_m, m_as_f = errors_by_kind(evaluated["test_confusion_at_0.5"])
     same = evaluated["test_confusion_at_0.5"] == evaluated["test_confusion_at_threshold"]
@@ -103,6 +103,8 @@ def grad_cam_reading(test: pd.DataFrame, confident_female: pd.DataFrame, train_s
     correct_top = test.loc[test["correct"], "cam_top_share"].mean()
     error_top = errors["cam_top_share"].mean() if len(errors) else float("nan")
     height, width = 250, 200  # the regions are fractions of the image, so any size gives these areas
+    from . import analysis  # imports Keras: only the Grad-CAM reading needs it
+
     face_area = analysis.region_area(analysis.face_region(height, width), height, width)
     side_area = sum(analysis.region_area(r, height, width) for r in analysis.side_regions(height, width))
     return (
@@ -280,4 +282,79 @@ def stability_reading(document: Mapping[str, Any]) -> str:
         f"{auc.loc['variance-reduced', 'std']:.3f}. The project's stability target (a standard deviation of at most "
         f"{STABILITY_TARGET_SD:.3f}) is **{'met' if met else 'not met'}**. Another CPU or a GPU draws other random "
         "numbers from the same seeds: expect numbers inside these ranges, not these exact ones."
+    )
+
+
+# ---- calibration --------------------------------------------------------------------------------
+
+CALIBRATION_TOLERANCE = 0.05  # mean score within this of the observed female rate: "about right on average"
+
+
+def _score_level(summary: Mapping[str, float]) -> str:
+    """"run low" / "run high" / "are about right" for the mean score against the observed female rate."""
+    gap = summary["mean_score"] - summary["observed_rate"]
+    if abs(gap) <= CALIBRATION_TOLERANCE:
+        return "are about right on average"
+    return "run low" if gap < 0 else "run high"
+
+
+def calibration_reading(validation: Mapping[str, float], test: Mapping[str, float], threshold: float) -> str:
+    """Notebook 04: Brier score against the constant-rate reference, mean score against the female rate on
+    validation and test, and what that means for the threshold chosen on validation."""
+    skill = 1 - test["brier"] / test["brier_constant_rate"]
+    direction = "below" if threshold < 0.5 else "above" if threshold > 0.5 else "at"
+    val_gap = validation["mean_score"] - validation["observed_rate"]
+    shifted = abs(val_gap) > CALIBRATION_TOLERANCE
+    consistent = shifted and ((threshold < 0.5 and val_gap < 0) or (threshold > 0.5 and val_gap > 0))
+    calibrated = test["ece"] <= CALIBRATION_TOLERANCE and _score_level(test) == "are about right on average"
+    lines = [
+        f"**Reading (generated from this run).** The Brier score on the {test['images']} test images is "
+        f"{test['brier']:.3f} (0 is perfect); always predicting the test set's female rate, "
+        f"{test['observed_rate']:.2f}, would score {test['brier_constant_rate']:.3f}, so the Brier skill score "
+        f"(1 - Brier / that reference; 1 is perfect, 0 no better than the constant guess) is {skill:.2f}. "
+        f"The scores {_score_level(test)} on test (mean p(female) "
+        f"{test['mean_score']:.2f} for a female rate of {test['observed_rate']:.2f}; expected calibration error "
+        f"{test['ece']:.3f}) and {_score_level(validation)} on validation ({validation['mean_score']:.2f} for "
+        f"{validation['observed_rate']:.2f}).",
+        f"\n\n**For the threshold:** the threshold chosen on validation, {threshold:.3f}, lies {direction} 0.5"
+        + ((", as expected when the validation scores " + ("run low" if val_gap < 0 else "run high")
+            + ": it corrects a shift of the scores, not their ranking (the AUC does not change).")
+           if consistent else
+           ": the mean validation score does not explain it (no shift of the whole score scale), so it reflects "
+           "where the few validation images near the boundary fall."),
+        "A well calibrated model would make 0.5 the right threshold for a balanced test set and let a user read "
+        "p(female) as a probability; "
+        + ("on this split the scores come close to that" if calibrated else "these scores fall short of that")
+        + ", and either way the threshold is taken from validation data, never from the test set. With this few "
+        "images per bin the diagram's shape is noisy: notebook 06 shows the Brier score's spread over the "
+        "repeated splits.",
+    ]
+    return lines[0] + lines[1] + " " + lines[2]
+
+
+def brier_spread_reading(brier: pd.DataFrame, labels: Mapping[str, str], leaky: str = "final_cnn_report",
+                         leak_free: str = "final_cnn_leak_free", pixels: str = "pixel_logreg") -> str:
+    """Notebook 06: the Brier score of each method over the splits (rows method, columns mean, std, min, max):
+    what the leak does to it, the leak-free CNN against the pixel baseline, and the spread over splits."""
+    parts = [f"{labels.get(m, m)} {row['mean']:.3f} ± {row['std']:.3f} ({row['min']:.3f}-{row['max']:.3f})"
+             for m, row in brier.iterrows()]
+    ranges = brier["max"] - brier["min"]
+    widest = ranges.idxmax()
+    a, b, c = (brier.loc[m] for m in (leaky, leak_free, pixels))
+    gap = b["mean"] - c["mean"]
+    clear = abs(gap) > min(b["std"], c["std"])
+    return (
+        "**Reading (generated from this run).** Brier score on test (lower is better; mean ± sd, min-max over "
+        f"the splits): {'; '.join(parts)}.\n\n"
+        + (f"The report's protocol scores {a['mean']:.3f} against {b['mean']:.3f} leak-free: the leak flatters the "
+           "calibration as well as the accuracy. " if a["mean"] < b["mean"] else
+           f"The leak does not lower the Brier score here ({a['mean']:.3f} against {b['mean']:.3f} leak-free). ")
+        + f"Leak-free, the CNN ({b['mean']:.3f}) and the pixel logistic regression ({c['mean']:.3f}) differ by "
+        f"{gap:+.3f}, "
+        + (("so the " + ("CNN" if gap < 0 else "pixel logistic regression") + " is the better calibrated on average. ")
+           if clear else "less than either one's standard deviation over the splits: no clear difference. ")
+        + f"From one split to the next the Brier score of one method moves by up to {ranges[widest]:.3f} "
+        f"({labels.get(widest, widest)}): a single split's calibration, like notebook 04's diagram, is one draw. "
+        "Every method's threshold is chosen on its own validation data in every split, so a shift of the scores "
+        "costs accuracy only where validation and test disagree."
     )

@@ -15,7 +15,6 @@ and the summaries over splits in ``helpers.summaries``.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -49,11 +48,6 @@ LEAKY, LEAK_FREE = "final_cnn_report", "final_cnn_leak_free"
 # ---- methods ----------------------------------------------------------------------------------
 
 
-def capped(recipe: training.Recipe, epochs_cap: int | None) -> training.Recipe:
-    """``recipe`` with at most ``epochs_cap`` epochs (None: the recipe's own)."""
-    return recipe if epochs_cap is None else dataclasses.replace(recipe, epochs=min(recipe.epochs, int(epochs_cap)))
-
-
 def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
             epochs_cap: int | None = None, final_variant: str = "D") -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``) seeded, quietly; scores on validation and test.
@@ -63,12 +57,12 @@ def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: 
     """
     keras.backend.clear_session()  # dozens of models in one kernel: free the previous graphs
     if method == "baseline_cnn":
-        recipe = capped(training.BASELINE_RECIPE, epochs_cap)
+        recipe = training.capped(training.BASELINE_RECIPE, epochs_cap)
         model, history = experiments.train_baseline(train, validation, seed, recipe, log_epochs=False)
         members, tta, histories = [model], False, [history]
     elif method in (LEAKY, LEAK_FREE):
         members, histories, tta = experiments.train_variant(train, validation, final_variant, seed, epochs_cap)
-        recipe = capped(training.VARIANTS[training.parse_variant(final_variant)[0]], epochs_cap)
+        recipe = training.capped(training.VARIANTS[training.parse_variant(final_variant)[0]], epochs_cap)
     else:
         raise ValueError(f"unknown CNN method {method!r}; expected one of {CNN_METHODS}")
     info = {"epochs_run": float(np.mean([len(h.history["loss"]) for h in histories])),
@@ -97,8 +91,10 @@ def evaluate_method(method: str, y_val: np.ndarray, val_scores: np.ndarray, y_te
         threshold = evaluation.youden_threshold(y_val, val_scores)
     validation_auc = evaluation.binary_metrics(y_val, val_scores)["auc"]
     metrics = evaluation.binary_metrics(y_test, test_scores, threshold)
+    # The test scores travel with the record: notebook 06 draws the reliability curve of every split from them.
     return {"method": method, "validation_auc": validation_auc, **metrics,
-            "n_validation": len(y_val), "n_test": len(y_test), **extra}
+            "n_validation": len(y_val), "n_test": len(y_test),
+            "test_labels": [int(y) for y in y_test], "test_scores": [round(float(p), 5) for p in test_scores], **extra}
 
 
 def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 2, seed: int = config.SEED,

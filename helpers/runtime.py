@@ -23,3 +23,61 @@ def import_tensorflow_quietly() -> None:
         os.dup2(saved, 2)
         os.close(devnull)
         os.close(saved)
+
+
+# ---- the versions the project is tested with ----------------------------------------------------
+
+# (lowest, highest) major.minor that CI tests: the Colab-pinned leg runs the lowest (today's Colab,
+# .ci/constraints-colab.txt), the main leg the highest that requirements.txt admits. A test keeps
+# requirements.txt's bounds equal to these.
+TESTED_VERSIONS = {"tensorflow": ("2.20", "2.21"), "keras": ("3.13", "3.15")}
+
+
+def major_minor(version: str) -> tuple[int, int]:
+    """``"2.20.0"`` -> ``(2, 20)``; pre-release and local suffixes are ignored."""
+    parts = [int("".join(ch for ch in part if ch.isdigit()) or 0) for part in version.split(".")[:2]]
+    return (parts + [0, 0])[0], (parts + [0, 0])[1]
+
+
+def untested_versions(installed: dict[str, str]) -> list[str]:
+    """One phrase per package whose installed version lies outside ``TESTED_VERSIONS``."""
+    outside = []
+    for package, (low, high) in TESTED_VERSIONS.items():
+        version = installed.get(package)
+        if version and not major_minor(low) <= major_minor(version) <= major_minor(high):
+            outside.append(f"{package} {version} (tested {low}-{high})")
+    return outside
+
+
+def report_versions() -> str:
+    """Print the versions this notebook runs with; warn in one line when outside the tested range."""
+    import platform
+
+    import keras
+    import numpy
+    import tensorflow
+
+    installed = {"tensorflow": tensorflow.__version__, "keras": keras.__version__}
+    line = (f"Python {platform.python_version()} | TensorFlow {installed['tensorflow']} | "
+            f"Keras {installed['keras']} ({keras.backend.backend()}) | NumPy {numpy.__version__}")
+    print(line)
+    outside = untested_versions(installed)
+    if outside:
+        print(f"WARNING: untested versions: {', '.join(outside)}; results may differ, see README 'Versions'.")
+    return line
+
+
+# ---- the quick setting of the test suite --------------------------------------------------------
+
+QUICK_ENV = "CUFS_QUICK"
+QUICK_EPOCHS = 2  # enough to run every cell; far too few to learn anything
+
+
+def quick_setting(quick: bool | None) -> bool:
+    """A notebook's ``QUICK`` parameter; None means ``$CUFS_QUICK == "1"`` (the test suite sets it)."""
+    return os.environ.get(QUICK_ENV) == "1" if quick is None else bool(quick)
+
+
+def epochs_cap(quick: bool, cap: int | None = None) -> int | None:
+    """The epoch cap a notebook trains with: ``QUICK_EPOCHS`` in the quick setting, else ``cap`` (None: none)."""
+    return QUICK_EPOCHS if quick else cap

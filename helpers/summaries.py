@@ -109,3 +109,4 @@ def corrected_paired_test(records: pd.DataFrame, minuend: str, subtrahend: str, 
     """
     by_split = records.pivot(index="seed", columns="method", values=metric)
     return nadeau_bengio((by_split[minuend] - by_split[subtrahend]).to_numpy(), n_train, n_test)
+

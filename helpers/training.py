@@ -54,6 +54,11 @@ VARIANTS: dict[str, Recipe] = {
 }
 
 
+def capped(recipe: Recipe, epochs_cap: int | None) -> Recipe:
+    """``recipe`` with at most ``epochs_cap`` epochs (None: the recipe's own)."""
+    return recipe if epochs_cap is None else replace(recipe, epochs=min(recipe.epochs, int(epochs_cap)))
+
+
 def parse_variant(name: str) -> tuple[str, int, bool]:
     """``"D+online+ens3+tta"`` -> (``"D+online"``, 3 models, TTA on); a name without ``ensN`` is one model."""
     parts = name.split("+")

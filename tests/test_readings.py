@@ -29,7 +29,7 @@ def test_final_model_reading_when_the_target_is_met_and_the_threshold_changes_no
     confusion = [[26, 1], [1, 26]]
     text = readings.final_model_reading(evaluated(52 / 54, 0.981, confusion, confusion), 54)
     assert "**reached**" in text and "gives the same confusion matrix" in text
-    assert "section 6 shows the spread over training seeds" in text
+    assert "section 7 shows the spread over training seeds" in text
 
 
 def test_lighting_reading_verdict_follows_the_test():

@@ -132,10 +132,10 @@ def test_grey_pixels():
 
 
 def test_capped_recipe():
-    assert repeated.capped(training.FINAL_RECIPE, None) is training.FINAL_RECIPE
-    assert repeated.capped(training.FINAL_RECIPE, 2).epochs == 2
-    assert repeated.capped(training.FINAL_RECIPE, 500).epochs == training.FINAL_RECIPE.epochs
-    assert repeated.capped(training.FINAL_RECIPE, 2).patience == training.FINAL_RECIPE.patience
+    assert training.capped(training.FINAL_RECIPE, None) is training.FINAL_RECIPE
+    assert training.capped(training.FINAL_RECIPE, 2).epochs == 2
+    assert training.capped(training.FINAL_RECIPE, 500).epochs == training.FINAL_RECIPE.epochs
+    assert training.capped(training.FINAL_RECIPE, 2).patience == training.FINAL_RECIPE.patience
 
 
 # ---- methods ------------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""MODEL_CARD.md, generated from the results files so that it cannot drift from them.
+
+    python -m helpers.model_card            # rewrite MODEL_CARD.md (the pipeline does it after a full run)
+    python -m helpers.model_card --check    # exit 1 if MODEL_CARD.md differs from what the results say
+
+Numbers come from ``results/*.json``; the rest is the card's fixed text (intended and forbidden uses, the
+data's facts, what other data would change). Intervals: on the single report's split, Wilson for accuracy and
+Hanley-McNeil for AUC; over the repeated splits of notebook 06, the t-interval of the mean over splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import config, evaluation, readings, report, storage
+
+CARD = "MODEL_CARD.md"
+NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "06_honest_evaluation")
+
+
+class ModelCardError(evaluation.ResultsNotReadyError):
+    """The results needed for the card are missing or come from a quick run; the message says what to run."""
+
+
+def load(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
+    """The results files the card reads: a full run's, with the calibration step."""
+    results = evaluation.full_run_results(NEEDED, root, {"04_final_model": "calibration"})
+    if not all("brier" in r for r in results["06_honest_evaluation"]["records"]):
+        raise ModelCardError("results/06_honest_evaluation.json predates the calibration step: run `make pipeline`.")
+    return results
+
+
+def _single_split_line(label: str, metrics: Mapping[str, float], n_test: int, confusion: list[list[int]]) -> str:
+    positives = int(np.sum(confusion[1]))
+    negatives = int(np.sum(confusion[0]))
+    correct = round(metrics["accuracy"] * n_test)
+    acc_low, acc_high = evaluation.wilson_interval(correct, n_test)
+    auc_low, auc_high = evaluation.auc_interval(metrics["auc"], positives, negatives)
+    return (f"| {label} | {n_test} | {metrics['auc']:.3f} [{auc_low:.3f}, {auc_high:.3f}] | "
+            f"{metrics['accuracy']:.3f} [{acc_low:.3f}, {acc_high:.3f}] | {metrics['brier']:.3f} |")
+
+
+def _repeated_line(label: str, summary: Mapping[str, Mapping[str, float]], brier: Mapping[str, float], n: int,
+                   n_test: int) -> str:
+    auc, acc = summary["auc"], summary["accuracy"]
+    return (f"| {label} | {n} splits x {n_test} | {auc['mean']:.3f} [{auc['ci_low']:.3f}, {auc['ci_high']:.3f}] | "
+            f"{acc['mean']:.3f} [{acc['ci_low']:.3f}, {acc['ci_high']:.3f}] | "
+            f"{brier['mean']:.3f} ± {brier['std']:.3f} |")
+
+
+def _brier(honest: Mapping[str, Any], method: str) -> dict[str, float]:
+    values = np.array([r["brier"] for r in honest["records"] if r["method"] == method], dtype=float)
+    return {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
+
+
+def metrics_section(r: Mapping[str, Any]) -> list[str]:
+    final, honest = r["04_final_model"], r["06_honest_evaluation"]
+    n_test = final["split_sizes"]["test"]
+    head = ["| protocol | test images | AUC [95 % interval] | accuracy [95 % interval] | Brier |",
+            "|---|---|---|---|---|"]
+    single = [
+        _single_split_line("report's protocol (leaky), one split, seed 23, threshold 0.5", final["test_at_0.5"],
+                           n_test, final["test_confusion_at_0.5"]),
+        _single_split_line(f"same, threshold {final['threshold']:.3f} chosen on validation",
+                           final["test_at_threshold"], n_test, final["test_confusion_at_threshold"]),
+    ]
+    repeated = [
+        _repeated_line("report's protocol (leaky), repeated K-fold", honest["summary"]["final_cnn_report"],
+                       _brier(honest, "final_cnn_report"), honest["n_splits"],
+                       honest["test_images"]["final_cnn_report"]),
+        _repeated_line("**leak-free, repeated K-fold (the honest number)**", honest["summary"]["final_cnn_leak_free"],
+                       _brier(honest, "final_cnn_leak_free"), honest["n_splits"],
+                       honest["test_images"]["final_cnn_leak_free"]),
+        _repeated_line("for comparison: logistic regression on grey pixels, leak-free",
+                       honest["summary"]["pixel_logreg"], _brier(honest, "pixel_logreg"), honest["n_splits"],
+                       honest["test_images"]["pixel_logreg"]),
+    ]
+    stable = r["04_stability"]["spread"]["variance-reduced"]
+    paired = honest["paired_vs_pixel_logreg"]
+    cal = final["calibration"]["test"]
+    return [
+        "## Metrics", "",
+        f"Female is the positive class. The single split is the report's (notebook 04, {n_test} test images, of "
+        "which some are augmented copies of training photos: it leaks). The repeated K-fold is notebook 06's "
+        f"({honest['n_splits']} splits; CNNs at half image size; the leak-free test sets hold real photos only). "
+        "Single split: Wilson interval for accuracy, Hanley-McNeil for AUC. Repeated splits: 95 % t-interval of "
+        "the mean over splits; Brier as mean ± sd over splits.", "",
+        *head, *single, *repeated, "",
+        f"- Report's Table 5 for comparison: AUC {report.FINAL_MODEL['auc']:.3f}, accuracy "
+        f"{report.FINAL_MODEL['accuracy']:.3f} (same leaky protocol).",
+        f"- Training-seed spread on the report's split ({r['04_stability']['runs']} seeds): AUC "
+        f"{stable['auc_mean']:.3f} ± {stable['auc_std']:.3f}, accuracy {stable['accuracy_at_0.5_mean']:.3f} ± "
+        f"{stable['accuracy_at_0.5_std']:.3f}.",
+        f"- Leak-free CNN minus pixel logistic regression ({paired['test']}): AUC {paired['auc']['mean']:+.3f} "
+        f"(p = {paired['auc']['p_value']:.3f}), accuracy {paired['accuracy']['mean']:+.3f} "
+        f"(p = {paired['accuracy']['p_value']:.3f}).",
+        f"- Calibration on the report's split: Brier {cal['brier']:.3f} (constant guess of the female rate: "
+        f"{cal['brier_constant_rate']:.3f}), mean p(female) {cal['mean_score']:.2f} for a female rate of "
+        f"{cal['observed_rate']:.2f}, expected calibration error {cal['ece']:.3f}. Scores are not to be read as "
+        "probabilities without checking calibration on the data at hand; the threshold is chosen on validation.",
+        f"- Project targets: on the report's split AUC ≥ {readings.TARGET['auc']:.2f} and accuracy ≥ "
+        f"{readings.TARGET['accuracy']:.2f}; leak-free mean AUC ≥ {honest['target']['wanted']['auc']:.2f}, accuracy ≥ "
+        f"{honest['target']['wanted']['accuracy']:.2f} and better than pixels with p < "
+        f"{honest['target']['wanted']['p_value']:.2f}: leak-free target "
+        + ("**met**." if honest["target"]["met"] else "**not met**."),
+        "",
+    ]
+
+
+def failure_section(r: Mapping[str, Any]) -> list[str]:
+    errors = r["05_error_analysis"]
+    final = r["04_final_model"]
+    f_as_m, m_as_f = readings.errors_by_kind(final["test_confusion_at_threshold"])
+    lum = errors["luminance_misclassified_vs_correct"]
+    rows = [f"| {e['filename']} | {config.CLASS_NAMES[e['sex']]} | {e['p_female']:.2f} | "
+            f"{'augmented copy of ' + e['source'] if e['augmented'] else 'real photo'} |" for e in errors["errors"]]
+    face, sides, top = (errors[f"grad_cam_{k}_share_mean"] for k in ("face", "side", "top"))
+    return [
+        "## Known failure modes (notebook 05)", "",
+        f"- On the report's split at the validation threshold the model makes {len(errors['errors'])} error(s) in "
+        f"{errors['test_images']} test images: {f_as_m} female photo(s) called male, {m_as_f} male photo(s) called "
+        "female." + (" Errors concentrate on the minority class (female)." if f_as_m > m_as_f else ""),
+        "", "| test image | true class | p(female) | image |", "|---|---|---|---|", *rows, "",
+        f"- Lighting: the report blamed strong frontal light. Face luminance of the errors {lum['mean_a']:.3f} vs "
+        f"{lum['mean_b']:.3f} for correct images (Mann-Whitney p = {lum['p_value']:.3f}, {lum['n_a']} errors): "
+        + ("a measurable difference." if lum["p_value"] < 0.05 else "no measurable difference with this few errors."),
+        f"- Where the model looks (Grad-CAM share of the map): face box {100 * face:.0f} %, sides (hair, ears, "
+        f"outline) {100 * sides:.0f} %, top of the head {100 * top:.0f} %. "
+        + ("Much of the evidence lies outside the face: hair length and outline are cues of this photo set and of "
+           "its fashions, and fail on anyone who does not follow them." if face < 0.5 else
+           "Most of the evidence lies on the face box."),
+        "- Anything unlike the training photos: other lighting, non-frontal poses, glasses, hats, other ages or "
+        "ethnicities, other cameras or compression, sketches instead of photos. None of it was tested.",
+        "",
+    ]
+
+
+FIXED_HEAD = """# Model card: the final CNN of the CUFS sex-classification course project
+
+*Generated by `python -m helpers.model_card` from the results files in `results/` (the pipeline regenerates it
+after a full run; a test fails if it differs from them). Do not edit by hand.*
+
+## Model
+{model}
+
+## Intended use
+Teaching: how a small CNN is built, trained and regularised, how a decision threshold is chosen on validation
+data, how a leaky protocol inflates results, and how to evaluate honestly (repeated splits, baselines, paired
+tests, calibration). The model and its numbers are course material about **method**.
+
+## Uses it must not serve
+- Inferring anyone's sex or gender, from any photo, for any purpose. The labels are two letters in file names
+  of one dataset, not anyone's self-described gender; the model knows nothing about gender.
+- Any decision about a person: access, identity checks, hiring, admission, policing, surveillance, marketing,
+  content filtering or "demographic analytics".
+- Any population, camera or setting other than the CUFS photos it was evaluated on (see below).
+- Any use that treats its scores as probabilities without re-checking calibration on the data at hand.
+
+## Data
+- CUHK Face Sketch Database (CUFS), the CUHK **student** photos only: 188 colour photos, one per person,
+  {sexes}, 200 x 250 pixels, frontal, neutral expression, controlled lighting and a plain background.
+- A narrow population: students of one university, a narrow age range, a narrow ethnic range.
+- Binary labels read from the file names (`m-`/`m1-` male, `f-`/`f1-` female): the dataset's annotation, not
+  self-identification; no other category exists in the data.
+- Splits: the report's protocol balances the classes by augmenting female photos **before** splitting (268
+  images, stratified 133 / 81 / 54, seed 23), so augmented copies of a test photo can be in training: it
+  leaks. The leak-free protocol splits the 188 photos first and augments training photos only.
+
+"""
+
+FIXED_TAIL = """## What would change with other data
+- **Other people** (ages, ethnicities, hairstyles, cultures): the cues learned here (hair and outline among
+  them) would not carry over; expect lower accuracy, and errors concentrated on people unlike the training set.
+- **Other capture conditions** (lighting, pose, background, camera, compression): the photos here are
+  uniform; a change in any of them is a distribution shift the model never saw.
+- **Other class balance**: the scores and the validation threshold were set for this dataset's proportions;
+  with another balance both the calibration and the right threshold move.
+- **More data**: 188 photos give wide intervals (see Metrics); with more photos per class the leak-free
+  interval would narrow and the comparison with simple pixel baselines would become decisive either way.
+- Whatever the data, the honest protocol stays: split people first, choose everything on validation data,
+  report intervals over repeated splits, compare with a simple baseline, check calibration.
+
+"""
+
+
+def render(root: str | os.PathLike | None = None) -> str:
+    """The model card's Markdown."""
+    r = load(root)
+    final = r["04_final_model"]
+    model = (f"The report's final CNN (four convolutional blocks with L2 {final['l2']:g}, batch normalisation, global "
+             f"average pooling; {final['parameters']['total']:,} parameters, as in the report: "
+             f"{report.FINAL_PARAMS['total']:,}), trained as variant `{final['variant']}`: {final['models']} model(s) "
+             f"with different training seeds, probabilities averaged, flip test-time augmentation "
+             f"{'on' if final['flip_tta'] else 'off'}. Recipe: Adam, learning rate "
+             f"{final['recipe']['learning_rate']:g}, "
+             f"batch {final['recipe']['batch_size']}, at most {final['recipe']['epochs']} epochs with early stopping "
+             f"on validation loss. Output: p(female) for a 250 x 200 RGB photo. Seed {final['seed']}. Trained with "
+             f"TensorFlow {final['environment']['tensorflow']}, Keras {final['environment']['keras']} on "
+             f"{final['environment']['device']}.")
+    sexes = "134 male and 54 female"  # data facts (helpers.data checks them on every load)
+    provenance = ["## Provenance", "", "Each results file records where it was produced:", ""]
+    for name in NEEDED:
+        env = r[name]["environment"]
+        provenance.append(f"- `results/{name}.json`: {env['device']}; TensorFlow {env['tensorflow']}, Keras "
+                          f"{env['keras']}, Python {env['python']}; commit {env['git_commit']}; {env['date']}.")
+    return (FIXED_HEAD.format(model=model, sexes=sexes) + "\n".join(metrics_section(r)) + "\n"
+            + "\n".join(failure_section(r)) + "\n" + FIXED_TAIL + "\n".join(provenance) + "\n")
+
+
+def refresh(path: Path | None = None, root: str | os.PathLike | None = None) -> bool:
+    """Rewrite MODEL_CARD.md (atomically) if the results say something else; True if it changed."""
+    path = path or config.project_root() / CARD
+    text = render(root)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    storage.atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate MODEL_CARD.md from the results files.")
+    parser.add_argument("--check", action="store_true", help="only check that MODEL_CARD.md is up to date")
+    args = parser.parse_args(argv)
+    path = config.project_root() / CARD
+    try:
+        if args.check:
+            current = path.read_text(encoding="utf-8") if path.is_file() else ""
+            if current != render():
+                print(f"{path} differs from the results files: run `python -m helpers.model_card`.")
+                return 1
+            print(f"{path} is up to date")
+            return 0
+        print(f"{path} " + ("regenerated" if refresh(path) else "already up to date"))
+    except evaluation.ResultsNotReadyError as err:
+        parser.exit(1, f"model card: {err}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

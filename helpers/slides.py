@@ -1,0 +1,355 @@
+"""The class deck: one self-contained HTML file built from the committed results and figures.
+
+    python -m helpers.slides                  # -> build/slides.html (make slides)
+    python -m helpers.slides --screenshot docs/slide_preview.png --slide 9
+
+Every number on a slide is read from ``results/*.json`` (or is a report fact from ``helpers.report`` or a
+data fact), every picture is a PNG of ``figures/`` embedded as a data URI; the page has no other resource,
+so it opens from a file with no network. Jinja2 renders it (already installed with Jupyter); a few lines of
+inline script give keyboard and click navigation, scale the 16:9 stage to the screen, and, when the URL
+carries ``?selfcheck``, write a report of what loaded for the browser test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+
+from . import config, evaluation, readings, report, storage
+
+TEMPLATE = "slides.html.j2"
+DEFAULT_OUTPUT = Path("build") / "slides.html"
+RESULTS = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "06_honest_evaluation")
+METRICS = ("accuracy", "precision", "recall", "f1", "auc")
+SHORT_LABELS = {"baseline_cnn": "baseline CNN", "final_cnn_report": "final CNN, report's protocol (leaky)",
+                "final_cnn_leak_free": "final CNN, leak-free", "pixel_logreg": "logistic regression on pixels",
+                "eigenfaces_logreg": "eigenfaces + logistic regression", "majority": "majority class"}
+
+
+class SlidesError(evaluation.ResultsNotReadyError):
+    """The deck cannot be built from what is there; the message says which file and what to run."""
+
+
+# ---- inputs -------------------------------------------------------------------------------------
+
+
+def load_inputs(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
+    """The results files the deck needs (a full run's, with calibration and per-split records)."""
+    return evaluation.full_run_results(RESULTS, root, {"04_final_model": "calibration",
+                                                       "06_honest_evaluation": "records"})
+
+
+def figure_uri(name: str, root: str | os.PathLike | None = None) -> str:
+    """``figures/<name>.png`` as a data URI (the deck must not depend on any file beside it)."""
+    path = config.figures_dir(root) / f"{name}.png"
+    if not path.is_file():
+        raise SlidesError(f"{path} is missing: run `make pipeline` to produce every figure before building the deck.")
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+# ---- formatting ---------------------------------------------------------------------------------
+
+
+def f3(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def pm(values: Mapping[str, float]) -> str:
+    """``mean ± sd`` of a summary entry."""
+    return f"{values['mean']:.3f} ± {values['std']:.3f}"
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "not met"
+
+
+def metric_rows(columns: Mapping[str, Mapping[str, float]], ours: tuple[str, ...]) -> list[dict[str, Any]]:
+    """One row per column source: its accuracy, precision, recall, F1, AUC ('-' where the report gives none)."""
+    return [{"cells": [name, *(f3(values[m]) if m in values else "-" for m in METRICS)], "ours": name in ours}
+            for name, values in columns.items()]
+
+
+def figure(name: str, caption: str, root: str | os.PathLike | None) -> dict[str, str]:
+    return {"uri": figure_uri(name, root), "caption": caption}
+
+
+# ---- the slides ---------------------------------------------------------------------------------
+
+
+def title_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+    env = r["06_honest_evaluation"]["environment"]
+    return {"title": "Female or male? CNNs on the CUFS face photos",
+            "subtitle": "A course report reproduced, then evaluated honestly",
+            "note": f"Results of commit {env.get('git_commit')}, {env.get('date')}, {env.get('device')}. "
+                    "Arrow keys or click to move; every number comes from the project's results files."}
+
+
+def data_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    sizes = r["02_baseline_model"]["split_sizes"]
+    return {"kicker": "The task and the data", "title": "188 photos, one per person, labelled by file name",
+            "bullets": [f"CUHK Face Sketch Database (CUFS), student photos: {sum(sizes.values())} frontal colour "
+                        "photos, 200 x 250 pixels, controlled lighting and background",
+                        "134 male, 54 female: the classes are unbalanced (about 2.5 : 1)",
+                        "Label from the file name (m- / f-); the task: predict it from the pixels",
+                        "The report: a baseline CNN, then balancing by augmentation and a GAP/L2 CNN"],
+            "figures": [figure("01_sample_photos", "sample photos (notebook 01)", root)]}
+
+
+def split_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    base, final = r["02_baseline_model"]["split_sizes"], r["04_final_model"]["split_sizes"]
+    leak = r["04_final_model"]["leakage"]
+    return {"kicker": "The split", "title": "Two protocols, both from the report",
+            "table": {"header": ["protocol", "train", "validation", "test", "stratified"],
+                      "rows": [{"cells": ["baseline: the 188 photos", base["train"], base["validation"], base["test"],
+                                          "no"]},
+                               {"cells": [f"final model: {sum(final.values())} images after balancing", final["train"],
+                                          final["validation"], final["test"], "yes"]}]},
+            "bullets": [f"Seed {r['04_final_model']['seed']} everywhere, as in the report; the threshold and every "
+                        "other choice are made on validation data, never on the test set",
+                        f"The report balances first, then splits: {leak['shares a source with any other split']} "
+                        f"of the {leak['test images']} test images share their source photo with another split"],
+            "figures": [figure("03_class_counts_before_after", "images per class, before and after balancing",
+                               root)]}
+
+
+def baseline_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    b = r["02_baseline_model"]
+    threshold = b["threshold"]
+    columns = {"ours @ 0.5": b["test_at_0.5"], "report @ 0.5 (Table 2)": report.BASELINE_AT_HALF,
+               f"ours @ {threshold:.3f}": b["test_at_threshold"],
+               "report @ optimal (Table 3)": report.BASELINE_AT_OPTIMAL}
+    return {"kicker": "Notebook 02 · the baseline and its threshold",
+            "title": f"Baseline CNN ({b['parameters']['total']:,} parameters), class weights",
+            "table": {"header": ["test", *METRICS],
+                      "rows": metric_rows(columns, ("ours @ 0.5", f"ours @ {threshold:.3f}"))},
+            "bullets": [f"Threshold {threshold:.3f} chosen on validation (Youden's J), not on test as in the report",
+                        f"Early stopping: best epoch {b['best_epoch']} of {b['epochs_run']}"],
+            "figures": [figure("02_roc_curve", "test ROC, validation threshold marked", root)]}
+
+
+def balancing_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    leak = r["04_final_model"]["leakage"]
+    return {"kicker": "Notebook 03 · balancing, and the leak it causes",
+            "title": "Augment the female photos to 134 : 134, then split",
+            "bullets": [f"{sum(r['04_final_model']['split_sizes'].values())} images: the 188 photos and augmented "
+                        "copies of female photos",
+                        f"Test set of the report's split: {leak['test images']} images, "
+                        f"{leak['augmented test images']} "
+                        "of them augmented copies",
+                        f"{leak['shares a source with train']} test images share their source photo with a training "
+                        "image: the model is tested on people it has seen",
+                        "Reproduced faithfully to compare with the report, labelled leaky; notebook 06 measures "
+                        "the cost"],
+            "figures": [figure("03_augmented_examples", "female photos and their augmented copies", root)]}
+
+
+def final_model_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    f = r["04_final_model"]
+    threshold = f["threshold"]
+    columns = {"ours @ 0.5": f["test_at_0.5"], f"ours @ {threshold:.3f}": f["test_at_threshold"],
+               "report (Table 5)": report.FINAL_MODEL}
+    stable = f["stability"]["spread"]
+    reached = (f["test_at_0.5"]["auc"] >= readings.TARGET["auc"]
+               and f["test_at_0.5"]["accuracy"] >= readings.TARGET["accuracy"])
+    return {"kicker": f"Notebook 04 · the final GAP/L2 CNN, {f['parameters']['total']:,} parameters, "
+                      f"variant {f['variant']}",
+            "title": "The final model beside the report's Table 5",
+            "table": {"header": ["test (report's split)", *METRICS],
+                      "rows": metric_rows(columns, ("ours @ 0.5", f"ours @ {threshold:.3f}"))},
+            "bullets": [f"Chosen on validation data only: {f['models']} model(s), flip TTA "
+                        f"{'on' if f['flip_tta'] else 'off'}",
+                        f"Over {f['stability']['runs']} training seeds: AUC "
+                        f"{stable['variance-reduced']['auc_mean']:.3f} ± {stable['variance-reduced']['auc_std']:.3f}, "
+                        f"accuracy {stable['variance-reduced']['accuracy_at_0.5_mean']:.3f} ± "
+                        f"{stable['variance-reduced']['accuracy_at_0.5_std']:.3f}: one run is one draw",
+                        f"Target on this split (AUC {readings.TARGET['auc']:.2f}, accuracy "
+                        f"{readings.TARGET['accuracy']:.2f}): "
+                        f"{verdict(reached)}; and this split leaks"],
+            "figures": [figure("04_roc_curve", "test ROC (report's protocol)", root)]}
+
+
+def calibration_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    test = r["04_final_model"]["calibration"]["test"]
+    threshold = r["04_final_model"]["threshold"]
+    brier = brier_over_splits(r["06_honest_evaluation"])
+    leak_free = brier["final_cnn_leak_free"]
+    return {"kicker": "Notebooks 04 and 06 · calibration",
+            "title": "Do the scores mean what they say?",
+            "bullets": [f"Brier score on test {test['brier']:.3f}; a constant guess of the female rate scores "
+                        f"{test['brier_constant_rate']:.3f}",
+                        f"Mean p(female) {test['mean_score']:.2f} for a female rate of {test['observed_rate']:.2f}; "
+                        f"expected calibration error {test['ece']:.3f}",
+                        f"Over {leak_free['n']} leak-free splits: Brier {leak_free['mean']:.3f} ± "
+                        f"{leak_free['std']:.3f} "
+                        f"({leak_free['min']:.3f}-{leak_free['max']:.3f})",
+                        f"So: take the threshold ({threshold:.3f} here) from validation data, never from test; "
+                        "0.5 is right only for calibrated scores"],
+            "figures": [figure("04_reliability", "reliability diagram, notebook 04", root)], "layout": "stacked"}
+
+
+def errors_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    e = r["05_error_analysis"]
+    lum = e["luminance_misclassified_vs_correct"]
+    return {"kicker": "Notebook 05 · errors and Grad-CAM",
+            "title": f"{len(e['errors'])} of {e['test_images']} test images misclassified",
+            "bullets": [f"The report's lighting story, measured: face luminance of the errors {lum['mean_a']:.3f} vs "
+                        f"{lum['mean_b']:.3f} for the correct ones (Mann-Whitney p = {lum['p_value']:.3f})",
+                        f"Grad-CAM mass: {100 * e['grad_cam_face_share_mean']:.0f} % on the face box, "
+                        f"{100 * e['grad_cam_side_share_mean']:.0f} % at the sides (hair, ears), "
+                        f"{100 * e['grad_cam_top_share_mean']:.0f} % on the top of the head",
+                        ("More of the model's attention falls outside the face box than inside it: hair and outline "
+                         "are cues of this photo set, not of sex" if e["grad_cam_face_share_mean"] < 0.5 else
+                         "Most of the model's attention falls on the face box")],
+            "figures": [figure("05_grad_cam", "Grad-CAM on misclassified and confident images", root)]}
+
+
+def honest_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    h = r["06_honest_evaluation"]
+    rows = [{"cells": [SHORT_LABELS.get(m, h["method_labels"][m]), pm(h["summary"][m]["auc"]),
+                       pm(h["summary"][m]["accuracy"]), pm(h["summary"][m]["balanced_accuracy"])],
+             "ours": m == "final_cnn_leak_free"} for m in h["method_order"]]
+    return {"kicker": f"Notebook 06 · {h['n_splits']} splits of a repeated stratified K-fold",
+            "title": "The honest evaluation",
+            "table": {"header": ["method (mean ± sd over the splits)", "AUC", "accuracy", "balanced accuracy"],
+                      "rows": rows},
+            "bullets": ["The same splits for every method; the CNNs see half-size images; every threshold is chosen "
+                        "on the split's validation set",
+                        "Leak-free: people are split first, only training photos are augmented"]}
+
+
+def splits_figure_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+    h = r["06_honest_evaluation"]
+    return {"kicker": "Notebook 06 · the figure", "title": f"Every split is a dot ({h['n_splits']} per method)",
+            "figures": [figure("06_repeated_splits", "test metrics per split and method", root)]}
+
+
+def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+    h = r["06_honest_evaluation"]
+    inflation = h["inflation"]["difference_of_means"]
+    paired = h["paired_vs_pixel_logreg"]
+    target = h["target"]
+    wanted = target["wanted"]
+    return {"kicker": "Notebook 06 · what the leak adds, and what the CNN adds",
+            "title": "The leak inflates; the CNN's edge over pixels is not significant"
+                     if paired["auc"]["p_value"] >= wanted["p_value"] else
+                     "The leak inflates; the CNN beats pixels significantly",
+            "bullets": [f"Report's protocol minus leak-free, same splits: AUC {inflation['auc']:+.3f}, accuracy "
+                        f"{inflation['accuracy']:+.3f}",
+                        f"CNN minus pixel logistic regression ({paired['test']}): AUC {paired['auc']['mean']:+.3f} "
+                        f"(p = {paired['auc']['p_value']:.3f}), accuracy {paired['accuracy']['mean']:+.3f} "
+                        f"(p = {paired['accuracy']['p_value']:.3f})",
+                        f"Target (leak-free mean AUC ≥ {wanted['auc']:.2f}, accuracy ≥ {wanted['accuracy']:.2f}, "
+                        f"p < {wanted['p_value']:.2f} vs pixels): AUC {target['mean_auc']:.3f} "
+                        f"{verdict(target['checks']['auc'])}, accuracy {target['mean_accuracy']:.3f} "
+                        f"{verdict(target['checks']['accuracy'])}, test "
+                        f"{verdict(target['checks']['better_than_pixel_logreg'])}"]}
+
+
+def conclusions_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+    h = r["06_honest_evaluation"]
+    f = r["04_final_model"]
+    leak_free = h["summary"]["final_cnn_leak_free"]
+    pixels = h["paired_vs_pixel_logreg"]["auc"]
+    significant = pixels["p_value"] < h["target"]["wanted"]["p_value"]
+    return {"kicker": "Conclusions and limits", "title": "What this project can and cannot say",
+            "bullets": [f"On the report's leaky split the final CNN reaches AUC {f['test_at_0.5']['auc']:.3f} (report "
+                        f"{report.FINAL_MODEL['auc']:.3f}); leak-free over {h['n_splits']} splits: "
+                        f"{leak_free['auc']['mean']:.3f}, 95 % interval [{leak_free['auc']['ci_low']:.3f}, "
+                        f"{leak_free['auc']['ci_high']:.3f}]",
+                        f"One split is one draw: the leak-free accuracy has a standard deviation of "
+                        f"{leak_free['accuracy']['std']:.3f} over the splits",
+                        ("A logistic regression on grey pixels is significantly worse than the CNN" if significant else
+                         f"A logistic regression on grey pixels is within {pixels['mean']:+.3f} AUC of the CNN "
+                         f"(p = {pixels['p_value']:.3f}): on these photos the CNN's edge is not established"),
+                        "188 students of one university, frontal, one lighting set-up, binary labels from file names: "
+                        "nothing here transfers to other people or cameras, or says anything about anyone's gender",
+                        "MODEL_CARD.md: a teaching model, never a tool to infer anyone's sex or gender"]}
+
+
+def provenance_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+    rows = []
+    for name in RESULTS:
+        env = r[name].get("environment", {})
+        rows.append({"cells": [name, env.get("device", "?"), f"TF {env.get('tensorflow')} / Keras {env.get('keras')}",
+                               env.get("git_commit", "?"), env.get("date", "?")]})
+    return {"kicker": "Where the numbers come from", "title": "Reproduce every slide",
+            "table": {"header": ["results file", "device", "libraries", "commit", "date"], "rows": rows},
+            "bullets": ["make pipeline  (runs notebooks 01-06 headless, about half an hour on a 2-core CPU)",
+                        "make slides  (this deck, from results/ and figures/)",
+                        "Another CPU or GPU draws other numbers from the same seed: compare ranges, not digits"]}
+
+
+def brier_over_splits(honest: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """Mean, sd, min, max and count of each method's test Brier score over notebook 06's splits."""
+    out: dict[str, dict[str, float]] = {}
+    for method in honest["method_order"]:
+        values = np.array([rec["brier"] for rec in honest["records"] if rec["method"] == method], dtype=float)
+        out[method] = {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+                       "min": float(values.min()), "max": float(values.max()), "n": len(values)}
+    return out
+
+
+def build_slides(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """Every slide's content, in order."""
+    r = load_inputs(root)
+    return [title_slide(r), data_slide(r, root), split_slide(r, root), baseline_slide(r, root),
+            balancing_slide(r, root), final_model_slide(r, root), calibration_slide(r, root), errors_slide(r, root),
+            honest_slide(r, root), splits_figure_slide(r, root), leak_and_test_slide(r), conclusions_slide(r),
+            provenance_slide(r)]
+
+
+def render(root: str | os.PathLike | None = None) -> str:
+    """The deck as one HTML string."""
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("helpers", "templates"),
+                                     autoescape=jinja2.select_autoescape(["html", "j2"]),
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    defaults = {"kicker": "", "subtitle": "", "bullets": [], "table": None, "figures": [], "note": "", "layout": ""}
+    slides = [{**defaults, **slide} for slide in build_slides(root)]
+    return environment.get_template(TEMPLATE).render(title=html.unescape(slides[0]["title"]), slides=slides)
+
+
+def write(destination: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+    """Render the deck and write it atomically."""
+    text = render(root)
+    return storage.atomic_write(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the class deck (one offline HTML file) from the results.")
+    parser.add_argument("--output", default=str(config.project_root() / DEFAULT_OUTPUT), help="the HTML file to write")
+    parser.add_argument("--root", default=None, help="where results/ and figures/ are (default: the project)")
+    parser.add_argument("--screenshot", default=None, help="also save a PNG of one slide here (needs Chromium)")
+    parser.add_argument("--slide", type=int, default=1, help="which slide the screenshot shows (1-based)")
+    args = parser.parse_args(argv)
+    try:
+        path = write(args.output, args.root)
+    except evaluation.ResultsNotReadyError as err:
+        parser.exit(1, f"make slides: {err}\n")
+    print(f"deck written: {path} (open it in a browser; arrow keys or click to move)")
+    if args.screenshot:
+        save_screenshot(path, args.screenshot, args.slide)
+        print(f"screenshot of slide {args.slide}: {args.screenshot}")
+    return 0
+
+
+def save_screenshot(deck: str | os.PathLike, destination: str | os.PathLike, slide: int = 1) -> Path:
+    """A PNG of one slide, taken by headless Chromium and moved into place atomically."""
+    from . import browser
+
+    destination = Path(destination)
+    with tempfile.TemporaryDirectory(prefix="cufs-shot-") as folder:
+        shot = browser.screenshot(deck, Path(folder) / "slide.png", slide)
+        return storage.atomic_write(destination, lambda tmp: tmp.write_bytes(shot.read_bytes()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""The class deck: built from the committed results, self-contained, and checked in a real (headless) browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import browser, config, evaluation, report, slides
+
+ROOT = config.project_root()
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The deck built from the committed results and figures (the tests never write into the project)."""
+    return slides.write(tmp_path_factory.mktemp("deck") / "slides.html", ROOT)
+
+
+def committed(name: str) -> dict:
+    return json.loads((ROOT / "results" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_the_deck_embeds_everything_and_links_nothing(deck: Path):
+    text = deck.read_text(encoding="utf-8")
+    sources = re.findall(r'\b(?:src|href)="([^"]*)"', text)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert not re.search(r"https?://|url\(|@import", text.split("<body>", 1)[1].split("<script>", 1)[0])
+    assert "<link" not in text and text.count('<section class="slide') == len(slides.build_slides(ROOT))
+
+
+def test_the_deck_shows_the_results_files_numbers(deck: Path):
+    text = deck.read_text(encoding="utf-8")
+    final, honest = committed("04_final_model"), committed("06_honest_evaluation")
+    for value in (final["test_at_0.5"]["auc"], final["test_at_0.5"]["accuracy"], report.FINAL_MODEL["auc"],
+                  final["calibration"]["test"]["brier"], honest["paired_vs_pixel_logreg"]["auc"]["p_value"]):
+        assert f"{value:.3f}" in text
+    leak_free = honest["summary"]["final_cnn_leak_free"]["auc"]
+    assert f"{leak_free['mean']:.3f} ± {leak_free['std']:.3f}" in text
+    assert f"{final['parameters']['total']:,}" in text
+
+
+def copy_of_results(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "results", tmp_path / "results")
+    shutil.copytree(ROOT / "figures", tmp_path / "figures")
+    return tmp_path
+
+
+def test_results_of_a_quick_run_are_refused(tmp_path: Path):
+    root = copy_of_results(tmp_path)
+    path = root / "results" / "04_final_model.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "quick": True}))
+    with pytest.raises(evaluation.ResultsNotReadyError, match="quick run"):
+        slides.render(root)
+
+
+def test_a_missing_figure_is_named(tmp_path: Path):
+    root = copy_of_results(tmp_path)
+    (root / "figures" / "05_grad_cam.png").unlink()
+    with pytest.raises(slides.SlidesError, match="05_grad_cam.png is missing.*make pipeline"):
+        slides.render(root)
+
+
+def test_the_command_line_reports_a_missing_results_file(tmp_path: Path, capsys):
+    with pytest.raises(SystemExit) as raised:
+        slides.main(["--root", str(tmp_path), "--output", str(tmp_path / "deck.html")])
+    assert raised.value.code == 1 and "make pipeline" in capsys.readouterr().err
+    assert not (tmp_path / "deck.html").exists()
+
+
+def chromium_or_skip() -> None:
+    if browser.find_chromium():
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail("CI=true but no Chromium is installed: .ci/run installs Debian's chromium package")
+    pytest.skip("no Chromium on this machine (apt-get install chromium): the deck's browser test did not run")
+
+
+def test_every_resource_loads_and_every_image_decodes_in_chromium(deck: Path):
+    chromium_or_skip()
+    checked = browser.self_check(deck)
+    assert checked["loadErrors"] == [] and checked["externalReferences"] == []
+    assert checked["brokenImages"] == []
+    assert checked["images"] == deck.read_text(encoding="utf-8").count("<img ") > 0
+    assert checked["slides"] == len(slides.build_slides(ROOT))
+
+
+def test_a_broken_image_is_caught_by_the_browser_check(tmp_path: Path):
+    chromium_or_skip()
+    page = tmp_path / "broken.html"
+    deck_text = slides.render(ROOT)
+    page.write_text(deck_text.replace('src="data:image/png;base64,', 'src="data:image/png;base64,AAAA', 1))
+    assert len(browser.self_check(page)["brokenImages"]) == 1
+
+
+def test_the_first_slide_is_not_blank(deck: Path, tmp_path: Path):
+    chromium_or_skip()
+    shot = browser.screenshot(deck, tmp_path / "first.png", slide=1)
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.shape == (720, 1280)
+    dark = (pixels < 128).mean()  # the title's ink on the white slide
+    assert 0.002 < dark < 0.5 and pixels.std() > 10
