@@ -267,9 +267,10 @@ def conclusions_slide(r: Mapping[str, Any]) -> dict[str, Any]:
                         f"{leak_free['auc']['ci_high']:.3f}]",
                         f"One split is one draw: the leak-free accuracy has a standard deviation of "
                         f"{leak_free['accuracy']['std']:.3f} over the splits",
-                        ("A logistic regression on grey pixels is significantly worse than the CNN" if significant else
-                         f"A logistic regression on grey pixels is within {pixels['mean']:+.3f} AUC of the CNN "
-                         f"(p = {pixels['p_value']:.3f}): on these photos the CNN's edge is not established"),
+                        f"The CNN and a logistic regression on grey pixels differ by {pixels['mean']:+.3f} AUC (CNN "
+                        f"minus pixels, p = {pixels['p_value']:.3f}): "
+                        + ("a significant edge for the CNN" if significant and pixels["mean"] > 0 else
+                           "on these photos the CNN's edge is not established"),
                         "188 students of one university, frontal, one lighting set-up, binary labels from file names: "
                         "nothing here transfers to other people or cameras, or says anything about anyone's gender",
                         "MODEL_CARD.md: a teaching model, never a tool to infer anyone's sex or gender"]}
