@@ -300,6 +300,16 @@ def full_run_results(names: tuple[str, ...], root: str | os.PathLike | None = No
     return results
 
 
+def spread_over_splits(records: list[dict[str, Any]], method: str, metric: str) -> dict[str, float]:
+    """Mean, sd (ddof 1), min, max and count of one method's metric over the per-split records of a results
+    file (notebook 06's ``records``)."""
+    values = np.array([r[metric] for r in records if r["method"] == method], dtype=float)
+    if not len(values):
+        raise ResultsNotReadyError(f"no per-split '{metric}' for {method!r} in the records: run `make pipeline`.")
+    return {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+            "min": float(values.min()), "max": float(values.max()), "n": len(values)}
+
+
 def read_results(name: str, root: str | os.PathLike | None = None) -> dict[str, Any]:
     """Read ``results/<name>.json``."""
     return storage.load_json(config.results_dir(root) / f"{name}.json")

@@ -37,6 +37,7 @@ def load(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
 
 
 def _single_split_line(label: str, metrics: Mapping[str, float], n_test: int, confusion: list[list[int]]) -> str:
+    """One table row for one test set: AUC (Hanley-McNeil) and accuracy (Wilson) with intervals, Brier."""
     positives = int(np.sum(confusion[1]))
     negatives = int(np.sum(confusion[0]))
     correct = round(metrics["accuracy"] * n_test)
@@ -46,20 +47,17 @@ def _single_split_line(label: str, metrics: Mapping[str, float], n_test: int, co
             f"{metrics['accuracy']:.3f} [{acc_low:.3f}, {acc_high:.3f}] | {metrics['brier']:.3f} |")
 
 
-def _repeated_line(label: str, summary: Mapping[str, Mapping[str, float]], brier: Mapping[str, float], n: int,
-                   n_test: int) -> str:
-    auc, acc = summary["auc"], summary["accuracy"]
-    return (f"| {label} | {n} splits x {n_test} | {auc['mean']:.3f} [{auc['ci_low']:.3f}, {auc['ci_high']:.3f}] | "
-            f"{acc['mean']:.3f} [{acc['ci_low']:.3f}, {acc['ci_high']:.3f}] | "
-            f"{brier['mean']:.3f} ± {brier['std']:.3f} |")
-
-
-def _brier(honest: Mapping[str, Any], method: str) -> dict[str, float]:
-    values = np.array([r["brier"] for r in honest["records"] if r["method"] == method], dtype=float)
-    return {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0}
+def _repeated_line(label: str, honest: Mapping[str, Any], method: str) -> str:
+    """One table row over notebook 06's splits: means with their t-intervals, Brier mean ± sd."""
+    auc, acc = honest["summary"][method]["auc"], honest["summary"][method]["accuracy"]
+    brier = evaluation.spread_over_splits(honest["records"], method, "brier")
+    return (f"| {label} | {honest['n_splits']} splits x {honest['test_images'][method]} | {auc['mean']:.3f} "
+            f"[{auc['ci_low']:.3f}, {auc['ci_high']:.3f}] | {acc['mean']:.3f} [{acc['ci_low']:.3f}, "
+            f"{acc['ci_high']:.3f}] | {brier['mean']:.3f} ± {brier['std']:.3f} |")
 
 
 def metrics_section(r: Mapping[str, Any]) -> list[str]:
+    """The metrics under both protocols, with intervals, seed spread, paired test, calibration, targets."""
     final, honest = r["04_final_model"], r["06_honest_evaluation"]
     n_test = final["split_sizes"]["test"]
     head = ["| protocol | test images | AUC [95 % interval] | accuracy [95 % interval] | Brier |",
@@ -71,15 +69,9 @@ def metrics_section(r: Mapping[str, Any]) -> list[str]:
                            final["test_at_threshold"], n_test, final["test_confusion_at_threshold"]),
     ]
     repeated = [
-        _repeated_line("report's protocol (leaky), repeated K-fold", honest["summary"]["final_cnn_report"],
-                       _brier(honest, "final_cnn_report"), honest["n_splits"],
-                       honest["test_images"]["final_cnn_report"]),
-        _repeated_line("**leak-free, repeated K-fold (the honest number)**", honest["summary"]["final_cnn_leak_free"],
-                       _brier(honest, "final_cnn_leak_free"), honest["n_splits"],
-                       honest["test_images"]["final_cnn_leak_free"]),
-        _repeated_line("for comparison: logistic regression on grey pixels, leak-free",
-                       honest["summary"]["pixel_logreg"], _brier(honest, "pixel_logreg"), honest["n_splits"],
-                       honest["test_images"]["pixel_logreg"]),
+        _repeated_line("report's protocol (leaky), repeated K-fold", honest, "final_cnn_report"),
+        _repeated_line("**leak-free, repeated K-fold (the honest number)**", honest, "final_cnn_leak_free"),
+        _repeated_line("for comparison: logistic regression on grey pixels, leak-free", honest, "pixel_logreg"),
     ]
     stable = r["04_stability"]["spread"]["variance-reduced"]
     paired = honest["paired_vs_pixel_logreg"]
@@ -114,6 +106,7 @@ def metrics_section(r: Mapping[str, Any]) -> list[str]:
 
 
 def failure_section(r: Mapping[str, Any]) -> list[str]:
+    """Notebook 05's errors, the lighting test and the Grad-CAM shares, as failure modes."""
     errors = r["05_error_analysis"]
     final = r["04_final_model"]
     f_as_m, m_as_f = readings.errors_by_kind(final["test_confusion_at_threshold"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import html
 import os
 import tempfile
 from collections.abc import Mapping
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import numpy as np
 
 from . import config, evaluation, readings, report, storage
 
@@ -30,6 +28,7 @@ TEMPLATE = "slides.html.j2"
 DEFAULT_OUTPUT = Path("build") / "slides.html"
 RESULTS = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "06_honest_evaluation")
 METRICS = ("accuracy", "precision", "recall", "f1", "auc")
+Root = str | os.PathLike | None  # where results/ and figures/ are (None: the project)
 SHORT_LABELS = {"baseline_cnn": "baseline CNN", "final_cnn_report": "final CNN, report's protocol (leaky)",
                 "final_cnn_leak_free": "final CNN, leak-free", "pixel_logreg": "logistic regression on pixels",
                 "eigenfaces_logreg": "eigenfaces + logistic regression", "majority": "majority class"}
@@ -60,6 +59,7 @@ def figure_uri(name: str, root: str | os.PathLike | None = None) -> str:
 
 
 def f3(value: float) -> str:
+    """A metric as the tables show it: three decimals."""
     return f"{value:.3f}"
 
 
@@ -69,6 +69,7 @@ def pm(values: Mapping[str, float]) -> str:
 
 
 def verdict(met: bool) -> str:
+    """A target check in words."""
     return "met" if met else "not met"
 
 
@@ -79,6 +80,7 @@ def metric_rows(columns: Mapping[str, Mapping[str, float]], ours: tuple[str, ...
 
 
 def figure(name: str, caption: str, root: str | os.PathLike | None) -> dict[str, str]:
+    """A figure of ``figures/`` for a slide: embedded image and caption."""
     return {"uri": figure_uri(name, root), "caption": caption}
 
 
@@ -86,6 +88,7 @@ def figure(name: str, caption: str, root: str | os.PathLike | None) -> dict[str,
 
 
 def title_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+    """Title, and which commit and machine the results come from."""
     env = r["06_honest_evaluation"]["environment"]
     return {"title": "Female or male? CNNs on the CUFS face photos",
             "subtitle": "A course report reproduced, then evaluated honestly",
@@ -93,7 +96,8 @@ def title_slide(r: Mapping[str, Any]) -> dict[str, Any]:
                     "Arrow keys or click to move; every number comes from the project's results files."}
 
 
-def data_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def data_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """The task and the data, with sample photos."""
     sizes = r["02_baseline_model"]["split_sizes"]
     return {"kicker": "The task and the data", "title": "188 photos, one per person, labelled by file name",
             "bullets": [f"CUHK Face Sketch Database (CUFS), student photos: {sum(sizes.values())} frontal colour "
@@ -104,7 +108,8 @@ def data_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
             "figures": [figure("01_sample_photos", "sample photos (notebook 01)", root)]}
 
 
-def split_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def split_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """The report's two splits, and the leak the second one causes."""
     base, final = r["02_baseline_model"]["split_sizes"], r["04_final_model"]["split_sizes"]
     leak = r["04_final_model"]["leakage"]
     return {"kicker": "The split", "title": "Two protocols, both from the report",
@@ -121,7 +126,8 @@ def split_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
                                root)]}
 
 
-def baseline_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def baseline_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebook 02: the baseline against the report's Tables 2 and 3."""
     b = r["02_baseline_model"]
     threshold = b["threshold"]
     columns = {"ours @ 0.5": b["test_at_0.5"], "report @ 0.5 (Table 2)": report.BASELINE_AT_HALF,
@@ -136,7 +142,8 @@ def baseline_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
             "figures": [figure("02_roc_curve", "test ROC, validation threshold marked", root)]}
 
 
-def balancing_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def balancing_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebook 03: balancing by augmentation and the leakage it causes."""
     leak = r["04_final_model"]["leakage"]
     return {"kicker": "Notebook 03 · balancing, and the leak it causes",
             "title": "Augment the female photos to 134 : 134, then split",
@@ -152,7 +159,8 @@ def balancing_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
             "figures": [figure("03_augmented_examples", "female photos and their augmented copies", root)]}
 
 
-def final_model_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebook 04: the final CNN beside the report's Table 5, its seed spread and target."""
     f = r["04_final_model"]
     threshold = f["threshold"]
     columns = {"ours @ 0.5": f["test_at_0.5"], f"ours @ {threshold:.3f}": f["test_at_threshold"],
@@ -177,11 +185,11 @@ def final_model_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
             "figures": [figure("04_roc_curve", "test ROC (report's protocol)", root)]}
 
 
-def calibration_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def calibration_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebooks 04 and 06: Brier score, reliability and what they mean for the threshold."""
     test = r["04_final_model"]["calibration"]["test"]
     threshold = r["04_final_model"]["threshold"]
-    brier = brier_over_splits(r["06_honest_evaluation"])
-    leak_free = brier["final_cnn_leak_free"]
+    leak_free = evaluation.spread_over_splits(r["06_honest_evaluation"]["records"], "final_cnn_leak_free", "brier")
     return {"kicker": "Notebooks 04 and 06 · calibration",
             "title": "Do the scores mean what they say?",
             "bullets": [f"Brier score on test {test['brier']:.3f}; a constant guess of the female rate scores "
@@ -196,7 +204,8 @@ def calibration_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
             "figures": [figure("04_reliability", "reliability diagram, notebook 04", root)], "layout": "stacked"}
 
 
-def errors_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def errors_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebook 05: the errors, the lighting hypothesis and Grad-CAM shares."""
     e = r["05_error_analysis"]
     lum = e["luminance_misclassified_vs_correct"]
     return {"kicker": "Notebook 05 · errors and Grad-CAM",
@@ -212,7 +221,8 @@ def errors_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
             "figures": [figure("05_grad_cam", "Grad-CAM on misclassified and confident images", root)]}
 
 
-def honest_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def honest_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebook 06: every method's mean ± sd over the repeated splits."""
     h = r["06_honest_evaluation"]
     rows = [{"cells": [SHORT_LABELS.get(m, h["method_labels"][m]), pm(h["summary"][m]["auc"]),
                        pm(h["summary"][m]["accuracy"]), pm(h["summary"][m]["balanced_accuracy"])],
@@ -226,13 +236,15 @@ def honest_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
                         "Leak-free: people are split first, only training photos are augmented"]}
 
 
-def splits_figure_slide(r: Mapping[str, Any], root) -> dict[str, Any]:
+def splits_figure_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebook 06: the per-split figure, full size."""
     h = r["06_honest_evaluation"]
     return {"kicker": "Notebook 06 · the figure", "title": f"Every split is a dot ({h['n_splits']} per method)",
             "figures": [figure("06_repeated_splits", "test metrics per split and method", root)]}
 
 
 def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+    """Notebook 06: the leak's inflation, the paired test against pixels and the target."""
     h = r["06_honest_evaluation"]
     inflation = h["inflation"]["difference_of_means"]
     paired = h["paired_vs_pixel_logreg"]
@@ -255,6 +267,7 @@ def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def conclusions_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+    """What the results support, and the limits of the data."""
     h = r["06_honest_evaluation"]
     f = r["04_final_model"]
     leak_free = h["summary"]["final_cnn_leak_free"]
@@ -277,6 +290,7 @@ def conclusions_slide(r: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def provenance_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+    """Where each results file was produced, and the commands that reproduce the deck."""
     rows = []
     for name in RESULTS:
         env = r[name].get("environment", {})
@@ -287,16 +301,6 @@ def provenance_slide(r: Mapping[str, Any]) -> dict[str, Any]:
             "bullets": ["make pipeline  (runs notebooks 01-06 headless, about half an hour on a 2-core CPU)",
                         "make slides  (this deck, from results/ and figures/)",
                         "Another CPU or GPU draws other numbers from the same seed: compare ranges, not digits"]}
-
-
-def brier_over_splits(honest: Mapping[str, Any]) -> dict[str, dict[str, float]]:
-    """Mean, sd, min, max and count of each method's test Brier score over notebook 06's splits."""
-    out: dict[str, dict[str, float]] = {}
-    for method in honest["method_order"]:
-        values = np.array([rec["brier"] for rec in honest["records"] if rec["method"] == method], dtype=float)
-        out[method] = {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-                       "min": float(values.min()), "max": float(values.max()), "n": len(values)}
-    return out
 
 
 def build_slides(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
@@ -315,7 +319,7 @@ def render(root: str | os.PathLike | None = None) -> str:
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     defaults = {"kicker": "", "subtitle": "", "bullets": [], "table": None, "figures": [], "note": "", "layout": ""}
     slides = [{**defaults, **slide} for slide in build_slides(root)]
-    return environment.get_template(TEMPLATE).render(title=html.unescape(slides[0]["title"]), slides=slides)
+    return environment.get_template(TEMPLATE).render(title=slides[0]["title"], slides=slides)
 
 
 def write(destination: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:

@@ -64,3 +64,11 @@ def test_auc_interval_by_hand():
     low, high = evaluation.auc_interval(0.9, 27, 27)
     assert (high - low) / 2 == pytest.approx(1.959964 * 0.04400, abs=2e-4)
     assert high <= 1.0
+
+
+def test_spread_over_splits_by_hand():
+    records = [{"method": "a", "brier": 0.1}, {"method": "a", "brier": 0.3}, {"method": "b", "brier": 0.5}]
+    spread = evaluation.spread_over_splits(records, "a", "brier")
+    assert spread == pytest.approx({"mean": 0.2, "std": 0.1414214, "min": 0.1, "max": 0.3, "n": 2})
+    with pytest.raises(evaluation.ResultsNotReadyError, match="no per-split 'brier' for 'c'"):
+        evaluation.spread_over_splits(records, "c", "brier")
