@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu, spearmanr
 
+from . import plots
 from .models import conv_layer_names
 from .plots import PHOTO_LABEL
 
@@ -19,6 +20,10 @@ Target = Literal["predicted", "female", "male"]
 Region = tuple[slice, slice]
 
 BT601 = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 luma weights for R, G, B
+
+HEATMAP_CMAP = "jet"  # the colours of ``overlay_heatmap``; a colour bar of the overlays must name this one
+GRAD_CAM_COLORBAR = (HEATMAP_CMAP, "Grad-CAM evidence for the decided class (low → high)")
+FEATURE_MAP_CMAP = "viridis"
 
 
 # ---- feature maps -----------------------------------------------------------------------------
@@ -42,25 +47,41 @@ def feature_maps(model: keras.Model, images: np.ndarray, layer_name: str, batch_
 def plot_feature_maps(maps: np.ndarray, n_channels: int = 16, title: str = "") -> plt.Figure:
     """Grid of the ``n_channels`` most active channels (highest mean activation) of one image's maps (h, w, c).
 
-    Each panel is annotated with its channel index and mean activation; panels are ordered from most active.
+    Panels are ordered from most active, titled with their channel number and mean activation, and share one
+    colour scale (``FEATURE_MAP_CMAP``, from the lowest value or 0 to the 99.5th percentile of the shown maps),
+    explained by a colour bar labelled "activation".
     """
     maps = np.asarray(maps)
     if maps.ndim != 3:
         raise ValueError(f"expected the maps of one image, shape (h, w, channels); got {maps.shape}")
     means = maps.mean(axis=(0, 1))
     chosen = np.argsort(-means, kind="stable")[: min(n_channels, maps.shape[-1])]
+    shown = maps[..., chosen].astype(float)
+    vmin = min(0.0, float(shown.min()))
+    vmax = float(np.percentile(shown, 99.5))
+    if vmax <= vmin:
+        vmax = vmin + max(float(np.abs(shown).max()), 1.0)
     n_cols = min(4, len(chosen))
     n_rows = math.ceil(len(chosen) / n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.2 * n_cols, 2.4 * n_rows), squeeze=False)
-    fig.set_label(PHOTO_LABEL)  # saved and shown as a light palette image, like the photo grids
+    height, width = maps.shape[:2]
+    panel = 2.2
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel * n_cols + 1.3, panel * height / width * n_rows
+                                                      + 0.5 * n_rows + (0.6 if title else 0.0)),
+                             squeeze=False, layout="constrained")
+    fig.set_label(PHOTO_LABEL)  # saved in true colour and shown as a light copy, like the photo grids
     for ax in axes.flat:
         ax.axis("off")
+    image = None
     for ax, channel in zip(axes.flat, chosen, strict=False):
-        ax.imshow(maps[..., channel], cmap="viridis")
-        ax.set_title(f"ch {channel} (mean {means[channel]:.2f})", fontsize=8)
+        image = ax.imshow(maps[..., channel], cmap=FEATURE_MAP_CMAP, vmin=vmin, vmax=vmax)
+        ax.set_title(f"channel {channel}\n(mean {means[channel]:.2f})", fontsize=plots.CAPTION_PT)
+    if image is not None:
+        extend = "max" if float(shown.max()) > vmax else "neither"
+        bar = fig.colorbar(image, ax=axes, shrink=0.6, aspect=30, extend=extend)
+        bar.set_label("activation", fontsize=plots.LABEL_PT)
+        bar.ax.tick_params(labelsize=plots.TICK_PT)
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        fig.suptitle(plots.wrap(title, 60), fontsize=plots.TITLE_PT + 1)
     return fig
 
 
@@ -125,12 +146,13 @@ def grad_cam_of_ensemble(models: list[keras.Model], image: np.ndarray, female: b
 
 
 def overlay_heatmap(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.4) -> np.ndarray:
-    """The image (H, W, 3) in [0, 1] blended with the 'jet'-coloured heatmap (H, W): RGB floats in [0, 1]."""
+    """The image (H, W, 3) in [0, 1] blended with the heatmap (H, W) coloured by ``HEATMAP_CMAP``: RGB floats in
+    [0, 1]. ``photo_grid(..., colorbar=GRAD_CAM_COLORBAR)`` explains the colours."""
     image = np.asarray(image, dtype=float)
     heatmap = np.asarray(heatmap, dtype=float)
     if heatmap.shape != image.shape[:2]:
         raise ValueError(f"heatmap {heatmap.shape} does not match image {image.shape[:2]}")
-    coloured = matplotlib.colormaps["jet"](np.clip(heatmap, 0.0, 1.0))[..., :3]
+    coloured = matplotlib.colormaps[HEATMAP_CMAP](np.clip(heatmap, 0.0, 1.0))[..., :3]
     return np.clip((1.0 - alpha) * image + alpha * coloured, 0.0, 1.0)
 
 

@@ -10,10 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 from sklearn import metrics as skm
 
-from . import config, storage
+from . import config, plots, storage
 from .plots import save_figure  # noqa: F401  (re-exported for the notebooks)
 
 METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "auc", "loss")
@@ -150,44 +151,59 @@ def calibration_summary(y_true: np.ndarray, scores: np.ndarray, bins: int = RELI
 
 def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
                      bins: int = RELIABILITY_BINS) -> plt.Figure:
-    """Reliability diagram (observed female rate against mean score per bin, marker area = images) and the
-    score histogram, one colour per named ``(labels, scores)`` pair."""
-    fig, (ax, hist) = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
-    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="perfectly calibrated")
+    """Reliability diagram (observed female share against mean score per bin, marker area = images) and the
+    score histogram, one colour, marker and line style per named ``(labels, scores)`` pair (readable in
+    grey-scale); the legend is under the panels."""
+    fig, (ax, hist) = plt.subplots(1, 2, figsize=(11.5, 5.8), gridspec_kw={"width_ratios": [1.1, 0.9]},
+                                   layout="constrained")
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="perfectly calibrated")
     edges = np.linspace(0, 1, bins + 1)
-    for name, (y_true, scores) in curves.items():
+    for index, (name, (y_true, scores)) in enumerate(curves.items()):
+        hue, marker = plots.colour(index), plots.MARKERS[index % len(plots.MARKERS)]
+        style = plots.LINESTYLES[index % len(plots.LINESTYLES)]
         table = reliability_table(y_true, scores, bins)
         brier = calibration_summary(y_true, scores, bins)["brier"]
-        line, = ax.plot(table["mean_score"], table["observed_rate"], marker="o", label=f"{name} (Brier {brier:.3f})")
-        ax.scatter(table["mean_score"], table["observed_rate"], s=12 * table["images"], color=line.get_color(),
-                   alpha=0.35)
-        hist.hist(np.asarray(scores, dtype=float), bins=edges, alpha=0.5, color=line.get_color(), label=name)
-    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), xlabel="mean predicted p(female) in the bin",
-           ylabel="observed share of female images", title=title)
-    ax.legend(loc="upper left", fontsize=8)
-    hist.set(xlabel="predicted p(female)", ylabel="images", title="Scores")
-    hist.legend(fontsize=8)
-    fig.tight_layout()
+        ax.plot(table["mean_score"], table["observed_rate"], color=hue, marker=marker, ms=8, ls=style, lw=2,
+                label=f"{name} (Brier {brier:.3f})")
+        ax.scatter(table["mean_score"], table["observed_rate"], s=20 * table["images"], color=hue, marker=marker,
+                   alpha=0.3, linewidths=0, label="shaded area: images in the bin" if index == 0 else None)
+        hist.hist(np.asarray(scores, dtype=float), bins=edges, histtype="step", lw=2.2, ls=style, color=hue,
+                  label=name)
+    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), aspect="equal")
+    plots.style_axes(ax, title=plots.wrap(title, 50), xlabel="mean predicted probability of female (per bin)",
+                     ylabel="observed share of female photos")
+    plots.style_axes(hist, title="How the scores are spread", xlabel="predicted probability of female",
+                     ylabel="images")
+    hist.set_xlim(0, 1)
+    hist.yaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("shaded"))  # the key's note last
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper center",
+              bbox_to_anchor=(0.5, -0.16), fontsize=plots.LEGEND_PT, frameon=False)
+    hist.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=plots.LEGEND_PT, frameon=False,
+                ncols=max(1, len(curves)))
     return fig
 
 
 def plot_reliability_spread(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
                             bins: int = RELIABILITY_BINS) -> plt.Figure:
-    """One thin reliability curve per named ``(labels, scores)`` pair (e.g. per split) and their pooled curve."""
-    fig, ax = plt.subplots(figsize=(5.6, 4.6))
-    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1, label="perfectly calibrated")
-    for y_true, scores in curves.values():
+    """One thin reliability curve per named ``(labels, scores)`` pair (e.g. per split) and, bold, their pooled
+    curve; the legend is under the axes."""
+    fig, ax = plt.subplots(figsize=(6.6, 7.2), layout="constrained")
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="perfectly calibrated")
+    for index, (y_true, scores) in enumerate(curves.values()):
         table = reliability_table(y_true, scores, bins)
-        ax.plot(table["mean_score"], table["observed_rate"], c="tab:blue", alpha=0.3, lw=1, marker=".")
+        ax.plot(table["mean_score"], table["observed_rate"], c="#9ecae1", lw=1.0, marker=".", ms=5,
+                label=f"each of the {len(curves)} splits" if index == 0 else None)
     pooled_y = np.concatenate([np.asarray(y, dtype=float) for y, _ in curves.values()])
     pooled_p = np.concatenate([np.asarray(p, dtype=float) for _, p in curves.values()])
     table = reliability_table(pooled_y, pooled_p, bins)
-    ax.plot(table["mean_score"], table["observed_rate"], c="tab:blue", lw=2.5, marker="o",
-            label=f"pooled over {len(curves)} splits (thin: each split)")
-    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), xlabel="mean predicted p(female) in the bin",
-           ylabel="observed share of female images", title=title)
-    ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
+    ax.plot(table["mean_score"], table["observed_rate"], c="black", lw=3, marker="o", ms=8, mfc=plots.colour(0),
+            label=f"pooled over the {len(curves)} splits")
+    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), aspect="equal")
+    plots.style_axes(ax, title=plots.wrap(title, 52), xlabel="mean predicted probability of female (per bin)",
+                     ylabel="observed share of female photos")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=plots.LEGEND_PT, frameon=False)
     return fig
 
 
@@ -208,42 +224,52 @@ def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: fl
 
 
 def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float | None = None) -> plt.Figure:
-    """ROC curve with its AUC; optionally marks the operating point of ``threshold``."""
+    """ROC curve with its AUC; optionally marks and labels the operating point of ``threshold``. The legend is
+    under the axes."""
     fpr, tpr, _ = skm.roc_curve(np.asarray(y_true).astype(int), scores)
-    fig, ax = plt.subplots(figsize=(5, 5))
-    ax.plot(fpr, tpr, lw=2, label=f"ROC (AUC = {skm.auc(fpr, tpr):.3f})")
-    ax.plot([0, 1], [0, 1], ls="--", c="grey", label="chance")
+    fig, ax = plt.subplots(figsize=(6.4, 6.8))
+    ax.plot(fpr, tpr, lw=2.5, color=plots.colour(0), label=f"ROC (AUC = {skm.auc(fpr, tpr):.3f})")
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="chance")
     if threshold is not None:
         cm = confusion(y_true, scores, threshold)
         point_fpr = cm[0, 1] / max(cm[0].sum(), 1)
         point_tpr = cm[1, 1] / max(cm[1].sum(), 1)
-        ax.scatter([point_fpr], [point_tpr], c="red", zorder=3, label=f"threshold {threshold:.3f}")
-    ax.set(xlabel="false positive rate (male called female)", ylabel="true positive rate (female found)",
-           title=title, xlim=(-0.01, 1.01), ylim=(-0.01, 1.01))
-    ax.legend(loc="lower right")
+        ax.scatter([point_fpr], [point_tpr], s=110, c=plots.colour(4), edgecolors="black", zorder=3,
+                   label=f"threshold {threshold:.3f}")
+        right, below = point_fpr < 0.6, point_tpr > 0.35  # keep the label inside the axes
+        ax.annotate(f"threshold {threshold:.3f}\nFPR {point_fpr:.2f}, TPR {point_tpr:.2f}", (point_fpr, point_tpr),
+                    xytext=(14 if right else -14, -30 if below else 30), textcoords="offset points",
+                    ha="left" if right else "right", va="top" if below else "bottom", fontsize=plots.NOTE_PT,
+                    arrowprops={"arrowstyle": "-", "color": "0.4"}, bbox={"boxstyle": "round", "fc": "white",
+                                                                          "ec": "0.7"})
+    ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), aspect="equal")
+    plots.style_axes(ax, title=plots.wrap(title, 46), xlabel="false-positive rate (male photos called female)",
+                     ylabel="true-positive rate (female photos found)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=plots.LEGEND_PT, frameon=False,
+              ncols=2 if threshold is None else 3)
+    fig.tight_layout()
     return fig
 
 
 def plot_confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float, title: str) -> plt.Figure:
-    """Seaborn heat map of the confusion matrix at ``threshold``."""
-    fig, ax = plt.subplots(figsize=(4.5, 4))
+    """Seaborn heat map of the confusion matrix at ``threshold``: counts in large type, no colour bar."""
+    fig, ax = plt.subplots(figsize=(5.2, 4.8))
     sns.heatmap(confusion(y_true, scores, threshold), annot=True, fmt="d", cmap="Blues", cbar=False,
+                annot_kws={"fontsize": 24, "fontweight": "bold"}, linewidths=1, linecolor="white",
                 xticklabels=config.CLASS_NAMES, yticklabels=config.CLASS_NAMES, ax=ax)
-    ax.set(xlabel="predicted", ylabel="true", title=title)
+    plots.style_axes(ax, title=plots.wrap(title, 40), xlabel="predicted class", ylabel="true class")
+    ax.tick_params(labelsize=plots.LABEL_PT, length=0)
+    plt.setp(ax.get_yticklabels(), rotation=90, va="center")
+    fig.tight_layout()
     return fig
 
 
 def plot_history(history: dict[str, list[float]], title: str) -> plt.Figure:
-    """Training vs validation loss and accuracy, one panel each."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, metric in zip(axes, ("loss", "accuracy"), strict=True):
-        epochs = np.arange(1, len(history[metric]) + 1)
-        ax.plot(epochs, history[metric], label="training")
-        ax.plot(epochs, history[f"val_{metric}"], label="validation")
-        ax.set(xlabel="epoch", ylabel=metric, title=f"{title}: {metric}")
-        ax.legend()
-    fig.tight_layout()
-    return fig
+    """Training and validation loss and accuracy of one model, the epoch of lowest validation loss marked as
+    restored (``plots.training_curves`` for one member)."""
+    values = dict(getattr(history, "history", history))
+    restored = int(np.argmin(np.asarray(values["val_loss"], dtype=float))) + 1
+    return plots.training_curves([values], [restored], title)
 
 
 # ---- results files ----------------------------------------------------------------------------

@@ -5,7 +5,9 @@
 
 Numbers come from ``results/*.json``; the rest is the card's fixed text (intended and forbidden uses, the
 data's facts, what other data would change). Intervals: on the single report's split, Wilson for accuracy and
-Hanley-McNeil for AUC; over the repeated splits of notebook 06, the t-interval of the mean over splits.
+Hanley-McNeil for AUC; over the repeated splits of notebook 06, the Nadeau-Bengio corrected t-interval of the mean
+over splits (the splits' training sets overlap, so the naive one is too narrow), computed from the per-split
+records so that a results file written before the correction gets it too.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from . import config, evaluation, readings, report, storage
+from . import config, evaluation, readings, report, storage, summaries
+from .repeated import LEAK_FREE, LEAKY, PREVALENCE_FREE, with_specificity
 
 CARD = "MODEL_CARD.md"
 NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "06_honest_evaluation")
@@ -47,31 +51,62 @@ def _single_split_line(label: str, metrics: Mapping[str, float], n_test: int, co
             f"{metrics['accuracy']:.3f} [{acc_low:.3f}, {acc_high:.3f}] | {metrics['brier']:.3f} |")
 
 
-def _repeated_line(label: str, honest: Mapping[str, Any], method: str) -> str:
-    """One table row over notebook 06's splits: means with their t-intervals, Brier mean ± sd."""
-    auc, acc = honest["summary"][method]["auc"], honest["summary"][method]["accuracy"]
+def repeated_summary(honest: Mapping[str, Any]) -> pd.DataFrame:
+    """Notebook 06's per-method summary with corrected intervals, recomputed from its per-split records."""
+    records = with_specificity(pd.DataFrame(honest["records"]))
+    return summaries.summarise(records, ("auc", "accuracy"))
+
+
+def _interval(row: pd.Series) -> str:
+    return f"{row['mean']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+
+
+def _repeated_line(label: str, honest: Mapping[str, Any], summary: pd.DataFrame, method: str) -> str:
+    """One table row over notebook 06's splits: means with their corrected intervals, Brier mean ± sd."""
     brier = evaluation.spread_over_splits(honest["records"], method, "brier")
-    return (f"| {label} | {honest['n_splits']} splits x {honest['test_images'][method]} | {auc['mean']:.3f} "
-            f"[{auc['ci_low']:.3f}, {auc['ci_high']:.3f}] | {acc['mean']:.3f} [{acc['ci_low']:.3f}, "
-            f"{acc['ci_high']:.3f}] | {brier['mean']:.3f} ± {brier['std']:.3f} |")
+    return (f"| {label} | {honest['n_splits']} splits x {honest['test_images'][method]} | "
+            f"{_interval(summary.loc[(method, 'auc')])} | {_interval(summary.loc[(method, 'accuracy')])} | "
+            f"{brier['mean']:.3f} ± {brier['std']:.3f} |")
+
+
+def leak_line(honest: Mapping[str, Any]) -> str:
+    """The leak on the metrics that do not depend on the test sets' share of female photos, paired and corrected."""
+    records = with_specificity(pd.DataFrame(honest["records"]))
+    paired = summaries.paired_inflation(records, PREVALENCE_FREE, LEAKY, LEAK_FREE)
+    words = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
+             "specificity": "specificity"}
+    parts = [f"{words[m]} {row['mean']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
+             for m, row in paired.iterrows()]
+    unclear = [words[m] for m, row in paired.iterrows() if row["ci_low"] <= 0 <= row["ci_high"]]
+    return (f"- The leak, split by split (report's protocol minus leak-free, same splits and seeds; "
+            f"{summaries.INTERVAL_LABEL}): {', '.join(parts)}. "
+            + ("Every interval includes zero: with this many splits the leak's effect on these metrics cannot be "
+               "told apart from none. " if len(unclear) == len(parts) else
+               f"The interval includes zero for {readings.join_words(unclear)}. " if unclear else
+               "No interval includes zero: the leak inflates each of these metrics. ")
+            + "Precision, F1 and accuracy are left out here: the report's test sets are balanced, the leak-free "
+              "ones keep the data's share of female photos, so those metrics differ even without a leak.")
 
 
 def metrics_section(r: Mapping[str, Any]) -> list[str]:
     """The metrics under both protocols, with intervals, seed spread, paired test, calibration, targets."""
     final, honest = r["04_final_model"], r["06_honest_evaluation"]
+    summary = repeated_summary(honest)
     n_test = final["split_sizes"]["test"]
+    scale = honest["parameters"]["IMAGE_SCALE"]
     head = ["| protocol | test images | AUC [95 % interval] | accuracy [95 % interval] | Brier |",
             "|---|---|---|---|---|"]
     single = [
-        _single_split_line("report's protocol (leaky), one split, seed 23, threshold 0.5", final["test_at_0.5"],
-                           n_test, final["test_confusion_at_0.5"]),
+        _single_split_line(f"report's protocol (leaky), one split, seed {final['seed']}, threshold 0.5",
+                           final["test_at_0.5"], n_test, final["test_confusion_at_0.5"]),
         _single_split_line(f"same, threshold {final['threshold']:.3f} chosen on validation",
                            final["test_at_threshold"], n_test, final["test_confusion_at_threshold"]),
     ]
     repeated = [
-        _repeated_line("report's protocol (leaky), repeated K-fold", honest, "final_cnn_report"),
-        _repeated_line("**leak-free, repeated K-fold (the honest number)**", honest, "final_cnn_leak_free"),
-        _repeated_line("for comparison: logistic regression on grey pixels, leak-free", honest, "pixel_logreg"),
+        _repeated_line("report's protocol (leaky), repeated K-fold", honest, summary, LEAKY),
+        _repeated_line("**leak-free, repeated K-fold (the honest number)**", honest, summary, LEAK_FREE),
+        _repeated_line("for comparison: logistic regression on grey pixels, leak-free", honest, summary,
+                       "pixel_logreg"),
     ]
     stable = r["04_stability"]["spread"]["variance-reduced"]
     paired = honest["paired_vs_pixel_logreg"]
@@ -80,18 +115,22 @@ def metrics_section(r: Mapping[str, Any]) -> list[str]:
         "## Metrics", "",
         f"Female is the positive class. The single split is the report's (notebook 04, {n_test} test images, of "
         "which some are augmented copies of training photos: it leaks). The repeated K-fold is notebook 06's "
-        f"({honest['n_splits']} splits; CNNs at half image size; the leak-free test sets hold real photos only). "
-        "Single split: Wilson interval for accuracy, Hanley-McNeil for AUC. Repeated splits: 95 % t-interval of "
-        "the mean over splits; Brier as mean ± sd over splits.", "",
+        f"({honest['n_splits']} splits; CNN images scaled by {scale:g}; the leak-free test sets hold real photos "
+        "only). Single split: Wilson interval for accuracy, Hanley-McNeil for AUC. Repeated splits: "
+        f"{summaries.INTERVAL_LABEL}, of the mean over splits: the splits' training sets overlap, so the variance "
+        "of the mean is (1/K + n_test/n_train) · var rather than var / K (t with K - 1 degrees of freedom; not "
+        "clipped to [0, 1]). Brier as mean ± sd over splits.", "",
         *head, *single, *repeated, "",
         f"- Report's Table 5 for comparison: AUC {report.FINAL_MODEL['auc']:.3f}, accuracy "
         f"{report.FINAL_MODEL['accuracy']:.3f} (same leaky protocol).",
         f"- Training-seed spread on the report's split ({r['04_stability']['runs']} seeds): AUC "
         f"{stable['auc_mean']:.3f} ± {stable['auc_std']:.3f}, accuracy {stable['accuracy_at_0.5_mean']:.3f} ± "
         f"{stable['accuracy_at_0.5_std']:.3f}.",
+        leak_line(honest),
         f"- Leak-free CNN minus pixel logistic regression ({paired['test']}): AUC {paired['auc']['mean']:+.3f} "
-        f"(p = {paired['auc']['p_value']:.3f}), accuracy {paired['accuracy']['mean']:+.3f} "
-        f"(p = {paired['accuracy']['p_value']:.3f}).",
+        f"[{paired['auc']['ci_low']:+.3f}, {paired['auc']['ci_high']:+.3f}] (p = {paired['auc']['p_value']:.3f}), "
+        f"accuracy {paired['accuracy']['mean']:+.3f} [{paired['accuracy']['ci_low']:+.3f}, "
+        f"{paired['accuracy']['ci_high']:+.3f}] (p = {paired['accuracy']['p_value']:.3f}).",
         f"- Calibration on the report's split: Brier {cal['brier']:.3f} (constant guess of the female rate: "
         f"{cal['brier_constant_rate']:.3f}), mean p(female) {cal['mean_score']:.2f} for a female rate of "
         f"{cal['observed_rate']:.2f}, expected calibration error {cal['ece']:.3f}. Scores are not to be read as "
@@ -162,7 +201,7 @@ tests, calibration). The model and its numbers are course material about **metho
 - Binary labels read from the file names (`m-`/`m1-` male, `f-`/`f1-` female): the dataset's annotation, not
   self-identification; no other category exists in the data.
 - Splits: the report's protocol balances the classes by augmenting female photos **before** splitting (268
-  images, stratified 133 / 81 / 54, seed 23), so augmented copies of a test photo can be in training: it
+  images, stratified 133 / 81 / 54, seed {seed}), so augmented copies of a test photo can be in training: it
   leaks. The leak-free protocol splits the 188 photos first and augments training photos only.
 
 """
@@ -202,7 +241,7 @@ def render(root: str | os.PathLike | None = None) -> str:
         env = r[name]["environment"]
         provenance.append(f"- `results/{name}.json`: {env['device']}; TensorFlow {env['tensorflow']}, Keras "
                           f"{env['keras']}, Python {env['python']}; commit {env['git_commit']}; {env['date']}.")
-    return (FIXED_HEAD.format(model=model, sexes=sexes) + "\n".join(metrics_section(r)) + "\n"
+    return (FIXED_HEAD.format(model=model, sexes=sexes, seed=final["seed"]) + "\n".join(metrics_section(r)) + "\n"
             + "\n".join(failure_section(r)) + "\n" + FIXED_TAIL + "\n".join(provenance) + "\n")
 
 

@@ -1,48 +1,168 @@
-"""Figures shared by several notebooks, and saving any figure under ``figures/``."""
+"""Figures shared by several notebooks, and saving any figure under ``figures/``.
+
+Every figure is drawn to be read on a classroom projector: axis labels and titles in words, ticks of at least
+``TICK_PT`` points and titles of at least ``TITLE_PT`` points at the saved size, legends off the data.
+"""
 
 from __future__ import annotations
 
 import io
+import math
 import os
-from collections.abc import Iterator, Sequence
+import re
+import textwrap
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.legend_handler import HandlerTuple
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from . import config, storage
 
 PLOT_DPI = 110
-# Grids of photos and feature maps: a little less resolution (the photos are 200 x 250 pixels anyway) and a
-# 256-colour palette make them 3 to 4 times lighter, in figures/ and in the committed notebooks alike.
-PHOTO_DPI = 96
+# Grids of photos (and feature maps) are saved as true-colour PNGs, which is lossless: no banding of the skin,
+# unlike the 256-colour palette used before. 80 dpi keeps each photo at 140-190 pixels wide (they are
+# 200 x 250) and figures/ light; a notebook shows a JPEG copy of the same pixels (``notebook_copy``).
+PHOTO_DPI = 80
 PHOTO_LABEL = "photos"
+JPEG_QUALITY = 85
+MIN_JPEG_QUALITY = 75
+NOTEBOOK_COPY_BYTES = 150_000  # what one photo figure may add to a notebook (before base64), about
+PALETTE_TOLERANCE = 0.5  # charts: mean change (levels of 255) a 256-colour palette may make; photos: never
+# Matplotlib writes its version into every PNG; without it, a figure's bytes depend only on its pixels.
+PNG_METADATA: dict[str, str | None] = {"Software": None}
+
+# Font sizes in points at the saved size.
+TICK_PT = 12
+LABEL_PT = 13
+TITLE_PT = 14
+SUPTITLE_PT = 16
+LEGEND_PT = 12
+NOTE_PT = 11
+CAPTION_PT = 12
+MIN_CAPTION_PT = 10.5  # a long caption is shrunk to fit its cell, never below this (then it is wrapped)
+
+# Colour-blind-safe colours (Okabe-Ito), one per ensemble member or per curve.
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442")
+# Markers and line styles that tell curves apart in grey-scale too.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", ":", "-.")
+
+# The loss axis stops at this multiple of the 95th percentile of the loss values (spikes go off the top).
+LOSS_PERCENTILE = 95
+LOSS_HEADROOM = 1.2
+
+
+# ---- styling ------------------------------------------------------------------------------------------------
+
+
+def colour(index: int) -> str:
+    """The ``index``-th colour of ``COLOURS`` (cycling)."""
+    return COLOURS[index % len(COLOURS)]
+
+
+def wrap(text: str, width: int = 48) -> str:
+    """``text`` wrapped at ``width`` characters (existing line breaks kept), for titles that must fit."""
+    return "\n".join(textwrap.fill(line, width) if line else line for line in text.split("\n"))
+
+
+def style_axes(ax: plt.Axes, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None) -> None:
+    """Projector-sized ticks, labels and title on ``ax`` (the texts are set when given)."""
+    ax.tick_params(labelsize=TICK_PT)
+    if title is not None:
+        ax.set_title(title)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.title.set_fontsize(TITLE_PT)
+    ax.xaxis.label.set_fontsize(LABEL_PT)
+    ax.yaxis.label.set_fontsize(LABEL_PT)
+
+
+# ---- saving -------------------------------------------------------------------------------------------------
 
 
 def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = None) -> str:
-    """Save ``fig`` as ``figures/<name>.png`` (atomically) and return the path.
+    """Save ``fig`` as ``figures/<name>.png`` (atomically, byte-identical for identical figures); return the path.
 
-    A figure made by ``photo_grid`` (labelled ``PHOTO_LABEL``) is saved as a 256-colour PNG and, in a
-    notebook, shown as that file, so the notebook stores the light image rather than a full-colour copy.
+    A figure labelled ``PHOTO_LABEL`` (``photo_grid``, feature maps) is saved at ``PHOTO_DPI`` as a lossless
+    true-colour RGB PNG, never a palette (which bands the skin); in a notebook it is shown as ``notebook_copy``
+    of the same pixels (a JPEG, unless the PNG is lighter) and closed, so that the notebook stores one light
+    image instead of a full-size PNG. Any other figure (a chart) is saved at ``PLOT_DPI`` by ``chart_png``.
     """
     path = config.figures_dir(root) / f"{name}.png"
-    if fig.get_label() != PHOTO_LABEL:
-        storage.atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=PLOT_DPI, bbox_inches="tight", format="png"))
-        return str(path)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=PHOTO_DPI, bbox_inches="tight", format="png")
-    with Image.open(buffer) as rendered:
-        palette = rendered.convert("RGB").quantize(colors=256, dither=Image.Dither.FLOYDSTEINBERG)
-    storage.atomic_write(path, lambda tmp: palette.save(tmp, format="PNG", optimize=True))
-    _show_instead(fig, path)
+    photo = fig.get_label() == PHOTO_LABEL
+    dpi = PHOTO_DPI if photo else PLOT_DPI
+    rendered = render_rgb(fig, dpi)
+    png = png_bytes(rendered, dpi) if photo else chart_png(rendered, dpi)
+    storage.atomic_write(path, lambda tmp: tmp.write_bytes(png))
+    if photo:
+        _show_instead(fig, *notebook_copy(rendered, png))
     return str(path)
 
 
-def _show_instead(fig: plt.Figure, path: Path) -> None:
-    """In a notebook, display the saved file and close ``fig`` (which would otherwise be embedded again)."""
+def render_rgb(fig: plt.Figure, dpi: float) -> Image.Image:
+    """``fig`` as saved (tight bounding box) at ``dpi``, flattened onto white: an RGB image."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format="png", metadata=PNG_METADATA)
+    with Image.open(buffer) as rendered:
+        rgba = rendered.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(white, rgba).convert("RGB")
+
+
+def png_bytes(image: Image.Image, dpi: float = PHOTO_DPI) -> bytes:
+    """``image`` as a PNG, compressed as far as lossless PNG goes (an RGB image keeps every colour)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True, dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def chart_png(image: Image.Image, dpi: float = PLOT_DPI) -> bytes:
+    """A chart as a PNG: with a 256-colour palette where that changes the pixels by at most
+    ``PALETTE_TOLERANCE`` levels (of 255) on average, three times lighter; else in true colour.
+
+    A chart's flat colours and their anti-aliased edges fit a palette (white stays exact); an image inside a
+    chart (a photo, a gradient) does not, and keeps every colour.
+    """
+    palette = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    error = np.abs(np.asarray(palette.convert("RGB"), np.int16) - np.asarray(image, np.int16)).max(axis=-1).mean()
+    return png_bytes(palette if error <= PALETTE_TOLERANCE else image, dpi)
+
+
+def jpeg_bytes(image: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
+    """``image`` as a JPEG of ``quality`` (deterministic for identical pixels)."""
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def notebook_copy(image: Image.Image, png: bytes | None = None) -> tuple[bytes, str]:
+    """What a notebook shows for a photo figure: ``(data, "jpeg")`` or, where lighter, ``(png, "png")``.
+
+    Photos compress about five times better as JPEG than as PNG, without the banding of a palette: quality
+    ``JPEG_QUALITY``, lowered in steps of 5 (not below ``MIN_JPEG_QUALITY``) while the copy weighs more than
+    ``NOTEBOOK_COPY_BYTES``. Blocky images (upsampled small feature maps) are lighter, and sharper, as PNG.
+    """
+    png = png_bytes(image) if png is None else png
+    jpeg = jpeg_bytes(image)
+    for quality in range(JPEG_QUALITY - 5, MIN_JPEG_QUALITY - 1, -5):
+        if len(jpeg) <= NOTEBOOK_COPY_BYTES:
+            break
+        jpeg = jpeg_bytes(image, quality)
+    return (jpeg, "jpeg") if len(jpeg) < len(png) else (png, "png")
+
+
+def _show_instead(fig: plt.Figure, data: bytes, fmt: str) -> None:
+    """In a notebook, display ``data`` (the saved figure's pixels) and close ``fig`` (else embedded again)."""
     try:
         from IPython import get_ipython
         from IPython.display import Image as IPythonImage
@@ -51,7 +171,7 @@ def _show_instead(fig: plt.Figure, path: Path) -> None:
         return
     if get_ipython() is None:
         return
-    display(IPythonImage(filename=str(path)))
+    display(IPythonImage(data=data, format=fmt))
     plt.close(fig)
 
 
@@ -69,30 +189,258 @@ def seeded_jitter(seed: int = config.SEED) -> Iterator[None]:
         np.random.set_state(state)
 
 
+# ---- photo grids --------------------------------------------------------------------------------------------
+
+
 def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int = 6,
-               suptitle: str | None = None, cell_size: float = 2.0) -> plt.Figure:
-    """Images in a grid with a small title each (portrait cells: 4 wide x 5 high)."""
+               suptitle: str | None = None, cell_size: float = 2.0,
+               colorbar: tuple[str, str] | None = None) -> plt.Figure:
+    """Images in a grid with a caption each: columns ``cell_size`` inches wide, rows as high as the images and
+    their captions need.
+
+    Captions are ``CAPTION_PT`` points, shrunk together (not below ``MIN_CAPTION_PT``, then wrapped) when the
+    longest line would overflow its cell. ``colorbar=(cmap name, label)`` adds a horizontal colour bar from 0
+    (low) to 1 (high) under the grid, e.g. ``analysis.GRAD_CAM_COLORBAR`` for heat-map overlays.
+    """
     nrows = max(1, int(np.ceil(len(images) / ncols)))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * cell_size, nrows * cell_size * 1.5), squeeze=False)
+    width = ncols * cell_size
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, nrows * cell_size * 1.5), squeeze=False)
     fig.set_label(PHOTO_LABEL)
     for ax in axes.flat:
         ax.axis("off")
+    captions = []
     for ax, image, title in zip(axes.flat, images, titles, strict=False):
         ax.imshow(np.clip(image, 0, 1))
-        ax.set_title(title, fontsize=8)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
+        captions.append(ax.set_title(title, fontsize=CAPTION_PT, pad=4))
+    heading = fig.suptitle(suptitle, fontsize=SUPTITLE_PT, va="top") if suptitle else None
+    _fit_captions(fig, captions, cell_size)
+
+    # Lay the grid out by hand (inches): heading, then per row the captions and the image, then the colour bar.
+    renderer = _renderer(fig)
+    caption_h = max((t.get_window_extent(renderer).height / fig.dpi for t in captions if t.get_text()), default=0.0)
+    caption_h += 4 / 72 + 0.04 if caption_h else 0.0
+    aspect = float(np.shape(images[0])[0]) / float(np.shape(images[0])[1]) if len(images) else 1.25
+    gap = 0.25  # inches between photos (more photo pixels would make figures/ heavier, not clearer)
+    image_w = cell_size - gap
+    image_h = image_w * aspect
+    row_h = caption_h + image_h + 0.12
+    heading_h = heading.get_window_extent(renderer).height / fig.dpi + 0.25 if heading else 0.05
+    bar_h = 1.0 if colorbar else 0.05
+    height = heading_h + nrows * row_h + bar_h
+    fig.set_size_inches(width, height)
+    for index, ax in enumerate(axes.flat):
+        row, col = divmod(index, ncols)
+        top = height - heading_h - row * row_h - caption_h
+        ax.set_position(((col * cell_size + gap / 2) / width, (top - image_h) / height, image_w / width,
+                         image_h / height))
+    if heading:
+        heading.set_y(1 - 0.12 / height)
+    if colorbar:
+        cmap, label = colorbar
+        cax = fig.add_axes((0.25, 0.62 / height, 0.5, 0.18 / height))
+        bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 1), cmap=cmap),
+                           cax=cax, orientation="horizontal", ticks=[0, 0.5, 1])
+        bar.set_label(label, fontsize=LABEL_PT)
+        bar.ax.tick_params(labelsize=TICK_PT)
     return fig
+
+
+def _renderer(fig: plt.Figure) -> Any:
+    """A renderer to measure texts with, whatever the backend."""
+    get = getattr(fig.canvas, "get_renderer", None)
+    return get() if get is not None else fig._get_renderer()
+
+
+def _fit_captions(fig: plt.Figure, captions: Sequence[matplotlib.text.Text], cell_width: float) -> bool:
+    """Make every caption fit ``cell_width`` inches: all shrunk by one factor if that keeps them at
+    ``MIN_CAPTION_PT`` or more, else the overlong ones wrapped (in lines of about equal length) at
+    ``CAPTION_PT``, then shrunk if a word alone is too long. True if any caption changed."""
+    if not captions:
+        return False
+    renderer = _renderer(fig)
+    room = 0.94 * cell_width * fig.dpi
+
+    def widest() -> float:
+        return max(text.get_window_extent(renderer).width for text in captions)
+
+    if widest() <= room:
+        return False
+    if CAPTION_PT * room / widest() >= MIN_CAPTION_PT:
+        scale = room / widest()
+        for text in captions:
+            text.set_fontsize(CAPTION_PT * scale)
+        return True
+    for text in captions:
+        width = text.get_window_extent(renderer).width
+        if width > room:
+            lines = text.get_text().split("\n")
+            per_char = width / max(map(len, lines))  # pixels per character, about
+            text.set_text("\n".join(_balanced_wrap(line, room / per_char) for line in lines))
+    if widest() > room:
+        size = max(MIN_CAPTION_PT, CAPTION_PT * room / widest())
+        for text in captions:
+            text.set_fontsize(size)
+    return True
+
+
+def _balanced_wrap(line: str, chars: float) -> str:
+    """``line`` unchanged if it fits ``chars`` characters, else wrapped into as few lines of about equal length
+    as fit (at spaces)."""
+    if len(line) <= chars:
+        return line
+    pieces = math.ceil(len(line) / chars)
+    width = math.ceil(len(line) / pieces)
+    while len(wrapped := textwrap.wrap(line, width)) > pieces and width < len(line):
+        width += 1
+    return "\n".join(wrapped)
+
+
+# ---- bars ---------------------------------------------------------------------------------------------------
 
 
 def class_count_bars(counts: pd.DataFrame, title: str) -> plt.Figure:
     """Grouped bars of images per class; ``counts`` has one column per data set, rows male/female."""
-    fig, ax = plt.subplots(figsize=(1.8 + 1.6 * counts.shape[1], 4))
+    fig, ax = plt.subplots(figsize=(2.4 + 1.8 * counts.shape[1], 4.6))
     counts.plot.bar(ax=ax, rot=0, color=["#4c72b0", "#dd8452", "#55a868", "#c44e52"][: counts.shape[1]])
     for container in ax.containers:
-        ax.bar_label(container)
-    ax.set(ylabel="images", title=title, xlabel="")
+        ax.bar_label(container, fontsize=TICK_PT)
+    style_axes(ax, title=wrap(title, 36), xlabel="", ylabel="images")
     ax.margins(y=0.15)
+    ax.legend(fontsize=LEGEND_PT, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.tight_layout()
     return fig
+
+
+# ---- training curves ----------------------------------------------------------------------------------------
+
+
+def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored_epochs: Sequence[int], title: str,
+                    member_labels: Sequence[str] | None = None) -> plt.Figure:
+    """Loss and accuracy per epoch of every ensemble member: solid = validation, dashed = training.
+
+    ``histories`` are Keras ``History.history`` dicts (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``;
+    a ``History`` itself works too); ``restored_epochs`` are the 1-based epochs whose weights early stopping
+    restored, marked with a star on the validation curves and a dotted vertical line. The loss axis stops at
+    ``LOSS_HEADROOM`` x the ``LOSS_PERCENTILE``-th percentile of all loss values, so that one spike does not
+    flatten the curves; a note on the axes says how many points lie above. The legend is under the panels.
+    """
+    histories = [dict(getattr(history, "history", history)) for history in histories]
+    if len(restored_epochs) != len(histories):
+        raise ValueError(f"{len(histories)} histories but {len(restored_epochs)} restored epochs")
+    if member_labels is None:
+        member_labels = [""] if len(histories) == 1 else [f"model {i}" for i in range(len(histories))]
+    elif len(member_labels) != len(histories):
+        raise ValueError(f"{len(histories)} histories but {len(member_labels)} member labels")
+    for history, restored in zip(histories, restored_epochs, strict=True):
+        if not 1 <= restored <= len(history["val_loss"]):
+            raise ValueError(f"restored epoch {restored} is outside 1..{len(history['val_loss'])}")
+
+    single = len(histories) == 1
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(12.5, 4.9 + (0 if single else 0.3 * len(histories))),
+                                          layout="constrained")
+    entries: list[tuple[Any, str]] = []
+    for index, (history, restored, member) in enumerate(zip(histories, restored_epochs, member_labels, strict=True)):
+        hue = colour(index)
+        for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+            validation = np.asarray(history[f"val_{metric}"], dtype=float)
+            training = np.asarray(history[metric], dtype=float)
+            val_line, = ax.plot(np.arange(1, len(validation) + 1), validation, color=hue, lw=2.2, ls="-",
+                                gid="validation")
+            train_line, = ax.plot(np.arange(1, len(training) + 1), training, color=hue, lw=1.6, ls="--",
+                                  gid="training")
+            ax.axvline(restored, color=hue, ls=":", lw=1.4, gid="restored-epoch")
+            star, = ax.plot([restored], [validation[restored - 1]], ls="none", marker="*", ms=17, color=hue,
+                            mec="black", mew=1.0, zorder=4, gid="restored")
+        restored_text = f"weights restored (epoch {restored})"
+        if single:
+            entries += [(val_line, "validation"), (train_line, "training"), (star, restored_text)]
+        else:
+            entries.append(((val_line, star), f"{member}: {restored_text}"))
+    if not single:  # one entry per member (its colour, its star), then what the line styles mean
+        entries += [(Line2D([], [], color="0.25", lw=2.2), "solid: validation"),
+                    (Line2D([], [], color="0.25", lw=1.6, ls="--"), "dashed: training")]
+
+    losses = np.concatenate([np.asarray(h[key], dtype=float) for h in histories for key in ("loss", "val_loss")])
+    _clip_loss_axis(loss_ax, losses[np.isfinite(losses)], histories)
+    acc_ax.set_ylim(top=1.02)
+    for ax, what, ylabel in ((loss_ax, "loss", "loss (binary cross-entropy)"),
+                             (acc_ax, "accuracy", "accuracy (share of images right)")):
+        style_axes(ax, title=what, xlabel="epoch", ylabel=ylabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(color="0.9", lw=0.8)
+    fig.suptitle(title, fontsize=SUPTITLE_PT)
+    handles, labels = zip(*entries, strict=True)
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=LEGEND_PT, frameon=False,
+               handler_map={tuple: HandlerTuple(ndivide=None)}, handlelength=3)
+    return fig
+
+
+def _clip_loss_axis(ax: plt.Axes, losses: np.ndarray, histories: Sequence[Mapping[str, Sequence[float]]]) -> None:
+    """Loss axis from 0 to a robust top; points above it are drawn as triangles on the top edge and counted."""
+    if not len(losses):
+        return
+    bottom = min(0.0, float(losses.min()))
+    highest = float(losses.max())
+    robust = LOSS_HEADROOM * float(np.percentile(losses, LOSS_PERCENTILE))
+    if highest <= robust or robust <= bottom:
+        ax.set_ylim(bottom, highest * 1.05 if highest > 0 else 1.0)
+        return
+    ax.set_ylim(bottom, robust)
+    above = 0
+    for index, history in enumerate(histories):
+        for key, fill in (("val_loss", colour(index)), ("loss", "white")):
+            values = np.asarray(history[key], dtype=float)
+            off = np.flatnonzero(values > robust)
+            above += len(off)
+            if len(off):
+                ax.plot(off + 1, np.full(len(off), robust), ls="none", marker="^", ms=9, color=fill,
+                        mec=colour(index), clip_on=False, zorder=5, gid="off-top")
+    ax.text(0.99, 0.97, f"▲ {above} point{'s' if above != 1 else ''} above {robust:.2f}, off the axis "
+            f"(highest {highest:.2f})", transform=ax.transAxes, ha="right", va="top", fontsize=NOTE_PT,
+            bbox={"boxstyle": "round", "fc": "white", "ec": "0.7", "alpha": 0.9}, gid="off-top-note")
+
+
+# ---- checking a figure --------------------------------------------------------------------------------------
+
+_COLUMN_NAME = re.compile(r"\b[A-Za-z]+_[A-Za-z0-9_.]+\b")  # val_loss, p_female, accuracy_at_0.5
+
+
+def readability_problems(fig: plt.Figure, min_tick: float = 11, min_title: float = 13,
+                         min_caption: float = MIN_CAPTION_PT) -> list[str]:
+    """What would make ``fig`` hard to read on a projector: texts that look like column names (``val_loss``),
+    tick labels, legends and notes under ``min_tick`` points, titles under ``min_title`` (``min_caption`` for the
+    captions of photo cells, axes drawn without axis). An empty list means none was found."""
+    fig.canvas.draw()
+    problems: list[str] = []
+
+    def check(text: matplotlib.text.Text, minimum: float, what: str) -> None:
+        content = text.get_text()
+        if not content.strip() or not text.get_visible():
+            return
+        if _COLUMN_NAME.search(content):
+            problems.append(f"{what} {content!r} looks like a column name")
+        if text.get_fontsize() < minimum - 1e-6:
+            problems.append(f"{what} {content!r} is {text.get_fontsize():.1f} pt (< {minimum} pt)")
+
+    for ax in fig.axes:
+        photo = not ax.axison
+        for title in (ax.title, getattr(ax, "_left_title", ax.title), getattr(ax, "_right_title", ax.title)):
+            check(title, min_caption if photo else min_title, "caption" if photo else "title")
+        if not photo:
+            for axis, name in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+                check(axis.label, min_tick, f"{name} label")
+                for label in axis.get_ticklabels():
+                    check(label, min_tick, f"{name} tick label")
+        for text in ax.texts:
+            check(text, min_tick, "note")
+        legend = ax.get_legend()
+        for text in legend.get_texts() if legend else ():
+            check(text, min_tick, "legend entry")
+    if getattr(fig, "_suptitle", None) is not None:
+        check(fig._suptitle, min_title, "figure title")
+    for legend in fig.legends:
+        for text in legend.get_texts():
+            check(text, min_tick, "legend entry")
+    for text in fig.texts:
+        check(text, min_tick, "figure note")
+    return problems

@@ -37,9 +37,11 @@ VALIDATION_COLUMNS = ("val_auc", "val_loss", "ensemble")
 # Mean validation AUCs closer than this are a tie: on 57 to 81 validation images one image moves the AUC by more.
 TIE_TOLERANCE = 0.005
 RANKING_RULE = (f"mean validation AUC over every protocol and split seed; candidates within {TIE_TOLERANCE} of the "
-                "best are tied, and among them the one with the fewest models per prediction (the cheapest to train "
-                "and to run) comes first, then the higher mean validation AUC, then the lower mean validation log "
-                "loss. Test metrics are computed for the chosen candidate only, after the ranking.")
+                "best are tied. Tied candidates come first: the one with the fewest trained models first (the "
+                "training cost; flip TTA trains nothing and only doubles the prediction time, so it is not counted), "
+                "then the higher mean validation AUC, then the lower mean validation log loss. The other candidates "
+                "follow by mean validation AUC. Test metrics are computed for the chosen candidate only, after the "
+                "ranking.")
 DEFAULT_OUT = "results/04_recipe_search.json"
 
 
@@ -95,8 +97,10 @@ def rank(rows: pd.DataFrame) -> pd.DataFrame:
         mean_val_auc=("val_auc", "mean"), mean_val_loss=("val_loss", "mean"), models=("ensemble", "max"),
         cells=("val_auc", "size"))
     summary["tied_with_best"] = summary["mean_val_auc"] >= summary["mean_val_auc"].max() - TIE_TOLERANCE
-    ordered = summary.sort_values(["tied_with_best", "models", "mean_val_auc", "mean_val_loss"],
-                                  ascending=[False, True, False, True], kind="stable")
+    # The cost counts among tied candidates only: an untied candidate is ranked by its AUC alone.
+    summary["cost_key"] = summary["models"].where(summary["tied_with_best"], 0)
+    ordered = summary.sort_values(["tied_with_best", "cost_key", "mean_val_auc", "mean_val_loss"],
+                                  ascending=[False, True, False, True], kind="stable").drop(columns="cost_key")
     return ordered.reset_index().assign(rank=lambda t: np.arange(1, len(t) + 1))
 
 
@@ -177,11 +181,12 @@ def load(path: str | Path | None = None) -> dict[str, Any]:
 
 
 def summary_table(document: dict[str, Any]) -> pd.DataFrame:
-    """Notebook 04's view of the search: the ranking with each candidate's cost; validation columns only."""
+    """Notebook 07's view of the search: the ranking, applied again to the stored validation rows by today's
+    ``RANKING_RULE``, with each candidate's cost; validation columns only."""
     rows = pd.DataFrame(document["rows"])
     cost = rows.groupby("candidate", sort=False).agg(ensemble=("ensemble", "first"), tta=("tta", "first"),
                                                      train_seconds=("train_seconds_per_prediction", "mean"))
-    table = pd.DataFrame(document["ranking"]).set_index("candidate").join(cost)
+    table = rank(rows).set_index("candidate").join(cost)
     return table[["rank", "mean_val_auc", "mean_val_loss", "tied_with_best", "cells", "ensemble", "tta",
                   "train_seconds"]]
 

@@ -26,7 +26,8 @@ from . import config, evaluation, readings, report, storage
 
 TEMPLATE = "slides.html.j2"
 DEFAULT_OUTPUT = Path("build") / "slides.html"
-RESULTS = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "06_honest_evaluation")
+RESULTS = ("02_baseline_model", "02_baseline_seeds", "04_final_model", "04_stability", "05_error_analysis",
+           "06_honest_evaluation")
 METRICS = ("accuracy", "precision", "recall", "f1", "auc")
 Root = str | os.PathLike | None  # where results/ and figures/ are (None: the project)
 SHORT_LABELS = {"baseline_cnn": "baseline CNN", "final_cnn_report": "final CNN, report's protocol (leaky)",
@@ -185,6 +186,25 @@ def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
             "figures": [figure("04_roc_curve", "test ROC (report's protocol)", root)]}
 
 
+def rerun_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebook 07: how much notebooks 02 and 04 move over training seeds, and how the recipe was chosen."""
+    stable, base = r["04_stability"], r["02_baseline_seeds"]
+    one, reduced, spread = stable["spread"]["single model"], stable["spread"]["variance-reduced"], base["spread"]
+    return {"kicker": "Notebook 07 · appendix: the recipe search and the seed studies",
+            "title": "One training run is one draw",
+            "bullets": [f"Notebook 04 over {stable['runs']} training seeds: test AUC {one['auc_mean']:.3f} ± "
+                        f"{one['auc_std']:.3f} for one model, {reduced['auc_mean']:.3f} ± {reduced['auc_std']:.3f} "
+                        f"for {stable['variant']}",
+                        f"Notebook 02's baseline over {base['runs']} training seeds: accuracy at 0.5 from "
+                        f"{spread['accuracy_at_0.5_min']:.3f} to {spread['accuracy_at_0.5_max']:.3f}, at the "
+                        f"validation threshold from {spread['accuracy_at_threshold_min']:.3f} to "
+                        f"{spread['accuracy_at_threshold_max']:.3f}; validation threshold from "
+                        f"{spread['threshold_min']:.3f} to {spread['threshold_max']:.3f}",
+                        "Every choice of recipe, ensemble and flip was made on validation data, with a ranking "
+                        "rule fixed in advance"],
+            "figures": [figure("07_stability", "notebook 04 over training seeds: one dot per run", root)]}
+
+
 def calibration_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     """Notebooks 04 and 06: Brier score, reliability and what they mean for the threshold."""
     test = r["04_final_model"]["calibration"]["test"]
@@ -298,7 +318,7 @@ def provenance_slide(r: Mapping[str, Any]) -> dict[str, Any]:
                                env.get("git_commit", "?"), env.get("date", "?")]})
     return {"kicker": "Where the numbers come from", "title": "Reproduce every slide",
             "table": {"header": ["results file", "device", "libraries", "commit", "date"], "rows": rows},
-            "bullets": ["make pipeline  (runs notebooks 01-06 headless, about half an hour on a 2-core CPU)",
+            "bullets": ["make pipeline  (runs notebooks 01-07 headless, about half an hour on a 2-core CPU)",
                         "make slides  (this deck, from results/ and figures/)",
                         "Another CPU or GPU draws other numbers from the same seed: compare ranges, not digits"]}
 
@@ -307,7 +327,8 @@ def build_slides(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     """Every slide's content, in order."""
     r = load_inputs(root)
     return [title_slide(r), data_slide(r, root), split_slide(r, root), baseline_slide(r, root),
-            balancing_slide(r, root), final_model_slide(r, root), calibration_slide(r, root), errors_slide(r, root),
+            balancing_slide(r, root), final_model_slide(r, root), rerun_slide(r, root), calibration_slide(r, root),
+            errors_slide(r, root),
             honest_slide(r, root), splits_figure_slide(r, root), leak_and_test_slide(r), conclusions_slide(r),
             provenance_slide(r)]
 

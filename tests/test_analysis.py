@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import keras
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers import analysis
+from helpers import analysis, plots
 from helpers.models import build_final_model
 
 H, W = 250, 200
@@ -48,7 +49,34 @@ def test_plot_feature_maps_shows_the_most_active_channels():
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     plt.close(fig)
     assert len(titles) == 16
-    assert titles[0].startswith("ch 31 ") and titles[-1].startswith("ch 16 ")
+    assert titles[0].startswith("channel 31\n") and titles[-1].startswith("channel 16\n")
+    assert "mean 31.00" in titles[0]
+
+
+def test_plot_feature_maps_share_one_labelled_colour_scale():
+    rng = np.random.default_rng(0)
+    maps = rng.random((12, 10, 8)) * np.arange(1, 9)  # channel c reaches about c + 1
+    fig = analysis.plot_feature_maps(maps, n_channels=8, title="conv2d: 12x10, 8 channels")
+    panels = [ax for ax in fig.axes if ax.images]
+    bars = [ax for ax in fig.axes if ax.get_ylabel() == "activation"]
+    assert len(panels) == 8 and len(bars) == 1, "one colour bar, labelled"
+    limits = {panel.images[0].get_clim() for panel in panels}
+    assert len(limits) == 1, "every panel on the same scale"
+    low, high = limits.pop()
+    assert low == 0.0 and high == pytest.approx(np.percentile(maps, 99.5))
+    assert {panel.images[0].get_cmap().name for panel in panels} == {analysis.FEATURE_MAP_CMAP}
+    assert fig.get_label() == plots.PHOTO_LABEL
+    assert plots.readability_problems(fig) == []
+    plt.close(fig)
+
+
+def test_plot_feature_maps_of_negative_or_constant_maps():
+    fig = analysis.plot_feature_maps(np.full((4, 4, 2), -1.0), n_channels=2)
+    low, high = fig.axes[0].images[0].get_clim()
+    assert low == -1.0 and high > low
+    plt.close(fig)
+    with pytest.raises(ValueError, match="one image"):
+        analysis.plot_feature_maps(np.zeros((1, 4, 4, 2)))
 
 
 # ---- Grad-CAM on the real architecture -----------------------------------------------------------
@@ -143,6 +171,20 @@ def test_overlay_heatmap_blends_into_the_unit_range():
     np.testing.assert_allclose(analysis.overlay_heatmap(image, heatmap, alpha=1.0)[0, 0], [0, 0, 0.5], atol=1e-6)
     with pytest.raises(ValueError):
         analysis.overlay_heatmap(image, heatmap[:5])
+
+
+def test_overlay_heatmap_uses_the_colormap_its_colour_bar_names():
+    image = np.zeros((1, 3, 3))
+    heatmap = np.array([[0.0, 0.5, 1.0]])
+    expected = matplotlib.colormaps[analysis.HEATMAP_CMAP](heatmap)[..., :3]
+    np.testing.assert_allclose(analysis.overlay_heatmap(image, heatmap, alpha=1.0), expected)
+    assert analysis.GRAD_CAM_COLORBAR[0] == analysis.HEATMAP_CMAP
+    fig = plots.photo_grid([analysis.overlay_heatmap(np.full((25, 20, 3), 0.5), np.eye(25, 20))], ["x"],
+                           colorbar=analysis.GRAD_CAM_COLORBAR)
+    [solids] = [c for c in fig.axes[-1].collections if type(c).__name__ == "QuadMesh"]
+    assert solids.get_cmap().name == analysis.HEATMAP_CMAP
+    assert fig.axes[-1].get_xlabel() == analysis.GRAD_CAM_COLORBAR[1]
+    plt.close(fig)
 
 
 # ---- luminance and group statistics ------------------------------------------------------------

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from helpers import evaluation, readings
+from helpers import evaluation, plots, readings
 
 
 def test_reliability_table_by_hand():
@@ -55,23 +55,48 @@ def test_reliability_figures_draw_every_curve():
     assert len(fig.axes[0].lines) == 1 + 4 + 1  # diagonal, one per split, pooled
 
 
-def summary(mean_score: float, rate: float = 0.5, brier: float = 0.08, ece: float = 0.1) -> dict:
-    return {"brier": brier, "brier_constant_rate": rate * (1 - rate), "mean_score": mean_score,
-            "observed_rate": rate, "ece": ece, "images": 54}
+def _reliability_inputs() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 54)
+    return y, np.clip(y * 0.6 + rng.uniform(0, 0.4, 54), 0, 1)
 
 
-def test_calibration_reading_links_low_scores_to_a_low_threshold():
-    text = readings.calibration_reading(summary(0.40), summary(0.41), threshold=0.377)
-    assert "Brier score on the 54 test images is 0.080" in text and "would score 0.250" in text
-    assert "skill score" in text and "is 0.68" in text
-    assert "run low on test" in text and "lies below 0.5, as expected when the validation scores run low" in text
-    assert "fall short of that" in text
+def test_reliability_curves_differ_in_grey_scale_too():
+    y, p = _reliability_inputs()
+    fig = evaluation.plot_reliability({"test": (y, p), "validation": (y[:30], p[:30])}, "Final CNN: reliability")
+    ax, hist = fig.axes
+    diagonal, test, validation = ax.lines
+    assert diagonal.get_label() == "perfectly calibrated" and diagonal.get_xdata().tolist() == [0, 1]
+    assert test.get_marker() != validation.get_marker(), "different markers"
+    assert test.get_linestyle() != validation.get_linestyle(), "different line styles"
+    assert len({patch.get_linestyle() for patch in hist.patches}) == 2, "histograms told apart by line style"
+    assert ax.get_xlabel() == "mean predicted probability of female (per bin)"
+    assert ax.get_ylabel() == "observed share of female photos"
+    assert hist.get_xlabel() == "predicted probability of female"
+    assert plots.readability_problems(fig) == []
 
 
-def test_calibration_reading_when_the_threshold_is_not_explained_by_a_shift():
-    text = readings.calibration_reading(summary(0.52), summary(0.49, ece=0.03), threshold=0.377)
-    assert "are about right on average on test" in text and "does not explain it" in text
-    assert "come close to that" in text
+def test_reliability_legends_are_off_the_data():
+    y, p = _reliability_inputs()
+    figures = [evaluation.plot_reliability({"test": (y, p), "validation": (y, p)}, "t"),
+               evaluation.plot_reliability_spread({f"split {k}": (y, p) for k in range(12)}, "t")]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            legend = ax.get_legend().get_window_extent(renderer)
+            assert legend.y1 <= ax.get_window_extent(renderer).y0, "the legend sits under its axes"
+        assert plots.readability_problems(fig) == []
+
+
+def test_reliability_spread_draws_thin_splits_and_one_bold_pooled_curve():
+    y, p = _reliability_inputs()
+    fig = evaluation.plot_reliability_spread({f"split {k}": (y, p) for k in range(12)}, "t")
+    _, *splits, pooled = fig.axes[0].lines
+    assert len(splits) == 12
+    assert max(line.get_linewidth() for line in splits) * 2 < pooled.get_linewidth()
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["perfectly calibrated", "each of the 12 splits", "pooled over the 12 splits"]
 
 
 def brier_table(leaky: float, leak_free: float, pixels: float, sd: float = 0.02):
@@ -96,8 +121,3 @@ def test_brier_spread_reading_when_the_leak_does_not_help_and_the_cnn_is_clearly
     assert "so the CNN is the better calibrated on average" in text
 
 
-def test_a_small_shift_is_not_taken_as_the_reason_for_the_threshold():
-    # mean score 0.49 for a female rate of 0.51: within the tolerance, so no "scores run low" explanation
-    text = readings.calibration_reading(summary(0.49, rate=0.51), summary(0.46, ece=0.05), threshold=0.377)
-    assert "are about right on average on validation" in text
-    assert "as expected when" not in text and "does not explain it" in text

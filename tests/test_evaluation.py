@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import config, evaluation, training
+from helpers import config, evaluation, plots, training
 
 matplotlib.use("Agg")
 
@@ -234,6 +234,44 @@ def test_plot_contents():
     )
     assert len(history.axes) == 2
     assert history.axes[0].lines[0].get_xdata().tolist() == [1, 2, 3]
+
+
+def test_roc_figure_says_what_its_axes_mean_and_labels_the_threshold():
+    fig = evaluation.plot_roc(Y, SCORES, "Final CNN: test ROC", threshold=0.35)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "false-positive rate (male photos called female)"
+    assert ax.get_ylabel() == "true-positive rate (female photos found)"
+    [note] = [t for t in ax.texts if "threshold 0.350" in t.get_text()]
+    assert note.xy == pytest.approx((0.5, 1.0)), "the label points at the operating point"
+    assert "FPR 0.50, TPR 1.00" in note.get_text()
+    assert plots.readability_problems(fig) == []
+
+
+def test_confusion_figure_names_the_classes_in_words_with_large_counts():
+    fig = evaluation.plot_confusion([0, 0, 0, 1], [0.9, 0.1, 0.2, 0.8], 0.5, "Final CNN, test, threshold 0.5")
+    ax = fig.axes[0]
+    assert len(fig.axes) == 1, "no colour bar"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted class", "true class")
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(config.CLASS_NAMES)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(config.CLASS_NAMES)
+    assert min(t.get_fontsize() for t in ax.texts) >= 20
+    assert plots.readability_problems(fig) == []
+
+
+def test_plot_history_marks_the_epoch_of_lowest_validation_loss_as_restored():
+    values = {"loss": [0.7, 0.5, 0.4, 0.3], "val_loss": [0.8, 0.6, 0.65, 0.7],
+              "accuracy": [0.5, 0.7, 0.8, 0.9], "val_accuracy": [0.4, 0.6, 0.6, 0.55]}
+    fig = evaluation.plot_history(values, "Baseline CNN")
+    [star] = [line for line in fig.axes[0].lines if line.get_gid() == "restored"]
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == (2, 0.6)
+    assert "weights restored (epoch 2)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    loss_ax, accuracy_ax = fig.axes
+    assert "loss" in loss_ax.get_ylabel() and "val_loss" not in loss_ax.get_ylabel()
+    assert accuracy_ax.get_ylabel().startswith("accuracy")
+    assert fig._suptitle.get_text() == "Baseline CNN"
+    assert plots.readability_problems(fig) == []
+    history = types.SimpleNamespace(history=values)  # a Keras History works as well
+    assert len(evaluation.plot_history(history, "t").axes) == 2
 
 
 def test_save_figure_explicit_root(tmp_path):

@@ -1,5 +1,6 @@
-"""Notebook 06 end to end in its quick setting (2 splits, quarter-size images, 2 epochs) on the real photos:
-the results file it writes. (nbval also runs it in this setting and compares its machine-independent cells.)
+"""Notebook 06: its teaching structure (read from the file), and end to end in its quick setting (2 splits,
+quarter-size images, 2 epochs) on the real photos, the results file it writes. (nbval also runs it in this
+setting and compares its machine-independent cells.)
 """
 
 from __future__ import annotations
@@ -9,11 +10,72 @@ import math
 import os
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from helpers import repeated
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "06_honest_evaluation.ipynb"
+SETUP = (
+    "import sys  # setup: in Colab, fetch the project's code once; then start TensorFlow quietly and print the versions"
+    """
+if "google.colab" in sys.modules:
+    !cd /content && [ -d cufs-sex-cnn ] || git clone -q --depth 1 https://github.com/cufs-course/cufs-sex-cnn
+sys.path.insert(0, "/content/cufs-sex-cnn" if "google.colab" in sys.modules else ".."); import helpers.start  # noqa"""
+)
+BADGE = ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/"
+         "github/cufs-course/cufs-sex-cnn/blob/main/notebooks/06_honest_evaluation.ipynb)")
+
+
+@pytest.fixture(scope="module")
+def cells() -> list:
+    return nbformat.read(NOTEBOOK, as_version=4).cells
+
+
+def test_title_objectives_setup_and_parameters(cells):
+    title = cells[0].source
+    assert cells[0].cell_type == "markdown" and title.startswith("# 06 · ") and BADGE in title.splitlines()
+    objectives = title.split("**You will learn**", 1)[1]
+    assert 3 <= sum(line.startswith("- ") for line in objectives.splitlines()) <= 5
+    assert cells[1].source == SETUP
+    parameters = cells[2]
+    assert "parameters" in parameters.metadata["tags"]
+    names = [line.split(" = ")[0] for line in parameters.source.splitlines() if " = " in line]
+    assert names == ["DATA_DIR", "SEED", "OUTPUT_DIR", "FOLDS", "REPEATS", "FINAL_VARIANT", "IMAGE_SCALE",
+                     "EPOCHS_CAP", "QUICK"]
+    assert parameters.source.splitlines()[-1] == ("QUICK = None  # the test suite's smoke run (set by $CUFS_QUICK); "
+                                                  "leave it")
+    assert all("  # " in line for line in parameters.source.splitlines() if " = " in line)  # one comment each
+
+
+def test_prose_has_no_typed_seed_nor_template_labels(cells):
+    prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert "seed 23" not in prose.lower() and "generated from this run" not in prose.lower()
+    assert "print(f\"SEED = {SEED}" in cells[3].source  # the seed is printed from the run instead
+
+
+def test_every_hand_written_reading_is_guarded_by_the_next_cell(cells):
+    readings = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("**Reading.**")]
+    assert len(readings) >= 4
+    for i in readings:
+        below = cells[i + 1]
+        assert below.cell_type == "code" and "assert " in below.source, cells[i].source[:60]
+        if "if QUICK:" in below.source:  # a skip is explicit and says why
+            assert "print(" in below.source.split("else:")[0]
+
+
+def test_summary_exercises_and_machine_independent_checks(cells):
+    last = cells[-1].source
+    assert "## Summary" in last
+    exercises = last.split("## Exercises", 1)[1]
+    items = [line for line in exercises.splitlines() if line[:2] in {f"{n}." for n in range(1, 10)}]
+    assert 3 <= len(items) <= 5
+    for word in ("IMAGE_SCALE = 1.0", "FOLDS", "C_GRID", "n_test=0"):
+        assert word in exercises
+    checked = [c.source for c in cells if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")]
+    assert any("repeated.METHODS" in s for s in checked) and any("role_check" in s for s in checked)
+    sources = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert 'save_figure(fig, "06_leak_per_split"' in sources and "summaries.leak_table" in sources
 
 
 @pytest.fixture(scope="module")
@@ -63,5 +125,22 @@ def test_results_file_has_every_method(executed):
     assert set(results["inflation"]["difference_of_means"]) == set(repeated.SUMMARY_METRICS)
 
 
-def test_figure_saved(executed):
-    assert (Path(os.environ["CUFS_OUTPUT_DIR"]) / "figures" / "06_repeated_splits.png").is_file()
+def test_results_file_has_specificity_and_corrected_intervals(executed):
+    _, results = executed
+    assert all(0.0 <= r["specificity"] <= 1.0 for r in results["records"])
+    assert all(r["n_not_tested"] == (268 if r["method"] == repeated.LEAKY else 188) - r["n_test"]
+               for r in results["records"])
+    assert "Nadeau-Bengio" in results["intervals"]["method"]
+    for method, metrics in results["summary"].items():
+        auc = metrics["auc"]
+        if auc["std"] > 0:  # corrected: wider than the naive interval around the same mean
+            assert auc["ci_high"] - auc["ci_low"] > auc["naive_ci_high"] - auc["naive_ci_low"], method
+    inflation = results["inflation"]
+    assert inflation["prevalence_free_metrics"] == list(repeated.PREVALENCE_FREE)
+    assert set(inflation["includes_zero"]) == set(repeated.PREVALENCE_FREE)
+    assert inflation["test_female_share"][repeated.LEAKY] > inflation["test_female_share"][repeated.LEAK_FREE]
+
+
+def test_figures_saved(executed):
+    for name in ("06_repeated_splits", "06_leak_per_split", "06_calibration"):
+        assert (Path(os.environ["CUFS_OUTPUT_DIR"]) / "figures" / f"{name}.png").is_file(), name

@@ -18,8 +18,8 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def test_the_six_notebooks_are_found_in_order() -> None:
-    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06"]
+def test_the_seven_notebooks_are_found_in_order() -> None:
+    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -59,3 +59,42 @@ def test_readme_links_every_notebook_in_colab() -> None:
     for path in NOTEBOOKS:
         assert f"(notebooks/{path.name})" in readme
         assert f"{config.COLAB_URL}notebooks/{path.name}" in readme
+
+
+def _items(markdown: str, heading: str) -> list[str]:
+    """The bullet or numbered items that follow ``heading`` in a markdown text, up to the next heading."""
+    part = markdown.split(heading, 1)[1]
+    lines = []
+    for line in part.splitlines()[1:]:
+        if line.startswith(("#", "**")) and lines:
+            break
+        lines.append(line)
+    return [line for line in lines if re.match(r"^(- |\d+\. )", line)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_lesson_opens_with_objectives_and_ends_with_exercises(path: Path) -> None:
+    cells = _load(path)["cells"]
+    first = "".join(cells[0]["source"])
+    assert "**You will learn**" in first, "the first cell states the learning objectives"
+    assert 3 <= len(_items(first, "**You will learn**")) <= 5
+    last = "".join(cells[-1]["source"])
+    assert "## Summary" in last and "## Exercises" in last, "the last cell holds the summary and the exercises"
+    assert 3 <= len(_items(last, "## Exercises")) <= 5
+    assert "generated from" not in "".join("".join(c["source"]) for c in cells).lower()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_first_screen_is_short(path: Path) -> None:
+    cells = _load(path)["cells"]
+    assert len("".join(cells[1]["source"]).splitlines()) <= 4, "the setup cell has at most 4 lines"
+    parameters = "".join(cells[2]["source"])
+    assert len([line for line in parameters.splitlines() if "QUICK" in line]) <= 1, "the quick setting is one line"
+
+
+@pytest.mark.parametrize("name", ["02_baseline_model.ipynb", "04_final_model.ipynb"])
+def test_the_deep_learning_is_in_the_notebooks_code(name: str) -> None:
+    code = "".join("".join(c["source"]) for c in _load(ROOT / "notebooks" / name)["cells"] if c["cell_type"] == "code")
+    for needle in ("keras.Sequential([", "model.summary()", ".compile(", ".fit(", "EarlyStopping(", "class_weight" if
+                   name.startswith("02") else "ReduceLROnPlateau(", "roc_curve(", ".predict(", "confusion_matrix("):
+        assert needle in code, f"{name}: a student must find {needle!r} in a code cell"

@@ -78,3 +78,12 @@ def test_a_tiny_search_writes_what_notebook_04_reads(real_photos_dir, tmp_path, 
     table = recipe_search.summary_table(document)  # notebook 04's summary code
     assert table.index[0] == document["chosen"] and table["rank"].tolist() == list(range(1, 9))
     assert set(table["ensemble"]) == {1, 2}
+
+
+def test_untied_candidates_follow_by_validation_auc_whatever_their_cost():
+    rows = pd.DataFrame([
+        {"candidate": "best", "val_auc": 0.99, "val_loss": 0.1, "ensemble": 1},
+        {"candidate": "far, one model", "val_auc": 0.90, "val_loss": 0.2, "ensemble": 1},
+        {"candidate": "nearer, two models", "val_auc": 0.95, "val_loss": 0.2, "ensemble": 2},
+    ])
+    assert recipe_search.rank(rows)["candidate"].tolist() == ["best", "nearer, two models", "far, one model"]

@@ -211,6 +211,10 @@ def test_run_split_on_tiny_images():
     assert by_method["pixel_logreg"]["n_train"] + by_method["pixel_logreg"]["n_validation"] + \
         by_method["pixel_logreg"]["n_test"] == 188
     assert by_method["majority"]["auc"] == 0.5
+    assert by_method["majority"]["specificity"] == 1.0 and by_method["majority"]["recall"] == 0.0
+    # the correction's n_train counts the photos not tested on, not the augmented training images
+    assert all(r["n_not_tested"] == 188 - r["n_test"] for r in records)
+    assert by_method["final_cnn_leak_free"]["n_train"] > by_method["pixel_logreg"]["n_train"]
     for record in records:
         assert 0.0 <= record["auc"] <= 1.0 and record["seconds"] >= 0
 
@@ -250,34 +254,60 @@ def test_predict_padded_matches_plain_prediction():
 
 # ---- summaries ----------------------------------------------------------------------------------
 
+# Sizes of the fixture's splits: 38 test photos of 188 (150 not tested on), 54 test images of the leaky 268.
+PHOTO_FRACTION, LEAKY_FRACTION = 38 / 150, 54 / 214
+
 
 @pytest.fixture
 def records() -> pd.DataFrame:
     rows = []
     for seed, (leaky, honest) in enumerate([(0.9, 0.6), (1.0, 0.8), (0.95, 1.0)]):
-        rows.append({"method": "final_cnn_report", "seed": seed, "accuracy": leaky, "auc": leaky})
-        rows.append({"method": "final_cnn_leak_free", "seed": seed, "accuracy": honest, "auc": 1 - honest / 2})
-        rows.append({"method": "majority", "seed": seed, "accuracy": 0.7, "auc": 0.5})
+        rows.append({"method": "final_cnn_report", "seed": seed, "accuracy": leaky, "auc": leaky,
+                     "n_test": 54, "n_not_tested": 214})
+        rows.append({"method": "final_cnn_leak_free", "seed": seed, "accuracy": honest, "auc": 1 - honest / 2,
+                     "n_test": 38, "n_not_tested": 150})
+        rows.append({"method": "majority", "seed": seed, "accuracy": 0.7, "auc": 0.5, "n_test": 38,
+                     "n_not_tested": 150})
     return pd.DataFrame(rows)
 
 
-def test_summarise_mean_sd_and_t_interval(records):
+def test_summarise_mean_sd_and_corrected_interval(records):
     summary = summaries.summarise(records, ("accuracy", "auc"))
     row = summary.loc[("final_cnn_leak_free", "accuracy")]
-    half = T_975_2 * 0.2 / math.sqrt(3)
+    naive_half = T_975_2 * 0.2 / math.sqrt(3)
+    corrected_half = T_975_2 * 0.2 * math.sqrt(1 / 3 + PHOTO_FRACTION)  # Nadeau-Bengio, by hand
     assert row["mean"] == pytest.approx(0.8)
     assert row["std"] == pytest.approx(0.2)
-    assert row["ci_low"] == pytest.approx(0.8 - half)
-    assert row["ci_high"] == pytest.approx(0.8 + half)
-    assert row["n"] == 3
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.8 - corrected_half, 0.8 + corrected_half))
+    assert (row["naive_ci_low"], row["naive_ci_high"]) == pytest.approx((0.8 - naive_half, 0.8 + naive_half))
+    assert (row["n"], row["n_test"], row["n_train"]) == (3, 38, 150)
+    leaky = summary.loc[("final_cnn_report", "auc")]
+    assert leaky["ci_high"] - leaky["mean"] == pytest.approx(T_975_2 * 0.05 * math.sqrt(1 / 3 + LEAKY_FRACTION))
     constant = summary.loc[("majority", "auc")]
     assert (constant["mean"], constant["std"], constant["ci_low"], constant["ci_high"]) == pytest.approx(
         (0.5, 0.0, 0.5, 0.5))
     assert list(summary.index.get_level_values(0).unique()) == ["final_cnn_report", "final_cnn_leak_free", "majority"]
     as_dict = summaries.summary_dict(summary)
-    assert set(as_dict["majority"]["accuracy"]) == {"mean", "std", "ci_low", "ci_high"}
+    assert set(as_dict["majority"]["accuracy"]) == {"mean", "std", "ci_low", "ci_high", "naive_ci_low",
+                                                    "naive_ci_high"}
+    assert as_dict["final_cnn_leak_free"]["accuracy"]["ci_low"] == pytest.approx(0.8 - corrected_half)
     table = summaries.summary_table(summary, {"majority": "always male"})
     assert table.loc["always male", "accuracy"] == "0.700 ± 0.000 [0.700, 0.700]"
+    assert table.columns.name == "mean ± sd [95 % interval, Nadeau-Bengio corrected]"
+    intervals = summaries.interval_dict(summary)
+    assert "Nadeau-Bengio" in intervals["method"] and intervals["level"] == 0.95
+    assert intervals["sizes"]["final_cnn_report"] == {"n_test": 54.0, "n_train": 214.0}
+
+
+@pytest.mark.parametrize(("k", "n_test", "n_train"), [(10, 38, 150), (2, 54, 214), (25, 1, 9)])
+def test_the_corrected_interval_is_wider_by_exactly_the_nadeau_bengio_factor(k, n_test, n_train):
+    values = np.random.default_rng(k).normal(0.9, 0.05, k)
+    mean, sd, naive_low, naive_high = summaries.t_interval(values)
+    same_mean, same_sd, low, high = summaries.corrected_t_interval(values, n_test, n_train)
+    assert (same_mean, same_sd) == (mean, sd)
+    assert (low + high) / 2 == pytest.approx(mean)  # widened, not moved
+    assert (high - low) / (naive_high - naive_low) == pytest.approx(math.sqrt(1 + k * n_test / n_train))
+    assert high - low > naive_high - naive_low
 
 
 def test_t_interval_edge_cases():
@@ -285,6 +315,32 @@ def test_t_interval_edge_cases():
     assert mean == 0.5 and math.isnan(sd) and math.isnan(low) and math.isnan(high)
     assert all(math.isnan(v) for v in summaries.t_interval(np.array([])))
     assert summaries.t_interval(np.array([1.0, np.nan, 3.0]))[0] == 2.0
+    assert math.isnan(summaries.corrected_t_interval(np.array([0.5]), 38, 150)[2])
+
+
+def test_the_interval_agrees_with_the_paired_test():
+    differences = [0.02, 0.04, 0.00, 0.06]
+    test = summaries.nadeau_bengio(differences, n_train=150, n_test=38)
+    _, _, low, high = summaries.corrected_t_interval(np.array(differences), 38, 150)
+    assert (test["ci_low"], test["ci_high"]) == pytest.approx((low, high))
+
+
+def test_not_tested_counts_the_pool_not_the_augmented_training_set():
+    old = pd.DataFrame({"method": ["final_cnn_report", "final_cnn_leak_free", "pixel_logreg"],
+                        "n_train": [133, 134, 93], "n_validation": [81, 57, 57], "n_test": [54, 38, 38]})
+    # written before n_not_tested existed: 268 - 54 for the leaky protocol, 188 - 38 for the photos' methods
+    assert summaries.not_tested(old).tolist() == [214, 150, 150]
+    new = old.assign(n_not_tested=[200, 140, 140])
+    assert summaries.not_tested(new).tolist() == [200, 140, 140]
+    with pytest.raises(KeyError, match="n_test"):
+        summaries.resampling_sizes(old.drop(columns="n_test"))
+
+
+def test_interval_comparison_shows_the_factor(records):
+    table = summaries.interval_comparison(summaries.summarise(records, ("auc",)))
+    row = table.loc["final_cnn_leak_free"]
+    assert row["ratio of the widths"] == pytest.approx(math.sqrt(1 + 3 * PHOTO_FRACTION))
+    assert row["expected ratio sqrt(1 + K n_test / n_train)"] == pytest.approx(row["ratio of the widths"])
 
 
 def test_inflation_and_paired_inflation(records):
@@ -295,16 +351,97 @@ def test_inflation_and_paired_inflation(records):
     assert table.loc["accuracy", "inflation"] == pytest.approx(0.15)
     paired = summaries.paired_inflation(records, ("accuracy", "auc"))
     assert paired.loc["accuracy", "mean"] == pytest.approx(0.15)
-    assert paired.loc["accuracy", "std"] == pytest.approx(np.std([0.3, 0.2, -0.05], ddof=1))
+    sd = np.std([0.3, 0.2, -0.05], ddof=1)
+    assert paired.loc["accuracy", "std"] == pytest.approx(sd)
+    # the more cautious of the two pools' n_test / n_train (the photos' 38 / 150 > the leaky 54 / 214)
+    assert paired.loc["accuracy", "test_fraction"] == pytest.approx(max(PHOTO_FRACTION, LEAKY_FRACTION))
+    half = T_975_2 * sd * math.sqrt(1 / 3 + PHOTO_FRACTION)
+    assert (paired.loc["accuracy", "ci_low"], paired.loc["accuracy", "ci_high"]) == pytest.approx(
+        (0.15 - half, 0.15 + half))
 
 
-def test_plot_and_json_helpers(records):
-    records = records.assign(n_test=[54, 38, 38] * 3, C=[np.nan, 0.1, np.nan] * 3)
-    fig = repeated.plot_repeated(records, ("accuracy", "auc"), labels={"majority": "always male"})
-    assert isinstance(fig, plt.Figure)
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == ["accuracy", "auc"]
+def test_leak_table_says_which_intervals_include_zero(records):
+    leaky = records["method"] == "final_cnn_report"
+    honest = records["method"] == "final_cnn_leak_free"
+    records = records.assign(balanced_accuracy=records["accuracy"], recall=records["accuracy"],
+                             specificity=records["accuracy"])
+    # AUC: leaky = leak-free + 0.10, 0.11, 0.12 (clearly above 0); accuracy and the rest: +0.3, +0.2, -0.05
+    records.loc[leaky, "auc"] = records.loc[honest, "auc"].to_numpy() + [0.10, 0.11, 0.12]
+    table = summaries.leak_table(summaries.summarise(records, repeated.PREVALENCE_FREE), records)
+    assert list(table.index) == list(repeated.PREVALENCE_FREE)
+    assert table.loc["auc", "includes zero"] == False  # noqa: E712 (a numpy bool)
+    assert table.loc["balanced_accuracy", "includes zero"] == True  # noqa: E712
+    assert table.loc["auc", "paired mean"] == pytest.approx(table.loc["auc", "inflation"])
+    assert {"report protocol", "leak-free", "inflation", "ci_low", "ci_high"} <= set(table.columns)
+
+
+# ---- records and figures ------------------------------------------------------------------------
+
+
+def test_specificity_by_hand_and_in_every_record():
+    y_test = np.array([0, 0, 0, 0, 1, 1])
+    scores = np.array([0.1, 0.2, 0.6, 0.7, 0.8, 0.3])
+    assert repeated.specificity(y_test, scores, 0.5) == 0.5  # two of the four male photos under the threshold
+    assert math.isnan(repeated.specificity(np.array([1, 1]), np.array([0.2, 0.9]), 0.5))
+    record = repeated.evaluate_method("m", np.array([0, 1]), np.array([0.2, 0.8]), y_test, scores, threshold=0.5)
+    assert record["specificity"] == 0.5
+    assert record["balanced_accuracy"] == pytest.approx((record["recall"] + record["specificity"]) / 2)
+    assert "specificity" in repeated.SUMMARY_METRICS and set(repeated.PREVALENCE_FREE) <= set(repeated.SUMMARY_METRICS)
+
+
+def test_with_specificity_fills_old_records_from_the_identity():
+    old = pd.DataFrame({"balanced_accuracy": [0.75, 0.5], "recall": [0.5, 0.0]})
+    assert repeated.with_specificity(old)["specificity"].tolist() == [1.0, 1.0]
+    new = old.assign(specificity=[0.9, np.nan])
+    assert repeated.with_specificity(new)["specificity"].tolist() == [0.9, 1.0]
+
+
+def figure_records() -> pd.DataFrame:
+    rows = []
+    for seed in range(4):
+        for method, auc, bal in (("final_cnn_report", 0.97 + 0.01 * seed, 0.93), ("final_cnn_leak_free",
+                                 0.99 - 0.01 * seed, 0.90 + 0.01 * seed), ("pixel_logreg", 0.95, 0.85),
+                                 ("majority", 0.5, 0.5)):
+            rows.append({"method": method, "seed": seed, "auc": auc, "balanced_accuracy": bal,
+                         "recall": 0.0 if method == "majority" else 0.8, "specificity": 1.0 if method == "majority"
+                         else 0.94 + 0.02 * seed})
+    return pd.DataFrame(rows)
+
+
+def test_plot_repeated_keeps_the_majority_class_off_the_dots_and_the_axes_readable():
+    fig = repeated.plot_repeated(figure_records())
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == ["AUC", "balanced accuracy", "sensitivity", "specificity"]
+    auc, _, _, specificity = panels
+    assert [t.get_text() for t in auc.get_yticklabels()] == [
+        "final CNN, report's protocol (leaky)", "final CNN, leak-free", "logistic regression on pixels"]
+    assert auc.get_xlabel().startswith("test AUC") and "majority class: 0.50, off the scale to the left" in \
+        auc.get_xlabel()
+    assert auc.get_xlim()[0] > 0.9  # set by the non-trivial methods, not stretched to 0.5
+    dashed = [line for line in specificity.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and dashed[0].get_xdata()[0] == 1.0  # majority's specificity lies inside the range
+    assert all(t.get_fontsize() >= 11 for ax in panels for t in ax.get_xticklabels() + ax.get_yticklabels())
+    assert not any(ax.get_legend() for ax in panels) and len(fig.legends) == 1  # the legend sits off the data
+    assert "majority class" in [t.get_text() for t in fig.legends[0].get_texts()]
     plt.close(fig)
+
+
+def test_plot_leak_pairs_draws_one_line_per_split():
+    records = figure_records()
+    fig = repeated.plot_leak_pairs(records)
+    auc, balanced = fig.axes[:2]
+    assert len(auc.get_lines()) == 4 + 1  # one per split, and the mean
+    pairs = np.array([line.get_ydata() for line in auc.get_lines()[:4]])  # (leak-free, leaky) per split
+    assert pairs.tolist() == pytest.approx(np.array([[0.99, 0.97], [0.98, 0.98], [0.97, 0.99], [0.96, 1.0]]))
+    assert auc.get_title() == "AUC: leaky higher on 2 of 4 splits"
+    assert balanced.get_ylabel() == "balanced accuracy at the validation threshold"
+    assert [t.get_text() for t in auc.get_xticklabels()][0].startswith("leak-free")
+    assert all(t.get_fontsize() >= 11 for t in auc.get_yticklabels())
+    plt.close(fig)
+
+
+def test_json_helpers(records):
+    records = records.assign(n_test=[54, 38, 38] * 3, C=[np.nan, 0.1, np.nan] * 3)
     assert repeated.method_info(records) == {"final_cnn_report": 54, "final_cnn_leak_free": 38, "majority": 38}
     plain = repeated.records_for_json(records)
     assert "C" not in plain[0] and plain[1]["C"] == 0.1

@@ -1,0 +1,17 @@
+"""What a notebook's setup cell needs, in one import: ``import helpers.start``.
+
+Importing it silences TensorFlow's C++ start-up chatter (which would otherwise land in the saved outputs),
+imports TensorFlow and Keras, prints the versions in one line (with a warning when they lie outside the range
+CI tests), and sets plain one-line logging. Re-running the cell does nothing more: Python imports a module once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from . import environment as _environment  # noqa: F401  (starts the notebook's wall clock for the results files)
+from .runtime import import_tensorflow_quietly, report_versions
+
+import_tensorflow_quietly()
+VERSIONS = report_versions()
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
