@@ -3,15 +3,17 @@
 #   make test       set up a virtual environment, then lint and run the whole test suite (notebooks in their
 #                   quick setting under nbval)
 # and, for the class and for CI:
-#   make slides     build/slides.html, the class deck, from the committed results and figures
+#   make slides     build/slides.html and docs/slides.pdf, the class deck, from the committed results and figures
+#                   (a small .venv-slides with Jinja2 only, and the system's Chromium for the PDF)
 #   make test-full  the test suite with the notebooks re-executed in full (about as long as the pipeline)
 #   make test-colab the unit tests again in .venv-colab, pinned to today's Colab (.ci/constraints-colab.txt)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 COLAB_VENV ?= .venv-colab
+SLIDES_VENV ?= .venv-slides
 
-.PHONY: setup pipeline test test-full test-colab lint slides results-table clean
+.PHONY: setup pipeline test test-full test-colab lint slides clean
 
 setup: $(VENV)/.installed
 
@@ -43,8 +45,13 @@ test-colab: $(COLAB_VENV)/.installed
 	$(COLAB_VENV)/bin/python -m pip list 2>/dev/null | grep -Ei '^(tensorflow|keras|numpy|pandas|scikit-learn) '
 	$(COLAB_VENV)/bin/python -m pytest tests
 
-slides: setup
-	$(PY) -m helpers.slides
+$(SLIDES_VENV)/.installed: requirements-slides.txt
+	$(PYTHON) -m venv $(SLIDES_VENV)
+	$(SLIDES_VENV)/bin/python -m pip install --quiet -r requirements-slides.txt
+	touch $@
+
+slides: $(SLIDES_VENV)/.installed
+	$(SLIDES_VENV)/bin/python -m helpers.slides --pdf docs/slides.pdf
 
 clean:
 	rm -rf data/processed data/models data/failed_runs .pytest_cache build

@@ -81,3 +81,14 @@ def screenshot(page: str | os.PathLike, destination: str | os.PathLike, slide: i
     if not destination.is_file():
         raise BrowserError(f"Chromium wrote no screenshot to {destination}")
     return destination
+
+
+def print_pdf(page: str | os.PathLike, destination: str | os.PathLike, timeout: float = 120.0) -> Path:
+    """Print ``page`` to a PDF with headless Chromium: the deck's print style gives one slide per page."""
+    destination = Path(destination).resolve()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    _run(["--no-pdf-header-footer", "--virtual-time-budget=5000", f"--print-to-pdf={destination}",
+          _existing(page).as_uri()], timeout)
+    if not destination.is_file():
+        raise BrowserError(f"Chromium wrote no PDF to {destination}")
+    return destination

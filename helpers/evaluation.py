@@ -15,7 +15,7 @@ from scipy import stats
 from sklearn import metrics as skm
 
 from . import config, plots, storage
-from .plots import save_figure  # noqa: F401  (re-exported for the notebooks)
+from .results import ResultsNotReadyError, full_run_results, spread_over_splits  # noqa: F401  (re-exported for older callers)
 
 METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "auc", "loss")
 
@@ -215,11 +215,11 @@ def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: fl
     """The test ROC curve (with the validation threshold marked) and the confusion matrices at 0.5 and at the
     threshold, shown and saved as ``<stem>_roc_curve``, ``<stem>_confusion_matrix_0.5`` and ``..._threshold``."""
     fig = plot_roc(y_test, test_scores, f"{model_name}: test ROC", threshold=threshold)
-    save_figure(fig, f"{stem}_roc_curve", root)
+    plots.save_figure(fig, f"{stem}_roc_curve", root)
     plt.show()
     for suffix, value, label in (("0.5", 0.5, "0.5"), ("threshold", threshold, f"{threshold:.3f} (validation)")):
         fig = plot_confusion(y_test, test_scores, value, f"{model_name}, test, threshold {label}")
-        save_figure(fig, f"{stem}_confusion_matrix_{suffix}", root)
+        plots.save_figure(fig, f"{stem}_confusion_matrix_{suffix}", root)
     plt.show()
 
 
@@ -299,43 +299,3 @@ def training_summary(model: Any, history: Any, recipe: Any, splits: dict[str, np
     }
 
 
-class ResultsNotReadyError(RuntimeError):
-    """Results a summary needs are missing, come from a quick run, or predate a step; says what to run."""
-
-
-def full_run_results(names: tuple[str, ...], root: str | os.PathLike | None = None,
-                     required_keys: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
-    """The named results files of a full run, refused when missing, written by a quick (smoke-test) run, or
-    lacking a key in ``required_keys`` (``{name: key}``, e.g. a step added after they were written)."""
-    folder = config.results_dir(root)
-    results = {}
-    for name in names:
-        path = folder / f"{name}.json"
-        if not path.is_file():
-            raise ResultsNotReadyError(f"{path} is missing: run `make pipeline` (or restore the committed results "
-                                       "with `git checkout results/`).")
-        result = storage.load_json(path)
-        if result.get("quick") or result.get("parameters", {}).get("QUICK"):
-            raise ResultsNotReadyError(f"{path} was written by a quick run (a smoke test, not evidence): run "
-                                       "`make pipeline` to produce full results.")
-        results[name] = result
-    for name, key in (required_keys or {}).items():
-        if key not in results[name]:
-            raise ResultsNotReadyError(f"{folder / name}.json has no '{key}': it predates that step. Run "
-                                       "`make pipeline`.")
-    return results
-
-
-def spread_over_splits(records: list[dict[str, Any]], method: str, metric: str) -> dict[str, float]:
-    """Mean, sd (ddof 1), min, max and count of one method's metric over the per-split records of a results
-    file (notebook 06's ``records``)."""
-    values = np.array([r[metric] for r in records if r["method"] == method], dtype=float)
-    if not len(values):
-        raise ResultsNotReadyError(f"no per-split '{metric}' for {method!r} in the records: run `make pipeline`.")
-    return {"mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
-            "min": float(values.min()), "max": float(values.max()), "n": len(values)}
-
-
-def read_results(name: str, root: str | os.PathLike | None = None) -> dict[str, Any]:
-    """Read ``results/<name>.json``."""
-    return storage.load_json(config.results_dir(root) / f"{name}.json")

@@ -234,7 +234,8 @@ def render(root: str | os.PathLike | None = None) -> str:
              f"batch {final['recipe']['batch_size']}, at most {final['recipe']['epochs']} epochs with early stopping "
              f"on validation loss. Output: p(female) for a 250 x 200 RGB photo. Seed {final['seed']}. Trained with "
              f"TensorFlow {final['environment']['tensorflow']}, Keras {final['environment']['keras']} on "
-             f"{final['environment']['device']}.")
+             f"{final['environment']['device']}. What the report itself did and found: "
+             "[docs/report.md](docs/report.md).")
     sexes = "134 male and 54 female"  # data facts (helpers.data checks them on every load)
     provenance = ["## Provenance", "", "Each results file records where it was produced:", ""]
     for name in NEEDED:

@@ -255,7 +255,12 @@ def run_all(args: argparse.Namespace) -> int:
         if target_dir:
             target_dir.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        run_notebook(notebook, destination, parameters, failed_dir)
+        try:
+            run_notebook(notebook, destination, parameters, failed_dir)
+        except KeyboardInterrupt:  # Ctrl-C: one line instead of asyncio's traceback, and the shell's usual status
+            print(f"\nInterrupted while running {notebook.name}: {destination} was not changed (figures or results "
+                  "it wrote before the interrupt may have been; `git status` shows them).", file=sys.stderr)
+            raise SystemExit(130) from None
         print(f"ok  {notebook.name:<34} {time.perf_counter() - start:7.1f} s", flush=True)
     print(f"all {len(notebooks)} notebook(s) done in {time.perf_counter() - total:.1f} s")
     if not args.output_dir and not args.executed_dir and not args.no_readme:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
-from . import augmentation, data
+from . import augmentation, config, data
 
 Roles = dict[str, pd.DataFrame]
 
@@ -88,7 +88,7 @@ def assert_disjoint(roles: Roles, augmented_only_in: str | None = "train") -> No
             raise AssertionError(f"augmented images outside {augmented_only_in}: {augmented[augmented > 0].to_dict()}")
 
 
-def kfold_splits(labels: np.ndarray, folds: int = 5, repeats: int = 2, seed: int = 23,
+def kfold_splits(labels: np.ndarray, folds: int = 5, repeats: int = 2, seed: int = config.SEED,
                  validation_fraction: float = data.VALIDATION_FRACTION) -> list[dict[str, np.ndarray]]:
     """Repeated stratified K-fold: ``folds x repeats`` splits in which every item is a test item exactly
     ``repeats`` times. Each split's validation part is drawn (stratified, seeded) from the other folds,

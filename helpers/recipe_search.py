@@ -42,7 +42,13 @@ RANKING_RULE = (f"mean validation AUC over every protocol and split seed; candid
                 "then the higher mean validation AUC, then the lower mean validation log loss. The other candidates "
                 "follow by mean validation AUC. Test metrics are computed for the chosen candidate only, after the "
                 "ranking.")
-DEFAULT_OUT = "results/04_recipe_search.json"
+RESULTS_NAME = "04_recipe_search"
+
+
+def default_out() -> Path:
+    """Where the command writes by default: ``results/04_recipe_search.json`` under ``$CUFS_OUTPUT_DIR`` or the project
+    (never relative to the folder the command is run from)."""
+    return config.results_dir() / f"{RESULTS_NAME}.json"
 
 
 @dataclass(frozen=True)
@@ -166,18 +172,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=0.5, help="image scale (0.5: 125 x 100 pixels)")
     parser.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")
     parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
-    parser.add_argument("--out", default=DEFAULT_OUT, help="the JSON document written (atomically)")
+    parser.add_argument("--out", help="the JSON document written (atomically); default: "
+                        "results/ under $CUFS_OUTPUT_DIR or the project")
     args = parser.parse_args(argv)
     photos = data.prepared_photos(args.data_dir)
     document = search(photos, args.candidates, args.split_seeds, args.ensemble, args.scale, args.epochs)
-    path = storage.save_json(Path(args.out), document)
+    path = storage.save_json((Path(args.out) if args.out else default_out()), document)
     print(f"chosen: {document['chosen']} | written: {path}")
     return 0
 
 
 def load(path: str | Path | None = None) -> dict[str, Any]:
     """The search document notebook 04 reads (``results/04_recipe_search.json`` by default)."""
-    return storage.load_json(Path(path) if path else config.project_root() / DEFAULT_OUT)
+    return storage.load_json(Path(path) if path else config.project_root() / "results" / f"{RESULTS_NAME}.json")
 
 
 def summary_table(document: dict[str, Any]) -> pd.DataFrame:

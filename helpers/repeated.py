@@ -319,6 +319,3 @@ def method_info(records: pd.DataFrame) -> dict[str, int]:
     return {method: int(group["n_test"].iloc[0]) for method, group in records.groupby("method", sort=False)}
 
 
-def seeds(first: int = config.SEED, n_splits: int = 5) -> list[int]:
-    """The split seeds: ``first``, ``first + 1``, ..."""
-    return [first + i for i in range(n_splits)]

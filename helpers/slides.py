@@ -2,6 +2,7 @@
 
     python -m helpers.slides                  # -> build/slides.html (make slides)
     python -m helpers.slides --screenshot docs/slide_preview.png --slide 9
+    python -m helpers.slides --pdf docs/slides.pdf     # also print it, one slide per page (make slides does)
 
 Every number on a slide is read from ``results/*.json`` (or is a report fact from ``helpers.report`` or a
 data fact), every picture is a PNG of ``figures/`` embedded as a data URI; the page has no other resource,
@@ -22,7 +23,7 @@ from typing import Any
 
 import jinja2
 
-from . import config, evaluation, readings, report, storage
+from . import config, report, results, storage, targets
 
 TEMPLATE = "slides.html.j2"
 DEFAULT_OUTPUT = Path("build") / "slides.html"
@@ -35,7 +36,7 @@ SHORT_LABELS = {"baseline_cnn": "baseline CNN", "final_cnn_report": "final CNN, 
                 "eigenfaces_logreg": "eigenfaces + logistic regression", "majority": "majority class"}
 
 
-class SlidesError(evaluation.ResultsNotReadyError):
+class SlidesError(results.ResultsNotReadyError):
     """The deck cannot be built from what is there; the message says which file and what to run."""
 
 
@@ -44,7 +45,7 @@ class SlidesError(evaluation.ResultsNotReadyError):
 
 def load_inputs(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
     """The results files the deck needs (a full run's, with calibration and per-split records)."""
-    return evaluation.full_run_results(RESULTS, root, {"04_final_model": "calibration",
+    return results.full_run_results(RESULTS, root, {"04_final_model": "calibration",
                                                        "06_honest_evaluation": "records"})
 
 
@@ -167,8 +168,8 @@ def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     columns = {"ours @ 0.5": f["test_at_0.5"], f"ours @ {threshold:.3f}": f["test_at_threshold"],
                "report (Table 5)": report.FINAL_MODEL}
     stable = f["stability"]["spread"]
-    reached = (f["test_at_0.5"]["auc"] >= readings.TARGET["auc"]
-               and f["test_at_0.5"]["accuracy"] >= readings.TARGET["accuracy"])
+    reached = (f["test_at_0.5"]["auc"] >= targets.TARGET["auc"]
+               and f["test_at_0.5"]["accuracy"] >= targets.TARGET["accuracy"])
     return {"kicker": f"Notebook 04 · the final GAP/L2 CNN, {f['parameters']['total']:,} parameters, "
                       f"variant {f['variant']}",
             "title": "The final model beside the report's Table 5",
@@ -180,8 +181,8 @@ def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
                         f"{stable['variance-reduced']['auc_mean']:.3f} ± {stable['variance-reduced']['auc_std']:.3f}, "
                         f"accuracy {stable['variance-reduced']['accuracy_at_0.5_mean']:.3f} ± "
                         f"{stable['variance-reduced']['accuracy_at_0.5_std']:.3f}: one run is one draw",
-                        f"Target on this split (AUC {readings.TARGET['auc']:.2f}, accuracy "
-                        f"{readings.TARGET['accuracy']:.2f}): "
+                        f"Target on this split (AUC {targets.TARGET['auc']:.2f}, accuracy "
+                        f"{targets.TARGET['accuracy']:.2f}): "
                         f"{verdict(reached)}; and this split leaks"],
             "figures": [figure("04_roc_curve", "test ROC (report's protocol)", root)]}
 
@@ -205,11 +206,48 @@ def rerun_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
             "figures": [figure("07_stability", "notebook 04 over training seeds: one dot per run", root)]}
 
 
+def architecture_slide(r: Mapping[str, Any], which: str) -> dict[str, Any]:
+    """Notebook 02 or 04: the architecture layer by layer, our Keras model beside the report's table."""
+    name = "02_baseline_model" if which == "baseline" else "04_final_model"
+    result = r[name]
+    theirs = report.BASELINE_LAYERS if which == "baseline" else report.FINAL_LAYERS
+    totals = report.BASELINE_PARAMS if which == "baseline" else report.FINAL_PARAMS
+    ours = result.get("layers") or []
+    rows = []
+    for index, (layer, shape, params) in enumerate(theirs):
+        mine = ours[index] if index < len(ours) else {}
+        rows.append({"cells": [f"{layer} ({mine['type']})" if mine else layer, mine.get("output_shape", "-"), shape,
+                               f"{mine['params']:,}" if mine else "-", f"{params:,}"]})
+    rows.append({"cells": ["total", "", "", f"{result['parameters']['total']:,}", f"{totals['total']:,}"]})
+    same = result["parameters"]["total"] == totals["total"] and [m.get("params") for m in ours] == [
+        p for _, _, p in theirs]
+    kind = "Baseline CNN: Flatten feeds one big dense layer" if which == "baseline" else \
+        "Final CNN: global average pooling, a quarter of the parameters"
+    return {"kicker": f"Notebook {'02' if which == 'baseline' else '04'} · the architecture, layer by layer",
+            "title": kind, "layout": "compact",
+            "table": {"header": ["layer", "output (ours)", "output (report)", "parameters (ours)",
+                                 "parameters (report)"], "rows": rows},
+            "bullets": [("Every layer's parameter count equals the report's" if same else
+                         "The parameter counts differ from the report's: see the notebook"),
+                        "Our shapes are (height, width) of a portrait photo, the report's the transpose"]}
+
+
+def curves_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
+    """Notebook 04: the training curves and the confusion matrices (the report's Figures 2 and 4)."""
+    f = r["04_final_model"]
+    return {"kicker": "Notebook 04 · training and errors (the report's Figures 2 and 4)",
+            "title": f"Early stopping restored epoch {f['best_epoch']} of {f['epochs_run']} (model 0)",
+            "figures": [figure("04_training_curves", "training and validation curves, every ensemble member", root),
+                        figure("04_confusion_matrix_0.5", "test confusion matrix at 0.5", root),
+                        figure("04_confusion_matrix_threshold", "at the validation threshold", root)],
+            "layout": "gallery"}
+
+
 def calibration_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     """Notebooks 04 and 06: Brier score, reliability and what they mean for the threshold."""
     test = r["04_final_model"]["calibration"]["test"]
     threshold = r["04_final_model"]["threshold"]
-    leak_free = evaluation.spread_over_splits(r["06_honest_evaluation"]["records"], "final_cnn_leak_free", "brier")
+    leak_free = results.spread_over_splits(r["06_honest_evaluation"]["records"], "final_cnn_leak_free", "brier")
     return {"kicker": "Notebooks 04 and 06 · calibration",
             "title": "Do the scores mean what they say?",
             "bullets": [f"Brier score on test {test['brier']:.3f}; a constant guess of the female rate scores "
@@ -242,11 +280,14 @@ def errors_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
 
 
 def honest_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
-    """Notebook 06: every method's mean ± sd over the repeated splits."""
+    """Notebook 06: every method's mean ± sd over the repeated splits; the CNN's row is set in bold only when it
+    beats the pixel logistic regression significantly (a tied row must not look like a winner)."""
     h = r["06_honest_evaluation"]
+    pixels = h["paired_vs_pixel_logreg"]["auc"]
+    significant = pixels["mean"] > 0 and pixels["p_value"] < h["target"]["wanted"]["p_value"]
     rows = [{"cells": [SHORT_LABELS.get(m, h["method_labels"][m]), pm(h["summary"][m]["auc"]),
                        pm(h["summary"][m]["accuracy"]), pm(h["summary"][m]["balanced_accuracy"])],
-             "ours": m == "final_cnn_leak_free"} for m in h["method_order"]]
+             "ours": m == "final_cnn_leak_free" and significant} for m in h["method_order"]]
     return {"kicker": f"Notebook 06 · {h['n_splits']} splits of a repeated stratified K-fold",
             "title": "The honest evaluation",
             "table": {"header": ["method (mean ± sd over the splits)", "AUC", "accuracy", "balanced accuracy"],
@@ -263,19 +304,41 @@ def splits_figure_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
             "figures": [figure("06_repeated_splits", "test metrics per split and method", root)]}
 
 
+METRIC_WORDS = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
+                "specificity": "specificity", "accuracy": "accuracy"}
+
+
+def leak_sentence(inflation: Mapping[str, Any]) -> str:
+    """The leak, like with like: the paired differences of the metrics that do not depend on the share of female
+    test photos (the leaky protocol tests on balanced sets), each with its corrected interval."""
+    metrics = inflation.get("prevalence_free_metrics", ["auc"])
+    parts = [f"{METRIC_WORDS.get(m, m)} {inflation['paired'][m]['mean']:+.3f} "
+             f"[{inflation['paired'][m]['ci_low']:+.3f}, {inflation['paired'][m]['ci_high']:+.3f}]"
+             for m in metrics if m in inflation["paired"]]
+    zero = [METRIC_WORDS.get(m, m) for m, z in inflation.get("includes_zero", {}).items() if z]
+    return ("Report's protocol minus leak-free, paired over the same splits (prevalence-free metrics, corrected "
+            "95 % intervals): " + ", ".join(parts)
+            + (f"; the interval includes zero for {', '.join(zero)}" if zero else "; no interval includes zero"))
+
+
+def leak_established(inflation: Mapping[str, Any]) -> bool:
+    """True when some prevalence-free metric's paired interval lies wholly above zero."""
+    metrics = inflation.get("prevalence_free_metrics", ["auc"])
+    return any(inflation["paired"][m]["ci_low"] > 0 for m in metrics if m in inflation["paired"])
+
+
 def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
     """Notebook 06: the leak's inflation, the paired test against pixels and the target."""
     h = r["06_honest_evaluation"]
-    inflation = h["inflation"]["difference_of_means"]
     paired = h["paired_vs_pixel_logreg"]
     target = h["target"]
     wanted = target["wanted"]
     return {"kicker": "Notebook 06 · what the leak adds, and what the CNN adds",
-            "title": "The leak inflates; the CNN's edge over pixels is not significant"
-                     if paired["auc"]["p_value"] >= wanted["p_value"] else
-                     "The leak inflates; the CNN beats pixels significantly",
-            "bullets": [f"Report's protocol minus leak-free, same splits: AUC {inflation['auc']:+.3f}, accuracy "
-                        f"{inflation['accuracy']:+.3f}",
+            "title": ("The leak inflates" if leak_established(h["inflation"]) else "The leak's effect is not "
+                      "established") + ("; the CNN's edge over pixels is not significant"
+                                        if paired["auc"]["p_value"] >= wanted["p_value"] else
+                                        "; the CNN beats pixels significantly"),
+            "bullets": [leak_sentence(h["inflation"]),
                         f"CNN minus pixel logistic regression ({paired['test']}): AUC {paired['auc']['mean']:+.3f} "
                         f"(p = {paired['auc']['p_value']:.3f}), accuracy {paired['accuracy']['mean']:+.3f} "
                         f"(p = {paired['accuracy']['p_value']:.3f})",
@@ -327,7 +390,8 @@ def build_slides(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
     """Every slide's content, in order."""
     r = load_inputs(root)
     return [title_slide(r), data_slide(r, root), split_slide(r, root), baseline_slide(r, root),
-            balancing_slide(r, root), final_model_slide(r, root), rerun_slide(r, root), calibration_slide(r, root),
+            architecture_slide(r, "baseline"), balancing_slide(r, root), architecture_slide(r, "final"),
+            final_model_slide(r, root), curves_slide(r, root), rerun_slide(r, root), calibration_slide(r, root),
             errors_slide(r, root),
             honest_slide(r, root), splits_figure_slide(r, root), leak_and_test_slide(r), conclusions_slide(r),
             provenance_slide(r)]
@@ -355,16 +419,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", default=None, help="where results/ and figures/ are (default: the project)")
     parser.add_argument("--screenshot", default=None, help="also save a PNG of one slide here (needs Chromium)")
     parser.add_argument("--slide", type=int, default=1, help="which slide the screenshot shows (1-based)")
+    parser.add_argument("--pdf", default=None, help="also print the deck to this PDF, one slide per page (Chromium)")
     args = parser.parse_args(argv)
     try:
         path = write(args.output, args.root)
-    except evaluation.ResultsNotReadyError as err:
+    except results.ResultsNotReadyError as err:
         parser.exit(1, f"make slides: {err}\n")
     print(f"deck written: {path} (open it in a browser; arrow keys or click to move)")
+    if args.pdf:
+        print(f"PDF written: {save_pdf(path, args.pdf)}")
     if args.screenshot:
         save_screenshot(path, args.screenshot, args.slide)
         print(f"screenshot of slide {args.slide}: {args.screenshot}")
     return 0
+
+
+def save_pdf(deck: str | os.PathLike, destination: str | os.PathLike) -> Path:
+    """The deck printed to a PDF by headless Chromium (one slide per page), moved into place atomically."""
+    from . import browser
+
+    with tempfile.TemporaryDirectory(prefix="cufs-pdf-") as folder:
+        printed = browser.print_pdf(deck, Path(folder) / "slides.pdf")
+        return storage.atomic_write(Path(destination), lambda tmp: tmp.write_bytes(printed.read_bytes()))
 
 
 def save_screenshot(deck: str | os.PathLike, destination: str | os.PathLike, slide: int = 1) -> Path:

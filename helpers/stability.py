@@ -23,7 +23,13 @@ import pandas as pd
 
 from . import config, environment, evaluation, experiments, imaging, storage, training
 
-DEFAULT_OUT = "results/04_stability.json"
+RESULTS_NAME = "04_stability"
+
+
+def default_out() -> Path:
+    """Where the command writes by default: ``results/04_stability.json`` under ``$CUFS_OUTPUT_DIR`` or the project
+    (never relative to the folder the command is run from)."""
+    return config.results_dir() / f"{RESULTS_NAME}.json"
 
 
 def score(models: list[keras.Model], tta: bool, sets: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
@@ -64,7 +70,7 @@ def run(variant: str, runs: int = 5, scale: float = 1.0, epochs: int | None = No
 
 def load(path: str | Path | None = None) -> dict[str, Any]:
     """The stability document notebook 04 reads (``results/04_stability.json`` by default)."""
-    return storage.load_json(Path(path) if path else config.project_root() / DEFAULT_OUT)
+    return storage.load_json(Path(path) if path else config.project_root() / "results" / f"{RESULTS_NAME}.json")
 
 
 def spread_table(document: dict[str, Any]) -> pd.DataFrame:
@@ -81,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="image scale (1.0: notebook 04's full size)")
     parser.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")
     parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
-    parser.add_argument("--out", default=DEFAULT_OUT)
+    parser.add_argument("--out", help="default: results/ under $CUFS_OUTPUT_DIR or the project")
     args = parser.parse_args(argv)
     from . import recipe_search
 
     variant = args.variant or recipe_search.load()["chosen"]
     document = run(variant, args.runs, args.scale, args.epochs, args.data_dir)
-    print(f"written: {storage.save_json(Path(args.out), document)}")
+    print(f"written: {storage.save_json((Path(args.out) if args.out else default_out()), document)}")
     return 0
 
 

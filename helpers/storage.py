@@ -15,10 +15,12 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas are imported where used: the deck's light environment has neither
+    import numpy as np
+    import pandas as pd
+
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
@@ -88,6 +90,8 @@ def _flush_directory(folder: Path) -> None:
 
 def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> Path:
     """Write compressed arrays atomically (loaded back with ``allow_pickle=False``)."""
+    import numpy as np
+
     def write(tmp: Path) -> None:
         with open(tmp, "wb") as handle:  # a file handle: numpy would append ".npz" to a bare name
             np.savez_compressed(handle, **arrays)
@@ -101,6 +105,8 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     A truncated or otherwise unreadable file raises ``ArtifactError`` naming it (numpy alone says
     ``BadZipFile`` with no path).
     """
+    import numpy as np
+
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
@@ -131,9 +137,12 @@ def load_json(path: str | os.PathLike) -> dict[str, Any]:
 
 def json_default(value: Any) -> Any:
     """Make numpy values and paths JSON-serialisable; refuse anything else."""
-    if isinstance(value, np.generic):
+    import sys
+
+    np = sys.modules.get("numpy")  # a numpy value can only exist if numpy was imported
+    if np is not None and isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, np.ndarray):
+    if np is not None and isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, Path):
         return str(value)

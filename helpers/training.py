@@ -81,11 +81,6 @@ def set_seed(seed: int = config.SEED) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-def quiet_tensorflow() -> None:
-    """Hide TensorFlow's C++ start-up chatter (must run before TensorFlow is imported)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
 class EpochLogger(keras.callbacks.Callback):
     """Prints exactly one line per epoch (Keras' ``verbose=2`` prints two: "Epoch n/N", then the metrics).
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import config, evaluation, plots, training
+from helpers import config, evaluation, plots, storage, training
 
 matplotlib.use("Agg")
 
@@ -212,7 +212,7 @@ def test_plots_return_figures_and_save_as_png(output_dir):
     }
     for name, fig in made.items():
         assert isinstance(fig, matplotlib.figure.Figure)
-        path = evaluation.save_figure(fig, name)
+        path = plots.save_figure(fig, name)
         assert isinstance(path, str)
         assert Path(path).name == f"{name}.png"
         assert_png(path, figures)
@@ -276,7 +276,7 @@ def test_plot_history_marks_the_epoch_of_lowest_validation_loss_as_restored():
 
 def test_save_figure_explicit_root(tmp_path):
     fig = evaluation.plot_roc(Y, SCORES, "ROC")
-    path = evaluation.save_figure(fig, "roc", root=tmp_path)
+    path = plots.save_figure(fig, "roc", root=tmp_path)
     assert_png(path, tmp_path / "figures")
 
 
@@ -287,7 +287,7 @@ def test_results_round_trip(output_dir):
     payload = {"test": evaluation.binary_metrics(Y, SCORES), "epochs": np.int64(7), "threshold": np.float32(0.25)}
     path = evaluation.write_results("test_notebook", payload)
     assert Path(path) == output_dir / "results" / "test_notebook.json"
-    loaded = evaluation.read_results("test_notebook")
+    loaded = storage.load_json(config.results_dir() / "test_notebook.json")
     assert loaded["epochs"] == 7
     assert loaded["threshold"] == 0.25
     assert loaded["test"] == payload["test"]
@@ -295,7 +295,7 @@ def test_results_round_trip(output_dir):
 
 def test_results_record_where_they_came_from(tmp_path):
     evaluation.write_results("nb", {"seed": 7}, root=tmp_path)
-    env = evaluation.read_results("nb", root=tmp_path)["environment"]
+    env = storage.load_json(config.results_dir(tmp_path) / "nb.json")["environment"]
     assert set(env) == {"python", "tensorflow", "keras", "numpy", "keras_backend", "device", "precision", "seed",
                         "git_commit", "date", "wall_seconds"}
     assert env["seed"] == 7 and env["keras_backend"] == "tensorflow" and env["precision"] == "float32"
@@ -308,10 +308,10 @@ def test_results_record_where_they_came_from(tmp_path):
 def test_results_explicit_root(tmp_path):
     evaluation.write_results("nb", {"a": 1}, root=tmp_path)
     assert (tmp_path / "results" / "nb.json").exists()
-    loaded = evaluation.read_results("nb", root=tmp_path)
+    loaded = storage.load_json(config.results_dir(tmp_path) / "nb.json")
     assert loaded["a"] == 1 and set(loaded) == {"a", "environment"}
     with pytest.raises(FileNotFoundError):
-        evaluation.read_results("other", root=tmp_path)
+        storage.load_json(config.results_dir(tmp_path) / "other.json")
 
 
 # ---- shared evaluation blocks of notebooks 02 and 04 ----------------------------------------------

@@ -132,3 +132,12 @@ def test_layer_names_are_stable():
     assert [layer.name for layer in finals[0].layers] == [layer.name for layer in finals[1].layers]
     assert models.conv_layer_names(finals[1]) == ["conv2d", "conv2d_1", "conv2d_2", "conv2d_3"]
     assert models.conv_layer_names(second) == ["conv2d", "conv2d_1", "conv2d_2"]
+
+
+def test_the_report_layer_tables_add_up_to_its_totals() -> None:
+    assert sum(p for _, _, p in report.BASELINE_LAYERS) == report.BASELINE_PARAMS["total"]
+    assert sum(p for _, _, p in report.FINAL_LAYERS) == report.FINAL_PARAMS["total"]
+    ours = [layer.count_params() for layer in models.build_final_model().layers]
+    assert ours == [p for _, _, p in report.FINAL_LAYERS]
+    assert [layer.count_params() for layer in models.build_baseline_model().layers] == [
+        p for _, _, p in report.BASELINE_LAYERS]

@@ -61,17 +61,20 @@ def test_parameters_only_include_what_was_given() -> None:
 
 
 def test_results_table_is_generated_from_results_files(tmp_path: Path) -> None:
-    metrics = {"accuracy": 0.9, "precision": 0.8, "recall": 0.7, "f1": 0.75, "auc": 0.95}
+    metrics = {"accuracy": 0.9, "precision": 0.8, "recall": 0.7, "f1": 0.75, "auc": 0.95, "balanced_accuracy": 0.85}
     storage.save_json(tmp_path / "results" / "02_baseline_model.json", {
         "split_sizes": {"test": 38}, "threshold": 0.42, "test_at_0.5": metrics, "test_at_threshold": metrics,
     })
     readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{results_table.START}\nSTALE-ROW\n{results_table.END}\noutro\n", encoding="utf-8")
+    readme.write_text(f"intro\n{results_table.FINDINGS_START}\nSTALE\n{results_table.FINDINGS_END}\nmiddle\n"
+                      f"{results_table.START}\nSTALE-ROW\n{results_table.END}\noutro\n", encoding="utf-8")
     assert results_table.refresh_readme(readme, tmp_path)
     text = readme.read_text(encoding="utf-8")
-    assert "STALE-ROW" not in text and text.startswith("intro\n") and text.endswith("outro\n")
-    assert "| Ours: baseline CNN @ 0.5 | 38 | 0.900 | 0.800 | 0.700 | 0.750 | 0.950 |" in text
-    assert "| Report: baseline CNN @ 0.5 | 38 | 0.342 | 0.342 | – | 0.510 | 0.523 |" in text
+    assert "STALE" not in text and text.startswith("intro\n") and text.endswith("outro\n") and "\nmiddle\n" in text
+    assert "| ours: baseline CNN @ validation threshold | 38 | 0.950 | 0.900 | 0.850 |" in text
+    assert "| report: baseline CNN @ 0.5 | 38 | 0.523 | 0.342 | – |" in text
+    full = (tmp_path / "docs" / "results.md").read_text(encoding="utf-8")
+    assert "| Ours: baseline CNN @ 0.5 | 38 | 0.900 | 0.800 | 0.700 | 0.750 | 0.950 |" in full
     assert not results_table.refresh_readme(readme, tmp_path), "a second refresh changes nothing"
 
 
@@ -228,3 +231,17 @@ def test_results_table_judges_the_targets(tmp_path: Path) -> None:
     assert "0.017 for `D+ens2+tta` (target at most 0.015): **not met**." in text
     assert "mean AUC 0.981 (target at least 0.98), mean accuracy 0.951 (at least 0.95)" in text
     assert "p = 0.010 (below 0.05): met." in text
+
+
+def test_ctrl_c_says_which_notebook_was_interrupted_and_exits_130(tmp_path: Path, monkeypatch, capsys) -> None:
+    def interrupted(notebook, destination, parameters, failed_dir):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "run_notebook", interrupted)
+    monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [tmp_path / "04_x.ipynb"])
+    with pytest.raises(SystemExit) as stopped:
+        pipeline.main(["--executed-dir", str(tmp_path / "run")])
+    assert stopped.value.code == 130
+    message = capsys.readouterr().err
+    assert "Interrupted while running 04_x.ipynb" in message and "was not changed" in message
+    assert len(message.strip().splitlines()) == 1, "one line, no traceback"

@@ -87,3 +87,21 @@ def test_untied_candidates_follow_by_validation_auc_whatever_their_cost():
         {"candidate": "nearer, two models", "val_auc": 0.95, "val_loss": 0.2, "ensemble": 2},
     ])
     assert recipe_search.rank(rows)["candidate"].tolist() == ["best", "nearer, two models", "far, one model"]
+
+
+@pytest.mark.parametrize("module_name", ["recipe_search", "stability"])
+def test_the_studies_write_under_the_output_folder_wherever_they_run(module_name, tmp_path, monkeypatch):
+    import importlib
+
+    module = importlib.import_module(f"helpers.{module_name}")
+    monkeypatch.setenv("CUFS_OUTPUT_DIR", str(tmp_path / "out"))
+    monkeypatch.chdir(tmp_path)  # not the project root: a relative default would land in tmp_path/results
+    assert module.default_out() == (tmp_path / "out").resolve() / "results" / f"{module.RESULTS_NAME}.json"
+
+
+def test_the_kfold_default_seed_is_the_configured_one():
+    import inspect
+
+    from helpers import config, protocols
+
+    assert inspect.signature(protocols.kfold_splits).parameters["seed"].default == config.SEED

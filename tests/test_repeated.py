@@ -445,4 +445,3 @@ def test_json_helpers(records):
     assert repeated.method_info(records) == {"final_cnn_report": 54, "final_cnn_leak_free": 38, "majority": 38}
     plain = repeated.records_for_json(records)
     assert "C" not in plain[0] and plain[1]["C"] == 0.1
-    assert repeated.seeds(23, 3) == [23, 24, 25]

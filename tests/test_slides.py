@@ -106,3 +106,61 @@ def test_the_first_slide_is_not_blank(deck: Path, tmp_path: Path):
     assert pixels.shape == (720, 1280)
     dark = (pixels < 128).mean()  # the title's ink on the white slide
     assert 0.002 < dark < 0.5 and pixels.std() > 10
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of every page of a PDF, whitespace normalised."""
+    from pypdf import PdfReader
+
+    return [" ".join((page.extract_text() or "").split()) for page in PdfReader(path).pages]
+
+
+@pytest.fixture(scope="module")
+def printed(deck: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The deck built from the committed results, printed by headless Chromium as `make slides` prints it."""
+    chromium_or_skip()
+    return slides.save_pdf(deck, tmp_path_factory.mktemp("pdf") / "slides.pdf")
+
+
+def test_the_pdf_has_one_page_per_slide_and_no_blank_page(printed: Path):
+    pages = pdf_pages(printed)
+    assert len(pages) == len(slides.build_slides(ROOT))
+    for number, text in enumerate(pages, start=1):
+        assert f"{number} / {len(pages)}" in text, f"page {number} is blank or not slide {number}"
+        assert len(text) > 40, f"page {number} holds almost no text"
+
+
+def test_the_committed_pdf_matches_the_committed_results(printed: Path):
+    committed_pdf = ROOT / "docs" / "slides.pdf"
+    assert committed_pdf.is_file(), "docs/slides.pdf is missing: run make slides"
+    assert pdf_pages(committed_pdf) == pdf_pages(printed), "docs/slides.pdf is stale: run make slides"
+
+
+def test_the_deck_needs_neither_tensorflow_nor_the_scientific_stack():
+    import subprocess
+    import sys
+
+    code = ("import sys, helpers.slides; heavy = {'tensorflow', 'keras', 'numpy', 'pandas', 'matplotlib', 'sklearn'}; "
+            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_tied_cnn_row_is_not_set_in_bold():
+    inputs = slides.load_inputs(ROOT)
+    honest = inputs["06_honest_evaluation"]
+    for p_value, bold in ((0.4, False), (0.01, True)):
+        honest["paired_vs_pixel_logreg"]["auc"].update(mean=0.01, p_value=p_value)
+        rows = slides.honest_slide(inputs, ROOT)["table"]["rows"]
+        assert any(row["ours"] for row in rows) == bold
+
+
+def test_the_architecture_slides_set_our_layers_beside_the_reports():
+    inputs = slides.load_inputs(ROOT)
+    for which, theirs in (("baseline", report.BASELINE_LAYERS), ("final", report.FINAL_LAYERS)):
+        slide = slides.architecture_slide(inputs, which)
+        rows = slide["table"]["rows"]
+        assert len(rows) == len(theirs) + 1  # every layer, then the total
+        assert [row["cells"][4] for row in rows[:-1]] == [f"{p:,}" for _, _, p in theirs]
+        assert [row["cells"][3] for row in rows[:-1]] == [f"{p:,}" for _, _, p in theirs], "ours equal the report's"
+        assert "equals the report's" in slide["bullets"][0]

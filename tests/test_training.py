@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 from types import SimpleNamespace
 
 import keras
@@ -49,15 +48,6 @@ def test_recipe_defaults_and_as_dict():
     assert custom.as_dict()["epochs"] == 3
     with pytest.raises(AttributeError):
         custom.epochs = 5  # frozen: a recipe cannot drift after it was recorded
-
-
-def test_quiet_tensorflow(monkeypatch):
-    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
-    training.quiet_tensorflow()
-    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")
-    training.quiet_tensorflow()
-    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"  # a user's own setting wins
 
 
 # ---- a tiny fit ---------------------------------------------------------------------------------
