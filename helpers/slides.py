@@ -1,7 +1,7 @@
 """The class deck: one self-contained HTML file built from the committed results and figures.
 
     python -m helpers.slides                  # -> build/slides.html (make slides)
-    python -m helpers.slides --screenshot docs/slide_preview.png --slide 9
+    python -m helpers.slides --screenshot docs/slide_previews/slide_13.png --slide 13
     python -m helpers.slides --pdf docs/slides.pdf     # also print it, one slide per page (make slides does)
 
 Every number on a slide is read from ``results/*.json`` (or is a report fact from ``helpers.report`` or a
