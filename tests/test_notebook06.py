@@ -16,13 +16,12 @@ import pytest
 from helpers import repeated
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "06_honest_evaluation.ipynb"
-SETUP = (
-    "import sys  # setup: in Colab, fetch the project's code once; then start TensorFlow quietly and print the versions"
-    """
-if "google.colab" in sys.modules:
-    !cd /content && [ -d cufs-sex-cnn ] || git clone -q --depth 1 https://github.com/cufs-course/cufs-sex-cnn
-sys.path.insert(0, "/content/cufs-sex-cnn" if "google.colab" in sys.modules else ".."); import helpers.start  # noqa"""
-)
+def setup_cell(name: str) -> str:
+    """The setup cell of a notebook: every notebook shares the same four lines."""
+    return nbformat.read(NOTEBOOK.parent / name, as_version=4).cells[1].source
+
+
+SETUP = setup_cell("01_data_preparation.ipynb")
 BADGE = ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/"
          "github/cufs-course/cufs-sex-cnn/blob/main/notebooks/06_honest_evaluation.ipynb)")
 

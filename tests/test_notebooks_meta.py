@@ -98,3 +98,11 @@ def test_the_deep_learning_is_in_the_notebooks_code(name: str) -> None:
     for needle in ("keras.Sequential([", "model.summary()", ".compile(", ".fit(", "EarlyStopping(", "class_weight" if
                    name.startswith("02") else "ReduceLROnPlateau(", "roc_curve(", ".predict(", "confusion_matrix("):
         assert needle in code, f"{name}: a student must find {needle!r} in a code cell"
+
+
+def test_every_notebook_shares_one_setup_cell_that_clones_only_in_colab() -> None:
+    setups = {"".join(_load(path)["cells"][1]["source"]) for path in NOTEBOOKS}
+    assert len(setups) == 1, "the setup cells differ between notebooks"
+    setup = setups.pop()
+    assert 'if COLAB:\n    !' in setup and "git clone" in setup, "the clone runs only in Colab"
+    assert setup.rstrip().endswith("import helpers.start  # noqa: F401 (quiet start-up)")
