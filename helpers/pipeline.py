@@ -269,7 +269,25 @@ def run_all(args: argparse.Namespace) -> int:
         changed = results_table.refresh_readme()
         print("README.md results table " + ("refreshed" if changed else "already up to date"))
         refresh_model_card()
+        refresh_slides()
     return 0
+
+
+def refresh_slides() -> None:
+    """Rebuild build/slides.html and docs/slides.pdf from the new results, so that the committed deck tells this
+    run's story (skipped, with the reason, when the results are incomplete or no Chromium is installed)."""
+    from . import browser, results, slides
+
+    try:
+        deck = slides.write(config.project_root() / slides.DEFAULT_OUTPUT)
+    except results.ResultsNotReadyError as err:
+        print(f"docs/slides.pdf not regenerated: {err}")
+        return
+    if browser.find_chromium() is None:
+        print("docs/slides.pdf not regenerated: no Chromium (apt-get install chromium, then make slides)")
+        return
+    slides.save_pdf(deck, config.project_root() / "docs" / "slides.pdf")
+    print("docs/slides.pdf regenerated")
 
 
 def refresh_model_card() -> None:

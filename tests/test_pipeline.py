@@ -245,3 +245,19 @@ def test_ctrl_c_says_which_notebook_was_interrupted_and_exits_130(tmp_path: Path
     message = capsys.readouterr().err
     assert "Interrupted while running 04_x.ipynb" in message and "was not changed" in message
     assert len(message.strip().splitlines()) == 1, "one line, no traceback"
+
+
+def test_the_pipeline_reprints_the_deck_from_the_new_results(tmp_path: Path, monkeypatch, capsys) -> None:
+    from helpers import browser, slides
+
+    written = {}
+    monkeypatch.setattr(pipeline.config, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(slides, "write", lambda destination: written.setdefault("deck", destination))
+    monkeypatch.setattr(slides, "save_pdf", lambda deck, pdf: written.setdefault("pdf", pdf))
+    monkeypatch.setattr(browser, "find_chromium", lambda: "/usr/bin/chromium")
+    pipeline.refresh_slides()
+    assert written == {"deck": tmp_path / slides.DEFAULT_OUTPUT, "pdf": tmp_path / "docs" / "slides.pdf"}
+    monkeypatch.setattr(browser, "find_chromium", lambda: None)
+    written.clear()
+    pipeline.refresh_slides()
+    assert "pdf" not in written and "no Chromium" in capsys.readouterr().out
