@@ -24,7 +24,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 pipeline: setup
-	$(PY) -m helpers.pipeline
+	$(PY) -m helpers.infra.pipeline
 
 lint: setup
 	$(PY) -m ruff check helpers tests conftest.py notebooks
@@ -51,7 +51,7 @@ $(SLIDES_VENV)/.installed: requirements-slides.txt
 	touch $@
 
 slides: $(SLIDES_VENV)/.installed
-	$(SLIDES_VENV)/bin/python -m helpers.slides --pdf docs/slides.pdf
+	$(SLIDES_VENV)/bin/python -m helpers.reporting.slides --pdf docs/slides.pdf
 
 clean:
 	rm -rf data/processed data/models data/failed_runs .pytest_cache build

@@ -1,27 +1,44 @@
-"""Shared, tested logic for the CUFS sex-classification notebooks.
+"""What the CUFS notebooks share: the data, the report's models, evaluation and figures; the machinery apart.
 
 The notebooks hold the lesson (the Keras models, ``compile``, ``fit``, prediction, the threshold, the metrics);
 this package holds what is not the lesson, and a reference copy of each architecture for notebook 06 and the
-studies (``tests/test_notebook_models.py`` keeps the notebooks' models equal to them):
+studies (``tests/test_notebook_models.py`` keeps the notebooks' models equal to them). The modules the notebooks
+import sit at the top; the machinery lives in three sub-packages.
+
+Core, imported by the notebooks:
 
 - ``start``: the setup cell's one import (quiet TensorFlow start-up, versions, logging);
-
-- ``config``: seed, image size, folders (``$CUFS_DIR``, ``$CUFS_OUTPUT_DIR``);
-- ``data``: finding, loading, labelling and splitting exactly the CUFS photos; artifacts between notebooks;
-- ``provenance``: what each artifact was made from, checked before it is reused; ``storage``: atomic files;
+- ``config``: seed, image size, folders (``$CUFS_DIR``, ``$CUFS_OUTPUT_DIR``), the test suite's quick setting;
+- ``photos``: finding and decoding exactly the CUFS photos (the data policy of ``data/README.md``);
+- ``data``: the report's DataFrame, the arrays a CNN reads and the seeded split; ``prepared_photos``;
 - ``augmentation``: the report's augmentation, balancing, leakage counts;
-- ``models``: the report's two architectures; ``training``: seeds, class weights, recipes, fitting;
-- ``evaluation``: metrics, the validation-chosen threshold, figures, results files (with ``environment``);
-- ``experiments``: the end-to-end steps several notebooks share;
-- notebook 06: ``protocols`` (report's vs leak-free), ``imaging`` (resizing), ``baselines`` (classical
-  methods), ``repeated`` (the loop over splits), ``summaries`` (means, intervals, paired differences);
-- ``analysis``: feature maps, Grad-CAM, luminance; ``plots``: shared figures;
-- ``readings``: the notebooks' prose about results, written from the run's own values; ``targets``: the targets;
-- ``results``: reading the results files (light: the deck needs nothing else); ``pipeline``: the headless runner;
-- ``results_table``: the README's findings and table, docs/results.md; ``slides``, ``browser``: the deck and its
-  PDF; ``model_card``: MODEL_CARD.md;
-- the studies notebook 07 reads: ``recipe_search`` (notebook 04's recipe), ``stability`` (notebook 04 over training
-  seeds), ``baseline_seeds`` (notebook 02 over training seeds).
+- ``models``: the report's two architectures; ``training``: seeds, class weights, recipes, fitting, prediction;
+- ``experiments``: the end-to-end steps several notebooks share (the report's protocol, the saved final models);
+- ``evaluation``: metrics, the threshold chosen on validation, intervals, calibration;
+- ``evaluation_plots``: ROC, confusion matrix, training history, reliability, spread over splits;
+- ``plots``: the figure style, photo grids, class counts, training curves, saving under ``figures/``;
+- ``analysis``: feature maps, Grad-CAM, luminance and group comparisons (notebook 05);
+- ``protocols``: one split's data, the report's protocol (augment, then split) or leak-free (notebook 06);
+- ``imaging``: resizing batches, grey pixels; ``baselines``: the classical methods of notebook 06;
+- ``methods``: the methods notebook 06 compares, its metrics and per-split records;
+- ``split_statistics``: means, corrected intervals, the leak's inflation and paired tests over splits;
+- ``published``: the source report's published numbers and parameter tables.
+
+Machinery:
+
+- ``studies``: the runs behind the notebooks' choices: ``recipe_search`` (notebook 04's recipe), ``stability`` and
+  ``baseline_seeds`` (notebooks 04 and 02 over training seeds), ``multisplit`` (notebook 06's loop over splits);
+- ``reporting``: ``results`` (every results file: names, fields, verdicts; written and read only there),
+  ``targets`` (the targets and their verdicts), ``readings`` (prose about a run), ``results_table`` (the README's
+  findings and tables), ``slides`` with ``templates/`` (the deck), ``model_card`` (MODEL_CARD.md);
+- ``infra``: ``pipeline`` (the headless runner), ``artifacts`` (image artifacts between notebooks),
+  ``provenance`` (what an artifact was made from), ``storage`` (atomic, pickle-free files), ``environment`` (the
+  machine and code a result came from), ``versions`` (quiet TensorFlow import, tested versions), ``browser``
+  (headless Chromium for the deck).
+
+Imports point one way: core modules import core and ``infra`` (never ``studies`` or ``reporting``); ``studies`` and
+``reporting`` import core and ``infra``; in ``infra`` only ``pipeline``, the top, imports ``reporting``, the rest
+imports ``config`` at most. Only the notebooks import ``studies``.
 """
 
-from . import environment as _environment  # noqa: F401  (imported first by every notebook: starts its wall clock)
+from helpers.infra import environment as _environment  # noqa: F401  (imported first by every notebook: starts its wall clock)

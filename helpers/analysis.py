@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu, spearmanr
 
-from . import plots
-from .models import conv_layer_names
-from .plots import PHOTO_LABEL
+from helpers import plots
+from helpers.imaging import BT601
+from helpers.models import conv_layer_names
+from helpers.plots import PHOTO_LABEL
 
 Target = Literal["predicted", "female", "male"]
 Region = tuple[slice, slice]
 
-BT601 = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 luma weights for R, G, B
 
 HEATMAP_CMAP = "jet"  # the colours of ``overlay_heatmap``; a colour bar of the overlays must name this one
 GRAD_CAM_COLORBAR = (HEATMAP_CMAP, "Grad-CAM evidence for the decided class (low → high)")

@@ -12,7 +12,8 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import config, data, provenance
+from helpers import config, data, photos
+from helpers.infra import artifacts, provenance
 
 AUGMENTED_PREFIX = "aug"
 BALANCED_STEM = "balanced_report_protocol"
@@ -129,7 +130,7 @@ def balance_by_augmentation(
     return pd.concat([originals, new], ignore_index=True)
 
 
-def balanced_fingerprint(photos: data.PhotoFiles, seed: int,
+def balanced_fingerprint(photos: photos.PhotoFiles, seed: int,
                          strength: AugmentationStrength = AugmentationStrength()) -> dict[str, Any]:
     """What the balanced set depends on: the photo files, the seed, the augmentation ranges and this code."""
     return {
@@ -153,8 +154,8 @@ def balanced_report_protocol(
     rebuild: bool = False,
 ) -> pd.DataFrame:
     """The 268 balanced images of notebook 03: from its artifact when made from these photos, seed and code."""
-    fingerprint = balanced_fingerprint(data.current_photos(data_dir), seed)
-    return data.reuse_or_build_frame(
+    fingerprint = balanced_fingerprint(photos.current_photos(data_dir), seed)
+    return artifacts.reuse_or_build_frame(
         config.processed_dir(root), balanced_stem(seed), fingerprint,
         lambda: balance_by_augmentation(data.prepared_photos(data_dir, root), seed), rebuild,
     )
@@ -165,8 +166,8 @@ def save_balanced_report_protocol(
     seed: int = config.SEED,
 ) -> Path:
     """Store notebook 03's balanced set with its provenance; returns the ``.npz`` path."""
-    fingerprint = balanced_fingerprint(data.current_photos(data_dir), seed)
-    return data.save_image_frame(balanced, config.processed_dir(root), balanced_stem(seed), fingerprint)
+    fingerprint = balanced_fingerprint(photos.current_photos(data_dir), seed)
+    return artifacts.save_image_frame(balanced, config.processed_dir(root), balanced_stem(seed), fingerprint)
 
 
 def leakage_table(frame: pd.DataFrame, splits: dict[str, np.ndarray], target: str = "test") -> pd.DataFrame:

@@ -17,6 +17,7 @@ OUTPUT_ENV_VAR = "CUFS_OUTPUT_DIR"
 KAGGLE_SLUG = "arbazkhan971/cuhk-face-sketch-database-cufs"
 GITHUB_REPO = "cufs-course/cufs-sex-cnn"
 COLAB_URL = f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/main/"
+PROGRESS_ENV_VAR = "CUFS_PROGRESS_BARS"  # "0": no progress bars (the pipeline sets it for headless runs)
 
 
 def project_root() -> Path:
@@ -57,3 +58,19 @@ def models_dir(root: str | os.PathLike | None = None) -> Path:
 def _ensure(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# ---- the quick setting of the test suite --------------------------------------------------------
+
+QUICK_ENV = "CUFS_QUICK"
+QUICK_EPOCHS = 2  # enough to run every cell; far too few to learn anything
+
+
+def quick_setting(quick: bool | None) -> bool:
+    """A notebook's ``QUICK`` parameter; None means ``$CUFS_QUICK == "1"`` (the test suite sets it)."""
+    return os.environ.get(QUICK_ENV) == "1" if quick is None else bool(quick)
+
+
+def epochs_cap(quick: bool, cap: int | None = None) -> int | None:
+    """The epoch cap a notebook trains with: ``QUICK_EPOCHS`` in the quick setting, else ``cap`` (None: none)."""
+    return QUICK_EPOCHS if quick else cap

@@ -1,21 +1,17 @@
-"""Metrics, the validation-chosen threshold, the standard figures and the results files."""
+"""Metrics, the threshold chosen on validation, intervals and calibration: how a model's test scores are judged.
+
+The figures of these metrics are in ``helpers.evaluation_plots``; the results files in ``helpers.reporting.results``.
+"""
 
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.ticker import MaxNLocator
 from scipy import stats
 from sklearn import metrics as skm
-
-from . import config, plots, storage
-from .results import ResultsNotReadyError, full_run_results, spread_over_splits  # noqa: F401  (re-exported for older callers)
 
 METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "auc", "loss")
 
@@ -90,7 +86,7 @@ def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: 
 
     ``model`` may be a list (an ensemble: probabilities averaged); ``tta`` adds flip test-time augmentation.
     """
-    from . import training
+    from helpers import training
 
     val_scores = training.predict_scores(model, validation[0], tta=tta)
     test_scores = training.predict_scores(model, test[0], tta=tta)
@@ -147,155 +143,3 @@ def calibration_summary(y_true: np.ndarray, scores: np.ndarray, bins: int = RELI
     return {"brier": float(np.mean((scores - y_true) ** 2)), "brier_constant_rate": rate * (1 - rate),
             "mean_score": float(scores.mean()), "observed_rate": rate, "ece": ece, "images": len(y_true),
             "bins": bins}
-
-
-def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
-                     bins: int = RELIABILITY_BINS) -> plt.Figure:
-    """Reliability diagram (observed female share against mean score per bin, marker area = images) and the
-    score histogram, one colour, marker and line style per named ``(labels, scores)`` pair (readable in
-    grey-scale); the legend is under the panels."""
-    fig, (ax, hist) = plt.subplots(1, 2, figsize=(11.5, 5.8), gridspec_kw={"width_ratios": [1.1, 0.9]},
-                                   layout="constrained")
-    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="perfectly calibrated")
-    edges = np.linspace(0, 1, bins + 1)
-    for index, (name, (y_true, scores)) in enumerate(curves.items()):
-        hue, marker = plots.colour(index), plots.MARKERS[index % len(plots.MARKERS)]
-        style = plots.LINESTYLES[index % len(plots.LINESTYLES)]
-        table = reliability_table(y_true, scores, bins)
-        brier = calibration_summary(y_true, scores, bins)["brier"]
-        ax.plot(table["mean_score"], table["observed_rate"], color=hue, marker=marker, ms=8, ls=style, lw=2,
-                label=f"{name} (Brier {brier:.3f})")
-        ax.scatter(table["mean_score"], table["observed_rate"], s=20 * table["images"], color=hue, marker=marker,
-                   alpha=0.3, linewidths=0, label="shaded area: images in the bin" if index == 0 else None)
-        hist.hist(np.asarray(scores, dtype=float), bins=edges, histtype="step", lw=2.2, ls=style, color=hue,
-                  label=name)
-    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), aspect="equal")
-    plots.style_axes(ax, title=plots.wrap(title, 50), xlabel="mean predicted probability of female (per bin)",
-                     ylabel="observed share of female photos")
-    plots.style_axes(hist, title="How the scores are spread", xlabel="predicted probability of female",
-                     ylabel="images")
-    hist.set_xlim(0, 1)
-    hist.yaxis.set_major_locator(MaxNLocator(integer=True))
-    handles, labels = ax.get_legend_handles_labels()
-    order = sorted(range(len(labels)), key=lambda i: labels[i].startswith("shaded"))  # the key's note last
-    ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="upper center",
-              bbox_to_anchor=(0.5, -0.16), fontsize=plots.LEGEND_PT, frameon=False)
-    hist.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=plots.LEGEND_PT, frameon=False,
-                ncols=max(1, len(curves)))
-    return fig
-
-
-def plot_reliability_spread(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
-                            bins: int = RELIABILITY_BINS) -> plt.Figure:
-    """One thin reliability curve per named ``(labels, scores)`` pair (e.g. per split) and, bold, their pooled
-    curve; the legend is under the axes."""
-    fig, ax = plt.subplots(figsize=(6.6, 7.2), layout="constrained")
-    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="perfectly calibrated")
-    for index, (y_true, scores) in enumerate(curves.values()):
-        table = reliability_table(y_true, scores, bins)
-        ax.plot(table["mean_score"], table["observed_rate"], c="#9ecae1", lw=1.0, marker=".", ms=5,
-                label=f"each of the {len(curves)} splits" if index == 0 else None)
-    pooled_y = np.concatenate([np.asarray(y, dtype=float) for y, _ in curves.values()])
-    pooled_p = np.concatenate([np.asarray(p, dtype=float) for _, p in curves.values()])
-    table = reliability_table(pooled_y, pooled_p, bins)
-    ax.plot(table["mean_score"], table["observed_rate"], c="black", lw=3, marker="o", ms=8, mfc=plots.colour(0),
-            label=f"pooled over the {len(curves)} splits")
-    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), aspect="equal")
-    plots.style_axes(ax, title=plots.wrap(title, 52), xlabel="mean predicted probability of female (per bin)",
-                     ylabel="observed share of female photos")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=plots.LEGEND_PT, frameon=False)
-    return fig
-
-
-# ---- figures ----------------------------------------------------------------------------------
-
-
-def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: float, model_name: str, stem: str,
-                      root: str | os.PathLike | None = None) -> None:
-    """The test ROC curve (with the validation threshold marked) and the confusion matrices at 0.5 and at the
-    threshold, shown and saved as ``<stem>_roc_curve``, ``<stem>_confusion_matrix_0.5`` and ``..._threshold``."""
-    fig = plot_roc(y_test, test_scores, f"{model_name}: test ROC", threshold=threshold)
-    plots.save_figure(fig, f"{stem}_roc_curve", root)
-    plt.show()
-    for suffix, value, label in (("0.5", 0.5, "0.5"), ("threshold", threshold, f"{threshold:.3f} (validation)")):
-        fig = plot_confusion(y_test, test_scores, value, f"{model_name}, test, threshold {label}")
-        plots.save_figure(fig, f"{stem}_confusion_matrix_{suffix}", root)
-    plt.show()
-
-
-def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float | None = None) -> plt.Figure:
-    """ROC curve with its AUC; optionally marks and labels the operating point of ``threshold``. The legend is
-    under the axes."""
-    fpr, tpr, _ = skm.roc_curve(np.asarray(y_true).astype(int), scores)
-    fig, ax = plt.subplots(figsize=(6.4, 6.8))
-    ax.plot(fpr, tpr, lw=2.5, color=plots.colour(0), label=f"ROC (AUC = {skm.auc(fpr, tpr):.3f})")
-    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="chance")
-    if threshold is not None:
-        cm = confusion(y_true, scores, threshold)
-        point_fpr = cm[0, 1] / max(cm[0].sum(), 1)
-        point_tpr = cm[1, 1] / max(cm[1].sum(), 1)
-        ax.scatter([point_fpr], [point_tpr], s=110, c=plots.colour(4), edgecolors="black", zorder=3,
-                   label=f"threshold {threshold:.3f}")
-        right, below = point_fpr < 0.6, point_tpr > 0.35  # keep the label inside the axes
-        ax.annotate(f"threshold {threshold:.3f}\nFPR {point_fpr:.2f}, TPR {point_tpr:.2f}", (point_fpr, point_tpr),
-                    xytext=(14 if right else -14, -30 if below else 30), textcoords="offset points",
-                    ha="left" if right else "right", va="top" if below else "bottom", fontsize=plots.NOTE_PT,
-                    arrowprops={"arrowstyle": "-", "color": "0.4"}, bbox={"boxstyle": "round", "fc": "white",
-                                                                          "ec": "0.7"})
-    ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), aspect="equal")
-    plots.style_axes(ax, title=plots.wrap(title, 46), xlabel="false-positive rate (male photos called female)",
-                     ylabel="true-positive rate (female photos found)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=plots.LEGEND_PT, frameon=False,
-              ncols=2 if threshold is None else 3)
-    fig.tight_layout()
-    return fig
-
-
-def plot_confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float, title: str) -> plt.Figure:
-    """Seaborn heat map of the confusion matrix at ``threshold``: counts in large type, no colour bar."""
-    fig, ax = plt.subplots(figsize=(5.2, 4.8))
-    sns.heatmap(confusion(y_true, scores, threshold), annot=True, fmt="d", cmap="Blues", cbar=False,
-                annot_kws={"fontsize": 24, "fontweight": "bold"}, linewidths=1, linecolor="white",
-                xticklabels=config.CLASS_NAMES, yticklabels=config.CLASS_NAMES, ax=ax)
-    plots.style_axes(ax, title=plots.wrap(title, 40), xlabel="predicted class", ylabel="true class")
-    ax.tick_params(labelsize=plots.LABEL_PT, length=0)
-    plt.setp(ax.get_yticklabels(), rotation=90, va="center")
-    fig.tight_layout()
-    return fig
-
-
-def plot_history(history: dict[str, list[float]], title: str) -> plt.Figure:
-    """Training and validation loss and accuracy of one model, the epoch of lowest validation loss marked as
-    restored (``plots.training_curves`` for one member)."""
-    values = dict(getattr(history, "history", history))
-    restored = int(np.argmin(np.asarray(values["val_loss"], dtype=float))) + 1
-    return plots.training_curves([values], [restored], title)
-
-
-# ---- results files ----------------------------------------------------------------------------
-
-
-def write_results(name: str, payload: dict[str, Any], root: str | os.PathLike | None = None) -> str:
-    """Write ``results/<name>.json`` atomically, with the ``environment`` that produced it; the README reads it."""
-    from . import environment
-
-    record = {**payload, "environment": environment.describe(seed=payload.get("seed"))}
-    return str(storage.save_json(config.results_dir(root) / f"{name}.json", record))
-
-
-def training_summary(model: Any, history: Any, recipe: Any, splits: dict[str, np.ndarray], seed: int
-                     ) -> dict[str, Any]:
-    """The fields every single-split results file shares: seed, split sizes, parameters, recipe, epochs."""
-    from . import models, training
-
-    trainable, non_trainable = models.parameter_counts(model)
-    return {
-        "seed": seed,
-        "split_sizes": {name: len(idx) for name, idx in splits.items()},
-        "parameters": {"total": trainable + non_trainable, "trainable": trainable, "non_trainable": non_trainable},
-        "recipe": recipe.as_dict(),
-        "epochs_run": len(history.history["loss"]),
-        "best_epoch": training.best_epoch(history, recipe),
-    }
-
-

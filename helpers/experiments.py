@@ -13,7 +13,8 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import augmentation, config, data, models, provenance, training
+from helpers import augmentation, config, data, models, photos, training
+from helpers.infra import provenance
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int
     recipe_name, n_models, tta = training.parse_variant(variant)
     return {
         "step": "final model, report's protocol",
-        "photos": data.current_photos(data_dir).fingerprint(),
+        "photos": photos.current_photos(data_dir).fingerprint(),
         "seed": seed,
         "augmentation": asdict(augmentation.AugmentationStrength()),
         "variant": variant,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .analysis import BT601
-
+BT601 = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 luma weights for R, G, B
 GREY_SHAPE = (50, 40)  # rows x columns: the 250 x 200 photo shrunk 5 times
 
 

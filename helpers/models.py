@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import pandas as pd
 
-from . import config
+from helpers import config
 
 BASELINE_DROPOUT = 0.5  # not stated in the report; 0.5 is the usual choice
 FINAL_L2 = 1e-4  # not stated in the report; chosen in notebook 04's recipe comparison

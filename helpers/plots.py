@@ -24,7 +24,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-from . import config, storage
+from helpers import config
+from helpers.infra import storage
 
 PLOT_DPI = 110
 # Grids of photos (and feature maps) are saved as true-colour PNGs, which is lossless: no banding of the skin,

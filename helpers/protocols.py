@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
-from . import augmentation, config, data
+from helpers import augmentation, config, data
 
 Roles = dict[str, pd.DataFrame]
 

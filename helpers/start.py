@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from . import environment as _environment  # noqa: F401  (starts the notebook's wall clock for the results files)
-from .runtime import import_tensorflow_quietly, report_versions
+from helpers.infra import environment as _environment  # noqa: F401  (starts the notebook's wall clock for the results files)
+from helpers.infra.versions import import_tensorflow_quietly, report_versions
 
 import_tensorflow_quietly()
 VERSIONS = report_versions()

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from . import config, models
+from helpers import config, models
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def fit(
             )
         )
     if recipe.online_augmentation:
-        from .augmentation import AugmentedBatches
+        from helpers.augmentation import AugmentedBatches
 
         seed = int(np.random.randint(0, 2**31 - 1))  # drawn from the generator that set_seed seeded
         inputs = {"x": AugmentedBatches(train[0], train[1], recipe.batch_size, seed=seed)}
@@ -195,6 +195,6 @@ def predict_scores(model: keras.Model | Sequence[keras.Model], images: np.ndarra
 
 def save_model(model: keras.Model, path: str | os.PathLike) -> str:
     """Save a ``.keras`` model atomically (a crash never leaves a truncated file)."""
-    from . import storage
+    from helpers.infra import storage
 
     return str(storage.atomic_write(path, lambda tmp: model.save(tmp)))

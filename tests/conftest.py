@@ -17,6 +17,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from helpers import photos
+
 # Before TensorFlow is first imported (the helpers import keras; conftest is loaded before any test module).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -36,20 +38,18 @@ def output_dir(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def real_photos_dir() -> Path:
     """The folder of the 188 real photos, found as the notebooks find it."""
-    from helpers import data
 
     try:
-        return data.find_photo_dir()  # the root conftest turned --cufs-dir into $CUFS_DIR
-    except data.DataError as err:
+        return photos.find_photo_dir()  # the root conftest turned --cufs-dir into $CUFS_DIR
+    except photos.DataError as err:
         pytest.fail(f"The real CUFS photos are needed by this test and were not found: {err}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def real_photos(real_photos_dir: Path) -> pd.DataFrame:
     """The 188 real photos, loaded once per session (about 3 s). Do not mutate it."""
-    from helpers import data
 
-    return data.load_dataset(real_photos_dir, progress=False)
+    return photos.load_dataset(real_photos_dir, progress=False)
 
 
 def write_image(

@@ -7,10 +7,12 @@ import logging
 from pathlib import Path
 
 import keras
-import numpy as np
+import pandas as pd
 import pytest
+from support import assert_same_photos
 
-from helpers import augmentation, data, experiments, provenance, storage
+from helpers import augmentation, data, experiments
+from helpers.infra import artifacts, provenance, storage
 
 
 @pytest.fixture
@@ -34,34 +36,6 @@ def small_photo_folder(folder: Path, make_image, n_male: int = 6, n_female: int 
 # ---- provenance records ----------------------------------------------------------------------------
 
 
-def test_record_then_check(tmp_path):
-    artifact = tmp_path / "thing.npz"
-    storage.save_npz(artifact, x=np.arange(3))
-    fingerprint = {"step": "test", "seed": 23, "photos": {"count": 3, "sha256": "abc"}, "params": (1, 2)}
-    assert provenance.stale_reason([artifact], fingerprint) is not None  # no record yet
-    provenance.record([artifact], fingerprint)
-    assert provenance.sidecar_path(artifact).name == "thing.provenance.json"
-    assert provenance.stale_reason([artifact], fingerprint) is None
-    assert "seed = 23 (now 24)" in provenance.stale_reason([artifact], {**fingerprint, "seed": 24})
-    other_photos = {**fingerprint, "photos": {"count": 188, "sha256": "def"}}
-    assert "other photo files" in provenance.stale_reason([artifact], other_photos)
-    storage.save_npz(artifact, x=np.arange(4))  # replaced behind the record's back
-    assert "changed after it was recorded" in provenance.stale_reason([artifact], fingerprint)
-
-
-def test_files_fingerprint_depends_on_names_and_content_not_folder(tmp_path, make_image):
-    a = [make_image(tmp_path / "a" / "f-001-01.jpg"), make_image(tmp_path / "a" / "m-001-01.jpg", seed=1)]
-    b = [make_image(tmp_path / "b" / "f-001-01.jpg"), make_image(tmp_path / "b" / "m-001-01.jpg", seed=1)]
-    assert provenance.files_fingerprint(a) == provenance.files_fingerprint(b)
-    make_image(tmp_path / "b" / "m-001-01.jpg", seed=2)
-    assert provenance.files_fingerprint(a) != provenance.files_fingerprint(b)
-
-
-def test_code_version_changes_with_the_source():
-    assert provenance.code_version(data) == provenance.code_version(data)
-    assert provenance.code_version(data) != provenance.code_version(data, augmentation)
-
-
 # ---- prepared photos -----------------------------------------------------------------------------------
 
 
@@ -76,20 +50,21 @@ def test_three_photos_then_the_real_188_rebuilds(tmp_path, make_image, real_phot
     assert len(frame) == 188
     assert frame["sex"].value_counts().to_dict() == {0: 134, 1: 54}
     assert warned(warnings_log, "Rebuilding", "photos.npz", "other photo files")
-    assert len(data.load_photos_artifact(root / "data" / "processed")) == 188
+    assert len(artifacts.load_image_frame(root / "data" / "processed", data.PHOTOS_STEM)) == 188
 
 
 def test_truncated_artifact_is_rebuilt_with_a_warning_naming_it(tmp_path, make_image, warnings_log):
     photos = small_photo_folder(tmp_path / "photos", make_image, 2, 1)
     root = tmp_path / "out"
     built = data.prepared_photos(photos, root)
-    npz = root / "data" / "processed" / data.PHOTOS_ARTIFACT
+    npz = root / "data" / "processed" / "photos.npz"
     content = npz.read_bytes()
     npz.write_bytes(content[: len(content) // 2])
     again = data.prepared_photos(photos, root)
     assert again["filename"].tolist() == built["filename"].tolist()
     assert warned(warnings_log, "Rebuilding", str(npz))
-    assert data.load_photos_artifact(root / "data" / "processed")["filename"].tolist() == built["filename"].tolist()
+    reread = artifacts.load_image_frame(root / "data" / "processed", data.PHOTOS_STEM)
+    assert reread["filename"].tolist() == built["filename"].tolist()
 
 
 def test_unreadable_artifact_read_directly_names_the_file_and_the_fix(tmp_path):
@@ -97,7 +72,7 @@ def test_unreadable_artifact_read_directly_names_the_file_and_the_fix(tmp_path):
     npz.write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "photos.csv").write_text("filename,sex\n")
     with pytest.raises(storage.ArtifactError) as info:
-        data.load_photos_artifact(tmp_path)
+        artifacts.load_image_frame(tmp_path, data.PHOTOS_STEM)
     assert str(npz) in str(info.value) and "delete it and re-run" in str(info.value)
 
 
@@ -105,7 +80,7 @@ def test_artifact_without_a_record_is_rebuilt(tmp_path, make_image, warnings_log
     photos = small_photo_folder(tmp_path / "photos", make_image, 2, 1)
     root = tmp_path / "out"
     data.prepared_photos(photos, root)
-    provenance.sidecar_path(root / "data" / "processed" / data.PHOTOS_ARTIFACT).unlink()
+    provenance.sidecar_path(root / "data" / "processed" / "photos.npz").unlink()
     data.prepared_photos(photos, root)
     assert warned(warnings_log, "Rebuilding", "no provenance record")
 
@@ -189,3 +164,13 @@ def test_saved_models_are_reused_only_for_their_own_inputs(tmp_path, make_image,
     _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant)
     assert trained_now
     assert warned(warnings_log, path.name, "changed after it was recorded")
+
+
+def test_photos_artifact_round_trip(real_photos, tmp_path):
+    path = artifacts.save_image_frame(real_photos, tmp_path, data.PHOTOS_STEM)
+    assert path == tmp_path / "photos.npz"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos.csv", "photos.npz"]  # no provenance asked for
+    manifest = pd.read_csv(tmp_path / "photos.csv")
+    assert manifest.columns.tolist() == ["filename", "sex"]
+    assert manifest["filename"].tolist() == real_photos["filename"].tolist()
+    assert_same_photos(artifacts.load_image_frame(tmp_path, data.PHOTOS_STEM), real_photos)

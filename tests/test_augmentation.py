@@ -202,3 +202,33 @@ def test_balance_real_photos(real_photos):
     assert len(new) == 80
     assert sorted(set(new["source"].value_counts().tolist())) == [1, 2]  # 80 = 54 + 26
     assert all(name.startswith("f") for name in new["source"])
+
+
+def _images(n: int = 6, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).random((n, 20, 16, 3)).astype(np.float32)
+
+
+def test_online_batches_differ_between_epochs_and_keep_their_labels():
+    images, labels = _images(8), np.array([0, 1, 0, 1, 1, 0, 0, 1])
+    batches = augmentation.AugmentedBatches(images, labels, batch_size=8, seed=3)
+    assert len(batches) == 1
+    first_x, first_y = batches[0]
+    batches.on_epoch_end()
+    second_x, second_y = batches[0]
+    assert first_x.shape == second_x.shape == images.shape
+    assert not np.allclose(first_x, second_x), "each epoch draws new transformations"
+    assert not any(np.allclose(first_x[i], images[j]) for i in range(8) for j in range(8)), "every image augmented"
+    # Labels follow their images through the shuffle: the sorted label multiset is unchanged each epoch.
+    assert sorted(first_y.tolist()) == sorted(second_y.tolist()) == sorted(labels.tolist())
+    order = batches.order_of_epoch()
+    assert np.array_equal(second_y, labels[order])
+
+
+def test_online_batches_are_reproducible_from_the_seed():
+    images, labels = _images(5), np.arange(5) % 2
+    a = augmentation.AugmentedBatches(images, labels, batch_size=2, seed=7)
+    b = augmentation.AugmentedBatches(images, labels, batch_size=2, seed=7)
+    assert len(a) == 3
+    for i in range(len(a)):
+        np.testing.assert_allclose(a[i][0], b[i][0])
+        np.testing.assert_array_equal(a[i][1], b[i][1])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import baseline_seeds, config
+from helpers import config
+from helpers.studies import baseline_seeds
 
 
 def test_a_run_records_the_collapse_and_what_the_threshold_changes() -> None:

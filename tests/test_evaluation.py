@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import math
-import os
-import types
-from datetime import UTC, datetime
-from pathlib import Path
 
-import keras
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import config, evaluation, plots, storage, training
+from helpers import evaluation
 
 matplotlib.use("Agg")
+
+
 
 Y = np.array([0, 0, 1, 1])
 SCORES = np.array([0.1, 0.6, 0.4, 0.9])
@@ -194,124 +191,7 @@ def test_comparison_table():
 # ---- figures ------------------------------------------------------------------------------------
 
 
-def assert_png(path: str, folder: Path) -> None:
-    path = Path(path)
-    assert path.parent == folder
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert path.stat().st_size > 1000
-
-
-def test_plots_return_figures_and_save_as_png(output_dir):
-    figures = Path(os.environ[config.OUTPUT_ENV_VAR]) / "figures"
-    history = {"loss": [0.7, 0.5], "val_loss": [0.8, 0.6], "accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]}
-    made = {
-        "test_roc": evaluation.plot_roc(Y, SCORES, "ROC"),
-        "test_roc_threshold": evaluation.plot_roc(Y, SCORES, "ROC", threshold=0.4),
-        "test_confusion": evaluation.plot_confusion(Y, SCORES, 0.5, "confusion"),
-        "test_history": evaluation.plot_history(history, "toy"),
-    }
-    for name, fig in made.items():
-        assert isinstance(fig, matplotlib.figure.Figure)
-        path = plots.save_figure(fig, name)
-        assert isinstance(path, str)
-        assert Path(path).name == f"{name}.png"
-        assert_png(path, figures)
-    assert figures.parent == output_dir
-    assert not [p for p in figures.iterdir() if p.name.startswith(".")]  # no temp file left
-
-
-def test_plot_contents():
-    fig = evaluation.plot_roc(Y, SCORES, "ROC", threshold=0.35)
-    ax = fig.axes[0]
-    assert "AUC = 0.750" in ax.get_legend_handles_labels()[1][0]
-    point = ax.collections[0].get_offsets()[0]
-    assert point.tolist() == pytest.approx([0.5, 1.0])  # FPR 1/2, TPR 1 at 0.35
-    heat = evaluation.plot_confusion([0, 0, 0, 1], [0.9, 0.1, 0.2, 0.8], 0.5, "cm")
-    texts = [t.get_text() for t in heat.axes[0].texts]
-    assert texts == ["2", "1", "0", "1"]
-    history = evaluation.plot_history(
-        {"loss": [3, 2, 1], "val_loss": [3, 3, 2], "accuracy": [0, 1, 1], "val_accuracy": [0, 0, 1]}, "t"
-    )
-    assert len(history.axes) == 2
-    assert history.axes[0].lines[0].get_xdata().tolist() == [1, 2, 3]
-
-
-def test_roc_figure_says_what_its_axes_mean_and_labels_the_threshold():
-    fig = evaluation.plot_roc(Y, SCORES, "Final CNN: test ROC", threshold=0.35)
-    ax = fig.axes[0]
-    assert ax.get_xlabel() == "false-positive rate (male photos called female)"
-    assert ax.get_ylabel() == "true-positive rate (female photos found)"
-    [note] = [t for t in ax.texts if "threshold 0.350" in t.get_text()]
-    assert note.xy == pytest.approx((0.5, 1.0)), "the label points at the operating point"
-    assert "FPR 0.50, TPR 1.00" in note.get_text()
-    assert plots.readability_problems(fig) == []
-
-
-def test_confusion_figure_names_the_classes_in_words_with_large_counts():
-    fig = evaluation.plot_confusion([0, 0, 0, 1], [0.9, 0.1, 0.2, 0.8], 0.5, "Final CNN, test, threshold 0.5")
-    ax = fig.axes[0]
-    assert len(fig.axes) == 1, "no colour bar"
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted class", "true class")
-    assert [t.get_text() for t in ax.get_xticklabels()] == list(config.CLASS_NAMES)
-    assert [t.get_text() for t in ax.get_yticklabels()] == list(config.CLASS_NAMES)
-    assert min(t.get_fontsize() for t in ax.texts) >= 20
-    assert plots.readability_problems(fig) == []
-
-
-def test_plot_history_marks_the_epoch_of_lowest_validation_loss_as_restored():
-    values = {"loss": [0.7, 0.5, 0.4, 0.3], "val_loss": [0.8, 0.6, 0.65, 0.7],
-              "accuracy": [0.5, 0.7, 0.8, 0.9], "val_accuracy": [0.4, 0.6, 0.6, 0.55]}
-    fig = evaluation.plot_history(values, "Baseline CNN")
-    [star] = [line for line in fig.axes[0].lines if line.get_gid() == "restored"]
-    assert (star.get_xdata()[0], star.get_ydata()[0]) == (2, 0.6)
-    assert "weights restored (epoch 2)" in [t.get_text() for t in fig.legends[0].get_texts()]
-    loss_ax, accuracy_ax = fig.axes
-    assert "loss" in loss_ax.get_ylabel() and "val_loss" not in loss_ax.get_ylabel()
-    assert accuracy_ax.get_ylabel().startswith("accuracy")
-    assert fig._suptitle.get_text() == "Baseline CNN"
-    assert plots.readability_problems(fig) == []
-    history = types.SimpleNamespace(history=values)  # a Keras History works as well
-    assert len(evaluation.plot_history(history, "t").axes) == 2
-
-
-def test_save_figure_explicit_root(tmp_path):
-    fig = evaluation.plot_roc(Y, SCORES, "ROC")
-    path = plots.save_figure(fig, "roc", root=tmp_path)
-    assert_png(path, tmp_path / "figures")
-
-
 # ---- results files ------------------------------------------------------------------------------
-
-
-def test_results_round_trip(output_dir):
-    payload = {"test": evaluation.binary_metrics(Y, SCORES), "epochs": np.int64(7), "threshold": np.float32(0.25)}
-    path = evaluation.write_results("test_notebook", payload)
-    assert Path(path) == output_dir / "results" / "test_notebook.json"
-    loaded = storage.load_json(config.results_dir() / "test_notebook.json")
-    assert loaded["epochs"] == 7
-    assert loaded["threshold"] == 0.25
-    assert loaded["test"] == payload["test"]
-
-
-def test_results_record_where_they_came_from(tmp_path):
-    evaluation.write_results("nb", {"seed": 7}, root=tmp_path)
-    env = storage.load_json(config.results_dir(tmp_path) / "nb.json")["environment"]
-    assert set(env) == {"python", "tensorflow", "keras", "numpy", "keras_backend", "device", "precision", "seed",
-                        "git_commit", "date", "wall_seconds"}
-    assert env["seed"] == 7 and env["keras_backend"] == "tensorflow" and env["precision"] == "float32"
-    assert env["keras"] == keras.__version__ and env["numpy"] == np.__version__
-    assert env["device"].startswith("CPU: ") or env["device"]  # a CPU model, or the GPUs the backend sees
-    assert env["date"] == datetime.now(UTC).strftime("%Y-%m-%d") and env["wall_seconds"] >= 0
-    assert len(env["git_commit"]) >= 7
-
-
-def test_results_explicit_root(tmp_path):
-    evaluation.write_results("nb", {"a": 1}, root=tmp_path)
-    assert (tmp_path / "results" / "nb.json").exists()
-    loaded = storage.load_json(config.results_dir(tmp_path) / "nb.json")
-    assert loaded["a"] == 1 and set(loaded) == {"a", "environment"}
-    with pytest.raises(FileNotFoundError):
-        storage.load_json(config.results_dir(tmp_path) / "other.json")
 
 
 # ---- shared evaluation blocks of notebooks 02 and 04 ----------------------------------------------
@@ -337,18 +217,34 @@ def test_evaluate_model_chooses_the_threshold_on_validation_only():
     assert evaluated["test_at_threshold"]["accuracy"] == pytest.approx(0.6)
 
 
-def test_save_test_figures_saves_the_three_standard_figures(tmp_path):
-    evaluation.save_test_figures(Y, SCORES, 0.4, "Toy", "99", tmp_path)
-    names = sorted(p.name for p in (tmp_path / "figures").iterdir())
-    assert names == ["99_confusion_matrix_0.5.png", "99_confusion_matrix_threshold.png", "99_roc_curve.png"]
-    plt.close("all")
+def test_reliability_table_by_hand():
+    y = np.array([0, 0, 1, 1, 1, 0])
+    p = np.array([0.1, 0.15, 0.9, 0.95, 0.5, 0.55])  # bins of 0.2: [0, 0.2), [0.4, 0.6), [0.8, 1.0]
+    table = evaluation.reliability_table(y, p, bins=5)
+    assert table["bin_low"].tolist() == pytest.approx([0.0, 0.4, 0.8])
+    assert table["images"].tolist() == [2, 2, 2]
+    assert table["mean_score"].tolist() == pytest.approx([0.125, 0.525, 0.925])
+    assert table["observed_rate"].tolist() == pytest.approx([0.0, 0.5, 1.0])
 
 
-def test_training_summary_fields():
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    history = types.SimpleNamespace(history={"loss": [3, 2, 1, 1.5], "val_loss": [3, 1, 2, 2.5]})
-    recipe = training.Recipe(epochs=4)
-    summary = evaluation.training_summary(model, history, recipe, {"train": np.arange(5), "test": np.arange(2)}, 23)
-    assert summary == {"seed": 23, "split_sizes": {"train": 5, "test": 2},
-                       "parameters": {"total": 4, "trainable": 4, "non_trainable": 0},
-                       "recipe": recipe.as_dict(), "epochs_run": 4, "best_epoch": 2}
+def test_a_score_of_one_falls_in_the_last_bin():
+    table = evaluation.reliability_table(np.array([1, 0]), np.array([1.0, 0.0]), bins=5)
+    assert table["images"].tolist() == [1, 1] and table["bin_high"].tolist() == pytest.approx([0.2, 1.0])
+
+
+def test_calibration_summary_by_hand():
+    y = np.array([0, 0, 1, 1])
+    p = np.array([0.2, 0.4, 0.6, 1.0])
+    summary = evaluation.calibration_summary(y, p, bins=5)
+    assert summary["brier"] == pytest.approx((0.04 + 0.16 + 0.16 + 0.0) / 4)
+    assert summary["brier_constant_rate"] == pytest.approx(0.25)
+    assert summary["mean_score"] == pytest.approx(0.55) and summary["observed_rate"] == pytest.approx(0.5)
+    # bins: [0.2,0.4) -> 0.2 (y 0), [0.4,0.6) -> 0.4 (y 0), [0.6,0.8) -> 0.6 (y 1), [0.8,1] -> 1.0 (y 1)
+    assert summary["ece"] == pytest.approx((0.2 + 0.4 + 0.4 + 0.0) / 4)
+    assert evaluation.binary_metrics(y, p)["brier"] == pytest.approx(summary["brier"])
+
+
+def test_a_perfect_model_has_zero_brier_and_zero_ece():
+    y = np.array([0, 1, 0, 1])
+    summary = evaluation.calibration_summary(y, y.astype(float))
+    assert summary["brier"] == 0.0 and summary["ece"] == 0.0

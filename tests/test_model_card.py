@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from helpers import config, evaluation, model_card
+from helpers import config, evaluation
+from helpers.reporting import model_card, results
 
 ROOT = config.project_root()
 
 
 def test_the_committed_card_is_what_the_committed_results_say():
     assert (ROOT / model_card.CARD).read_text(encoding="utf-8") == model_card.render(ROOT), (
-        "MODEL_CARD.md differs from the results files: run `python -m helpers.model_card`")
+        "MODEL_CARD.md differs from the results files: run `python -m helpers.reporting.model_card`")
 
 
 def test_the_card_states_uses_data_metrics_and_failures():
@@ -83,9 +84,9 @@ def test_quick_results_are_refused(tmp_path: Path):
     shutil.copytree(ROOT / "results", tmp_path / "results")
     path = tmp_path / "results" / "06_honest_evaluation.json"
     result = json.loads(path.read_text())
-    result["parameters"]["QUICK"] = True
+    result["quick"] = True  # the field every results file of a notebook holds
     path.write_text(json.dumps(result))
-    with pytest.raises(evaluation.ResultsNotReadyError, match="quick run"):
+    with pytest.raises(results.ResultsNotReadyError, match="quick run"):
         model_card.render(tmp_path)
 
 
@@ -105,7 +106,7 @@ def test_auc_interval_by_hand():
 
 def test_spread_over_splits_by_hand():
     records = [{"method": "a", "brier": 0.1}, {"method": "a", "brier": 0.3}, {"method": "b", "brier": 0.5}]
-    spread = evaluation.spread_over_splits(records, "a", "brier")
+    spread = results.spread_over_splits(records, "a", "brier")
     assert spread == pytest.approx({"mean": 0.2, "std": 0.1414214, "min": 0.1, "max": 0.3, "n": 2})
-    with pytest.raises(evaluation.ResultsNotReadyError, match="no per-split 'brier' for 'c'"):
-        evaluation.spread_over_splits(records, "c", "brier")
+    with pytest.raises(results.ResultsNotReadyError, match="no per-split 'brier' for 'c'"):
+        results.spread_over_splits(records, "c", "brier")

@@ -1,5 +1,5 @@
 """No result typed by hand: a number in a notebook's markdown is a fact of the report, of the data or of the
-method, never a measurement of one run (those are written by ``helpers.readings`` into cell outputs).
+method, never a measurement of one run (those are written by ``helpers.reporting.readings`` into cell outputs).
 
 A re-run on another machine changes the measurements; it cannot change these facts, so prose that holds
 only facts stays true.
@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import pipeline, readings, report
+from helpers import published
+from helpers.infra import pipeline
+from helpers.reporting import targets
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = pipeline.numbered_notebooks(ROOT / "notebooks")
@@ -28,7 +30,8 @@ COUNT = re.compile(r"\b(\d+) of (?:the |its )?(\d+)\b")
 
 def report_facts() -> set[str]:
     """The report's published metrics, as the notebooks may print them (2 to 4 places)."""
-    values = [*report.BASELINE_AT_HALF.values(), *report.BASELINE_AT_OPTIMAL.values(), *report.FINAL_MODEL.values()]
+    values = [*published.BASELINE_AT_HALF.values(), *published.BASELINE_AT_OPTIMAL.values(),
+              *published.FINAL_MODEL.values()]
     return {f"{value:.{places}f}" for value in values for places in (2, 3, 4)}
 
 
@@ -38,9 +41,9 @@ METHOD_FACTS = {
     "0.975",  # the t quantile of a 95 % interval
     "0.375",  # the validation fraction of what remains after the test split (30 % of the whole)
     "0.99",  # Keras' default batch-normalisation momentum, the setting the recipe search rejects
-    *(f"{value:.2f}" for value in readings.TARGET.values()),  # the project's target for notebook 04's split
-    *(f"{value:.2f}" for value in readings.LEAK_FREE_TARGET.values()),  # the leak-free target (notebook 06)
-    f"{readings.STABILITY_TARGET_SD:.3f}",  # the stability target (notebook 04)
+    *(f"{value:.2f}" for value in targets.TARGET.values()),  # the project's target for notebook 04's split
+    *(f"{value:.2f}" for value in targets.LEAK_FREE_TARGET.values()),  # the leak-free target (notebook 06)
+    f"{targets.STABILITY_TARGET_SD:.3f}",  # the stability target (notebook 04)
 }
 # Facts of the data: the seed-23 report split's leakage (checked by nbval in notebooks 03 and 04).
 DATA_COUNTS = {("25", "54")}
@@ -74,6 +77,7 @@ def test_markdown_states_no_measured_number(path: Path):
         if cell["cell_type"] == "markdown" and (numbers := metric_like_numbers("".join(cell["source"])))
     }
     assert not offending, (
-        f"{path.name}: markdown cells state measured numbers {offending}; generate them with helpers.readings "
+        f"{path.name}: markdown cells state measured numbers {offending}; generate them with helpers.reporting.readings"
+        " "
         "(a code cell whose output is the reading) or state only facts of the report, the data or the method."
     )

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import config, pipeline
+from helpers import config
+from helpers.infra import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = pipeline.numbered_notebooks(ROOT / "notebooks")

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import pipeline, results_table, storage
+from helpers.infra import pipeline
 
 
 def _write_notebook(path: Path, *sources: str) -> None:
@@ -58,31 +58,6 @@ def test_a_successful_run_injects_the_parameters(tmp_path: Path) -> None:
 def test_parameters_only_include_what_was_given() -> None:
     args = pipeline.argparse.Namespace(data_dir=None, seed=7, output_dir=None)
     assert pipeline.notebook_parameters(args) == {"SEED": 7}
-
-
-def test_results_table_is_generated_from_results_files(tmp_path: Path) -> None:
-    metrics = {"accuracy": 0.9, "precision": 0.8, "recall": 0.7, "f1": 0.75, "auc": 0.95, "balanced_accuracy": 0.85}
-    storage.save_json(tmp_path / "results" / "02_baseline_model.json", {
-        "split_sizes": {"test": 38}, "threshold": 0.42, "test_at_0.5": metrics, "test_at_threshold": metrics,
-    })
-    readme = tmp_path / "README.md"
-    readme.write_text(f"intro\n{results_table.FINDINGS_START}\nSTALE\n{results_table.FINDINGS_END}\nmiddle\n"
-                      f"{results_table.START}\nSTALE-ROW\n{results_table.END}\noutro\n", encoding="utf-8")
-    assert results_table.refresh_readme(readme, tmp_path)
-    text = readme.read_text(encoding="utf-8")
-    assert "STALE" not in text and text.startswith("intro\n") and text.endswith("outro\n") and "\nmiddle\n" in text
-    assert "| ours: baseline CNN @ validation threshold | 38 | 0.950 | 0.900 | 0.850 |" in text
-    assert "| report: baseline CNN @ 0.5 | 38 | 0.523 | 0.342 | – |" in text
-    full = (tmp_path / "docs" / "results.md").read_text(encoding="utf-8")
-    assert "| Ours: baseline CNN @ 0.5 | 38 | 0.900 | 0.800 | 0.700 | 0.750 | 0.950 |" in full
-    assert not results_table.refresh_readme(readme, tmp_path), "a second refresh changes nothing"
-
-
-def test_readme_without_markers_is_refused(tmp_path: Path) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text("no table here\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="markers"):
-        results_table.refresh_readme(readme, tmp_path)
 
 
 # ---- paths, arguments, faults ---------------------------------------------------------------------------
@@ -176,24 +151,6 @@ def test_run_metadata_that_changes_every_run_is_stripped(tmp_path: Path) -> None
     assert notebook.read_bytes() == first, "a re-run with the same results must leave the file byte-identical"
 
 
-def test_results_table_says_where_each_file_came_from(tmp_path: Path) -> None:
-    metrics = {"accuracy": 0.9, "precision": 0.8, "recall": 0.7, "f1": 0.75, "auc": 0.95}
-    environment = {"device": "CPU: Example CPU (2 cores)", "tensorflow": "2.20.0", "keras": "3.13.2",
-                   "keras_backend": "tensorflow", "python": "3.13.1", "precision": "float32", "seed": 23,
-                   "git_commit": "abc123def456", "date": "2026-11-27", "wall_seconds": 42.4}
-    storage.save_json(tmp_path / "results" / "02_baseline_model.json", {
-        "split_sizes": {"test": 38}, "threshold": 0.42, "test_at_0.5": metrics, "test_at_threshold": metrics,
-        "environment": environment,
-    })
-    storage.save_json(tmp_path / "results" / "04_final_model.json", {
-        "split_sizes": {"test": 54}, "threshold": 0.5, "test_at_0.5": metrics, "test_at_threshold": metrics,
-    })
-    text = results_table.render(tmp_path)
-    assert ("- `02_baseline_model`: CPU: Example CPU (2 cores); TensorFlow 2.20.0, Keras 3.13.2 (tensorflow), "
-            "Python 3.13.1, float32; seed 23; commit abc123def456; 2026-11-27; 42 s") in text
-    assert "- `04_final_model`: no environment recorded" in text
-
-
 def test_executed_dir_keeps_the_whole_run_apart(tmp_path: Path, monkeypatch) -> None:
     seen = {}
 
@@ -214,25 +171,6 @@ def test_committed_notebooks_hold_no_per_run_metadata(path: Path) -> None:
     assert all(not set(pipeline.VOLATILE_CELL_KEYS) & set(cell.metadata) for cell in notebook.cells)
 
 
-def test_results_table_judges_the_targets(tmp_path: Path) -> None:
-    metrics = {"accuracy": 0.9, "precision": 0.8, "recall": 0.7, "f1": 0.75, "auc": 0.95}
-    storage.save_json(tmp_path / "results" / "04_final_model.json", {
-        "split_sizes": {"test": 54}, "threshold": 0.5, "test_at_0.5": metrics, "test_at_threshold": metrics,
-        "variant": "D+ens2+tta", "stability": {"runs": 5, "variant": "D+ens2+tta", "target_sd_accuracy": 0.015,
-                                               "target_met": False,
-                                               "spread": {"variance-reduced": {"accuracy_at_0.5_std": 0.0166}}},
-    })
-    storage.save_json(tmp_path / "results" / "06_honest_evaluation.json", {
-        "n_splits": 10, "method_labels": {}, "summary": {}, "test_images": {},
-        "target": {"wanted": {"auc": 0.98, "accuracy": 0.95, "p_value": 0.05}, "mean_auc": 0.981,
-                   "mean_accuracy": 0.951, "p_value_auc_vs_pixel_logreg": 0.01, "checks": {}, "met": True},
-    })
-    text = results_table.render(tmp_path)
-    assert "0.017 for `D+ens2+tta` (target at most 0.015): **not met**." in text
-    assert "mean AUC 0.981 (target at least 0.98), mean accuracy 0.951 (at least 0.95)" in text
-    assert "p = 0.010 (below 0.05): met." in text
-
-
 def test_ctrl_c_says_which_notebook_was_interrupted_and_exits_130(tmp_path: Path, monkeypatch, capsys) -> None:
     def interrupted(notebook, destination, parameters, failed_dir):
         raise KeyboardInterrupt
@@ -248,7 +186,8 @@ def test_ctrl_c_says_which_notebook_was_interrupted_and_exits_130(tmp_path: Path
 
 
 def test_the_pipeline_reprints_the_deck_from_the_new_results(tmp_path: Path, monkeypatch, capsys) -> None:
-    from helpers import browser, slides
+    from helpers.infra import browser
+    from helpers.reporting import slides
 
     written = {}
     monkeypatch.setattr(pipeline.config, "project_root", lambda: tmp_path)

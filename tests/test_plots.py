@@ -7,6 +7,7 @@ import sys
 import types
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -15,7 +16,13 @@ import seaborn as sns
 from PIL import Image
 from scipy import ndimage
 
-from helpers import data, plots
+from helpers import evaluation_plots, photos, plots
+
+matplotlib.use("Agg")
+
+Y = np.array([0, 0, 1, 1])
+
+SCORES = np.array([0.1, 0.6, 0.4, 0.9])
 
 
 @pytest.fixture(autouse=True)
@@ -188,7 +195,7 @@ def test_the_notebook_copy_of_a_blocky_image_stays_png() -> None:
 def test_real_photos_grid_is_true_colour_and_light(real_photos_dir, tmp_path) -> None:
     files = sorted(real_photos_dir.iterdir())
     chosen = [p for p in files if p.name.startswith("m")][:6] + [p for p in files if p.name.startswith("f")][:6]
-    grid = plots.photo_grid([data.load_image(p) for p in chosen], [f"{p.name}" for p in chosen], ncols=6,
+    grid = plots.photo_grid([photos.load_image(p) for p in chosen], [f"{p.name}" for p in chosen], ncols=6,
                             suptitle="Sample photos: male (top), female (bottom)")
     rendered = plots.render_rgb(grid, plots.PHOTO_DPI)
     path = Path(plots.save_figure(grid, "real", tmp_path))
@@ -330,3 +337,16 @@ def test_a_heavy_notebook_copy_is_encoded_at_a_lower_quality(monkeypatch) -> Non
     monkeypatch.setattr(plots, "NOTEBOOK_COPY_BYTES", 1)
     floor, _ = plots.notebook_copy(rendered)
     assert floor == plots.jpeg_bytes(rendered, plots.MIN_JPEG_QUALITY), "never below the lowest quality"
+
+
+def assert_png(path: str, folder: Path) -> None:
+    path = Path(path)
+    assert path.parent == folder
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 1000
+
+
+def test_save_figure_explicit_root(tmp_path):
+    fig = evaluation_plots.plot_roc(Y, SCORES, "ROC")
+    path = plots.save_figure(fig, "roc", root=tmp_path)
+    assert_png(path, tmp_path / "figures")

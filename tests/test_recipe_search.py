@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import recipe_search, training
+from helpers import training
+from helpers.studies import recipe_search
 
 
 def _rows() -> pd.DataFrame:
@@ -93,7 +94,7 @@ def test_untied_candidates_follow_by_validation_auc_whatever_their_cost():
 def test_the_studies_write_under_the_output_folder_wherever_they_run(module_name, tmp_path, monkeypatch):
     import importlib
 
-    module = importlib.import_module(f"helpers.{module_name}")
+    module = importlib.import_module(f"helpers.studies.{module_name}")
     monkeypatch.setenv("CUFS_OUTPUT_DIR", str(tmp_path / "out"))
     monkeypatch.chdir(tmp_path)  # not the project root: a relative default would land in tmp_path/results
     assert module.default_out() == (tmp_path / "out").resolve() / "results" / f"{module.RESULTS_NAME}.json"

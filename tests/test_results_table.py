@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import results_table
+from helpers.infra import storage
+from helpers.reporting import results_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,5 +60,66 @@ def test_the_leak_sentence_follows_the_intervals(established: bool) -> None:
 def test_the_committed_readme_and_results_page_are_current(tmp_path: Path) -> None:
     findings, table = results_table.render_readme_blocks(ROOT)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert findings in readme and table in readme, "run python -m helpers.results_table"
+    assert findings in readme and table in readme, "run python -m helpers.reporting.results_table"
     assert (ROOT / "docs" / "results.md").read_text(encoding="utf-8") == results_table.render_full_page(ROOT)
+
+
+def copy_of_results(tmp_path: Path, names: tuple[str, ...], change=None) -> Path:
+    """The committed results files ``names`` under ``tmp_path/results``, each changed by ``change(name, record)``."""
+    for name in names:
+        record = json.loads((ROOT / "results" / f"{name}.json").read_text(encoding="utf-8"))
+        if change:
+            change(name, record)
+        storage.save_json(tmp_path / "results" / f"{name}.json", record)
+    return tmp_path
+
+
+def test_the_tables_are_generated_from_the_results_files(tmp_path: Path) -> None:
+    metrics = {"accuracy": 0.9, "precision": 0.8, "recall": 0.7, "f1": 0.75, "auc": 0.95, "balanced_accuracy": 0.85}
+
+    def change(name, record):
+        record.update({"threshold": 0.42, "test_at_0.5": metrics, "test_at_threshold": metrics})
+
+    copy_of_results(tmp_path, ("02_baseline_model",), change)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results_table.FINDINGS_START}\nSTALE\n{results_table.FINDINGS_END}\nmiddle\n"
+                      f"{results_table.START}\nSTALE-ROW\n{results_table.END}\noutro\n", encoding="utf-8")
+    assert results_table.refresh_readme(readme, tmp_path)
+    text = readme.read_text(encoding="utf-8")
+    assert "STALE" not in text and text.startswith("intro\n") and text.endswith("outro\n") and "\nmiddle\n" in text
+    assert "| ours: baseline CNN @ validation threshold | 38 | 0.950 | 0.900 | 0.850 |" in text
+    assert "| report: baseline CNN @ 0.5 | 38 | 0.523 | 0.342 | – |" in text
+    full = (tmp_path / "docs" / "results.md").read_text(encoding="utf-8")
+    assert "| Ours: baseline CNN @ 0.5 | 38 | 0.900 | 0.800 | 0.700 | 0.750 | 0.950 |" in full
+    assert "@ validation threshold (0.420)" in full
+    assert not results_table.refresh_readme(readme, tmp_path), "a second refresh changes nothing"
+
+
+def test_a_readme_without_markers_is_refused(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("no table here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="markers"):
+        results_table.refresh_readme(readme, tmp_path)
+
+
+def test_each_file_says_where_it_came_from(tmp_path: Path) -> None:
+    environment = {"device": "CPU: Example CPU (2 cores)", "tensorflow": "2.20.0", "keras": "3.13.2",
+                   "keras_backend": "tensorflow", "python": "3.13.1", "precision": "float32", "seed": 23,
+                   "git_commit": "abc123def456", "date": "2026-11-27", "wall_seconds": 42.4}
+    copy_of_results(tmp_path, ("02_baseline_model",), lambda name, record: record.update(environment=environment))
+    assert ("- `02_baseline_model`: CPU: Example CPU (2 cores); TensorFlow 2.20.0, Keras 3.13.2 (tensorflow), "
+            "Python 3.13.1, float32; seed 23; commit abc123def456; 2026-11-27; 42 s") in results_table.render(tmp_path)
+
+
+@pytest.mark.parametrize("met", [True, False])
+def test_the_targets_are_read_from_the_stored_verdicts(tmp_path: Path, met: bool) -> None:
+    def change(name, record):
+        if name == "04_final_model":
+            record["verdicts"]["stability"].update(met=met, sd_accuracy=0.0166)
+        else:
+            record["verdicts"]["leak_free_target"].update(met=met, mean_auc=0.981, p_value_auc_vs_pixel_logreg=0.01)
+
+    text = results_table.render(copy_of_results(tmp_path, ("04_final_model", "06_honest_evaluation"), change))
+    verdict = "met." if met else "**not met**."
+    assert f"0.017 for `D+ens2+tta` (target at most 0.015): {verdict}" in text
+    assert "mean AUC 0.981 (target at least 0.98)" in text and f"p = 0.010 (below 0.05): {verdict}" in text

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import browser, config, evaluation, report, slides
+from helpers import config, published
+from helpers.infra import browser
+from helpers.reporting import results, slides
 
 ROOT = config.project_root()
 
@@ -38,7 +40,7 @@ def test_the_deck_embeds_everything_and_links_nothing(deck: Path):
 def test_the_deck_shows_the_results_files_numbers(deck: Path):
     text = deck.read_text(encoding="utf-8")
     final, honest = committed("04_final_model"), committed("06_honest_evaluation")
-    for value in (final["test_at_0.5"]["auc"], final["test_at_0.5"]["accuracy"], report.FINAL_MODEL["auc"],
+    for value in (final["test_at_0.5"]["auc"], final["test_at_0.5"]["accuracy"], published.FINAL_MODEL["auc"],
                   final["calibration"]["test"]["brier"], honest["paired_vs_pixel_logreg"]["auc"]["p_value"]):
         assert f"{value:.3f}" in text
     leak_free = honest["summary"]["final_cnn_leak_free"]["auc"]
@@ -56,7 +58,7 @@ def test_results_of_a_quick_run_are_refused(tmp_path: Path):
     root = copy_of_results(tmp_path)
     path = root / "results" / "04_final_model.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "quick": True}))
-    with pytest.raises(evaluation.ResultsNotReadyError, match="quick run"):
+    with pytest.raises(results.ResultsNotReadyError, match="quick run"):
         slides.render(root)
 
 
@@ -140,7 +142,8 @@ def test_the_deck_needs_neither_tensorflow_nor_the_scientific_stack():
     import subprocess
     import sys
 
-    code = ("import sys, helpers.slides; heavy = {'tensorflow', 'keras', 'numpy', 'pandas', 'matplotlib', 'sklearn'}; "
+    code = ("import sys, helpers.reporting.slides; "
+            "heavy = {'tensorflow', 'keras', 'numpy', 'pandas', 'matplotlib', 'sklearn'}; "
             "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
@@ -157,7 +160,7 @@ def test_a_tied_cnn_row_is_not_set_in_bold():
 
 def test_the_architecture_slides_set_our_layers_beside_the_reports():
     inputs = slides.load_inputs(ROOT)
-    for which, theirs in (("baseline", report.BASELINE_LAYERS), ("final", report.FINAL_LAYERS)):
+    for which, theirs in (("baseline", published.BASELINE_LAYERS), ("final", published.FINAL_LAYERS)):
         slide = slides.architecture_slide(inputs, which)
         rows = slide["table"]["rows"]
         assert len(rows) == len(theirs) + 1  # every layer, then the total

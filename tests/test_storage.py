@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import config, storage
+from helpers import config
+from helpers.infra import storage
 
 
 def test_atomic_write_replaces_the_file(tmp_path):

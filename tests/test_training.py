@@ -29,20 +29,13 @@ def test_balanced_class_weights_equalise_the_classes():
     assert training.balanced_class_weights([1, 0, 1, 0]) == {0: 1.0, 1: 1.0}
 
 
-def test_recipe_defaults_and_as_dict():
-    recipe = training.Recipe()
-    assert recipe.as_dict() == {
-        "learning_rate": 1e-3,
-        "batch_size": 16,
-        "epochs": 40,
-        "monitor": "val_loss",
-        "mode": "min",
-        "patience": 8,
-        "reduce_lr_patience": None,
-        "min_learning_rate": 1e-5,
-        "online_augmentation": False,
-        "ema_momentum": None,
-    }
+def test_a_recipe_is_recorded_whole_and_can_be_rebuilt_from_its_record():
+    import dataclasses
+
+    recipe = training.Recipe(epochs=3, monitor="val_auc", mode="max", online_augmentation=True)
+    recorded = recipe.as_dict()
+    assert list(recorded) == [f.name for f in dataclasses.fields(training.Recipe)]  # nothing left out
+    assert training.Recipe(**recorded) == recipe  # a results file's recipe is enough to train again
     custom = training.Recipe(epochs=3, monitor="val_auc", mode="max")
     assert custom.as_dict()["monitor"] == "val_auc"
     assert custom.as_dict()["epochs"] == 3
@@ -156,3 +149,67 @@ def test_best_epoch_ties_take_the_first():
 
 def test_best_epoch_single_epoch():
     assert training.best_epoch(fake_history(val_loss=[1.0]), training.Recipe()) == 1
+
+
+def test_capped_recipe():
+    assert training.capped(training.FINAL_RECIPE, None) is training.FINAL_RECIPE
+    assert training.capped(training.FINAL_RECIPE, 2).epochs == 2
+    assert training.capped(training.FINAL_RECIPE, 500).epochs == training.FINAL_RECIPE.epochs
+    assert training.capped(training.FINAL_RECIPE, 2).patience == training.FINAL_RECIPE.patience
+
+
+def _images(n: int = 6, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).random((n, 20, 16, 3)).astype(np.float32)
+
+
+def _tiny_model(shape=(20, 16, 3)) -> keras.Model:
+    inputs = keras.Input(shape)
+    x = keras.layers.GlobalAveragePooling2D()(inputs)
+    return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
+
+
+def test_training_with_online_augmentation_and_ema_runs_and_predicts_without_augmenting():
+    training.set_seed(1)
+    images, labels = _images(12), np.array([0, 1] * 6)
+    recipe = training.Recipe(epochs=2, batch_size=4, patience=5, online_augmentation=True, ema_momentum=0.9)
+    model = _tiny_model()
+    history = training.fit(model, (images, labels), (images[:4], labels[:4]), recipe, log_epochs=False)
+    assert len(history.history["loss"]) == 2
+    # Prediction never augments: the same images give the same scores, twice.
+    first, second = training.predict_scores(model, images), training.predict_scores(model, images)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_recipe_records_the_variance_settings():
+    recipe = training.Recipe(online_augmentation=True, ema_momentum=0.9)
+    assert recipe.as_dict()["online_augmentation"] is True and recipe.as_dict()["ema_momentum"] == 0.9
+
+
+def test_flip_tta_gives_identical_scores_on_a_flip_symmetric_model():
+    # Global average pooling then a dense layer: mirroring the image cannot change the output.
+    model = _tiny_model()
+    images = _images(4)
+    plain = training.predict_scores(model, images)
+    np.testing.assert_allclose(training.predict_scores(model, images, tta=True), plain, rtol=1e-6)
+
+
+def test_flip_tta_averages_the_image_and_its_mirror():
+    # A model that reads only the left half of the image: TTA averages left and (mirrored) right halves.
+    inputs = keras.Input((4, 4, 1))
+    left = keras.layers.Cropping2D(((0, 0), (0, 2)))(inputs)
+    outputs = keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")(keras.layers.Flatten()(left))
+    model = keras.Model(inputs, outputs)
+    image = np.zeros((1, 4, 4, 1), np.float32)
+    image[0, :, :2] = 1.0  # left half bright
+    assert training.predict_scores(model, image)[0] == pytest.approx(8.0)
+    assert training.predict_scores(model, image, tta=True)[0] == pytest.approx(4.0)
+
+
+def test_an_ensemble_averages_its_members_probabilities():
+    members = [_tiny_model() for _ in range(3)]
+    images = _images(5)
+    each = np.stack([training.predict_scores(m, images) for m in members])
+    np.testing.assert_allclose(training.predict_scores(members, images), each.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(training.predict_scores(members[:1], images), each[0], rtol=1e-6)
+    with pytest.raises(ValueError, match="no model"):
+        training.predict_scores([], images)

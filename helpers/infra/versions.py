@@ -1,4 +1,4 @@
-"""Start-up helpers for the notebooks' setup cell."""
+"""TensorFlow and Keras at start-up: imported without their C++ chatter, checked against the versions CI tests."""
 
 from __future__ import annotations
 
@@ -65,19 +65,3 @@ def report_versions() -> str:
     if outside:
         print(f"WARNING: untested versions: {', '.join(outside)}; results may differ, see README 'Versions'.")
     return line
-
-
-# ---- the quick setting of the test suite --------------------------------------------------------
-
-QUICK_ENV = "CUFS_QUICK"
-QUICK_EPOCHS = 2  # enough to run every cell; far too few to learn anything
-
-
-def quick_setting(quick: bool | None) -> bool:
-    """A notebook's ``QUICK`` parameter; None means ``$CUFS_QUICK == "1"`` (the test suite sets it)."""
-    return os.environ.get(QUICK_ENV) == "1" if quick is None else bool(quick)
-
-
-def epochs_cap(quick: bool, cap: int | None = None) -> int | None:
-    """The epoch cap a notebook trains with: ``QUICK_EPOCHS`` in the quick setting, else ``cap`` (None: none)."""
-    return QUICK_EPOCHS if quick else cap

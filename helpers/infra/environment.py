@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import config
+from helpers import config
 
 # Set when the helpers are first imported, i.e. when a notebook's setup cell runs: the notebook's wall time.
 STARTED = time.monotonic()

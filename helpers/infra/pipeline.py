@@ -1,8 +1,8 @@
 """Run every numbered notebook in order, headless, with papermill.
 
-    python -m helpers.pipeline                     # all notebooks, in place
-    python -m helpers.pipeline --only 01 02        # some of them
-    python -m helpers.pipeline --data-dir PATH --seed 23 --output-dir /tmp/run
+    python -m helpers.infra.pipeline                     # all notebooks, in place
+    python -m helpers.infra.pipeline --only 01 02        # some of them
+    python -m helpers.infra.pipeline --data-dir PATH --seed 23 --output-dir /tmp/run
 
 Notebooks are found by their numbers (``notebooks/NN_name.ipynb``). Each is executed to
 a temporary file and moved over the original only when it succeeds, so a failure never
@@ -26,8 +26,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import config, runtime
-from .data import PROGRESS_ENV_VAR
+from helpers import config
+from helpers.config import PROGRESS_ENV_VAR
+from helpers.reporting import results
 
 NOTEBOOK_PATTERN = re.compile(r"^(\d{2})_.+\.ipynb$")
 
@@ -231,15 +232,15 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ[PROGRESS_ENV_VAR] = "0"  # the kernels inherit it: no progress bars in saved outputs
     # The pipeline makes the class's results: never the test suite's quick setting, whatever the shell exported.
-    quick_before = os.environ.get(runtime.QUICK_ENV)
-    os.environ[runtime.QUICK_ENV] = "0"
+    quick_before = os.environ.get(config.QUICK_ENV)
+    os.environ[config.QUICK_ENV] = "0"
     try:
         return run_all(args)
     finally:
         if quick_before is None:
-            os.environ.pop(runtime.QUICK_ENV, None)
+            os.environ.pop(config.QUICK_ENV, None)
         else:
-            os.environ[runtime.QUICK_ENV] = quick_before
+            os.environ[config.QUICK_ENV] = quick_before
 
 
 def run_all(args: argparse.Namespace) -> int:
@@ -264,7 +265,7 @@ def run_all(args: argparse.Namespace) -> int:
         print(f"ok  {notebook.name:<34} {time.perf_counter() - start:7.1f} s", flush=True)
     print(f"all {len(notebooks)} notebook(s) done in {time.perf_counter() - total:.1f} s")
     if not args.output_dir and not args.executed_dir and not args.no_readme:
-        from . import results_table
+        from helpers.reporting import results_table
 
         changed = results_table.refresh_readme()
         print("README.md results table " + ("refreshed" if changed else "already up to date"))
@@ -276,7 +277,8 @@ def run_all(args: argparse.Namespace) -> int:
 def refresh_slides() -> None:
     """Rebuild build/slides.html and docs/slides.pdf from the new results, so that the committed deck tells this
     run's story (skipped, with the reason, when the results are incomplete or no Chromium is installed)."""
-    from . import browser, results, slides
+    from helpers.infra import browser
+    from helpers.reporting import results, slides
 
     try:
         deck = slides.write(config.project_root() / slides.DEFAULT_OUTPUT)
@@ -292,11 +294,11 @@ def refresh_slides() -> None:
 
 def refresh_model_card() -> None:
     """Regenerate MODEL_CARD.md from the results files (skipped, with the reason, when they are incomplete)."""
-    from . import evaluation, model_card
+    from helpers.reporting import model_card
 
     try:
         changed = model_card.refresh()
-    except evaluation.ResultsNotReadyError as err:
+    except results.ResultsNotReadyError as err:
         print(f"MODEL_CARD.md not regenerated: {err}")
         return
     print("MODEL_CARD.md " + ("regenerated" if changed else "already up to date"))

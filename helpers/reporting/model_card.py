@@ -1,7 +1,7 @@
 """MODEL_CARD.md, generated from the results files so that it cannot drift from them.
 
-    python -m helpers.model_card            # rewrite MODEL_CARD.md (the pipeline does it after a full run)
-    python -m helpers.model_card --check    # exit 1 if MODEL_CARD.md differs from what the results say
+    python -m helpers.reporting.model_card            # rewrite MODEL_CARD.md (the pipeline does it after a full run)
+    python -m helpers.reporting.model_card --check    # exit 1 if MODEL_CARD.md differs from what the results say
 
 Numbers come from ``results/*.json``; the rest is the card's fixed text (intended and forbidden uses, the
 data's facts, what other data would change). Intervals: on the single report's split, Wilson for accuracy and
@@ -21,23 +21,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import config, evaluation, readings, report, storage, summaries
-from .repeated import LEAK_FREE, LEAKY, PREVALENCE_FREE, with_specificity
+from helpers import config, evaluation, published, split_statistics
+from helpers.infra import storage
+from helpers.methods import LEAK_FREE, LEAKY, PREVALENCE_FREE, with_specificity
+from helpers.reporting import readings, results, targets
 
 CARD = "MODEL_CARD.md"
 NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "06_honest_evaluation")
 
 
-class ModelCardError(evaluation.ResultsNotReadyError):
+class ModelCardError(results.ResultsNotReadyError):
     """The results needed for the card are missing or come from a quick run; the message says what to run."""
 
 
 def load(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
     """The results files the card reads: a full run's, with the calibration step."""
-    results = evaluation.full_run_results(NEEDED, root, {"04_final_model": "calibration"})
-    if not all("brier" in r for r in results["06_honest_evaluation"]["records"]):
+    loaded = results.full_run_results(NEEDED, root)
+    if not all("brier" in r for r in loaded["06_honest_evaluation"]["records"]):
         raise ModelCardError("results/06_honest_evaluation.json predates the calibration step: run `make pipeline`.")
-    return results
+    return loaded
 
 
 def _single_split_line(label: str, metrics: Mapping[str, float], n_test: int, confusion: list[list[int]]) -> str:
@@ -54,7 +56,7 @@ def _single_split_line(label: str, metrics: Mapping[str, float], n_test: int, co
 def repeated_summary(honest: Mapping[str, Any]) -> pd.DataFrame:
     """Notebook 06's per-method summary with corrected intervals, recomputed from its per-split records."""
     records = with_specificity(pd.DataFrame(honest["records"]))
-    return summaries.summarise(records, ("auc", "accuracy"))
+    return split_statistics.summarise(records, ("auc", "accuracy"))
 
 
 def _interval(row: pd.Series) -> str:
@@ -63,7 +65,7 @@ def _interval(row: pd.Series) -> str:
 
 def _repeated_line(label: str, honest: Mapping[str, Any], summary: pd.DataFrame, method: str) -> str:
     """One table row over notebook 06's splits: means with their corrected intervals, Brier mean ± sd."""
-    brier = evaluation.spread_over_splits(honest["records"], method, "brier")
+    brier = results.spread_over_splits(honest["records"], method, "brier")
     return (f"| {label} | {honest['n_splits']} splits x {honest['test_images'][method]} | "
             f"{_interval(summary.loc[(method, 'auc')])} | {_interval(summary.loc[(method, 'accuracy')])} | "
             f"{brier['mean']:.3f} ± {brier['std']:.3f} |")
@@ -72,14 +74,14 @@ def _repeated_line(label: str, honest: Mapping[str, Any], summary: pd.DataFrame,
 def leak_line(honest: Mapping[str, Any]) -> str:
     """The leak on the metrics that do not depend on the test sets' share of female photos, paired and corrected."""
     records = with_specificity(pd.DataFrame(honest["records"]))
-    paired = summaries.paired_inflation(records, PREVALENCE_FREE, LEAKY, LEAK_FREE)
+    paired = split_statistics.paired_inflation(records, PREVALENCE_FREE, LEAKY, LEAK_FREE)
     words = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
              "specificity": "specificity"}
     parts = [f"{words[m]} {row['mean']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
              for m, row in paired.iterrows()]
     unclear = [words[m] for m, row in paired.iterrows() if row["ci_low"] <= 0 <= row["ci_high"]]
     return (f"- The leak, split by split (report's protocol minus leak-free, same splits and seeds; "
-            f"{summaries.INTERVAL_LABEL}): {', '.join(parts)}. "
+            f"{split_statistics.INTERVAL_LABEL}): {', '.join(parts)}. "
             + ("Every interval includes zero: with this many splits the leak's effect on these metrics cannot be "
                "told apart from none. " if len(unclear) == len(parts) else
                f"The interval includes zero for {readings.join_words(unclear)}. " if unclear else
@@ -91,7 +93,7 @@ def leak_line(honest: Mapping[str, Any]) -> str:
 def metrics_section(r: Mapping[str, Any]) -> list[str]:
     """The metrics under both protocols, with intervals, seed spread, paired test, calibration, targets."""
     final, honest = r["04_final_model"], r["06_honest_evaluation"]
-    summary = repeated_summary(honest)
+    summary, leak_free_target = repeated_summary(honest), honest["verdicts"]["leak_free_target"]
     n_test = final["split_sizes"]["test"]
     scale = honest["parameters"]["IMAGE_SCALE"]
     head = ["| protocol | test images | AUC [95 % interval] | accuracy [95 % interval] | Brier |",
@@ -117,12 +119,13 @@ def metrics_section(r: Mapping[str, Any]) -> list[str]:
         "which some are augmented copies of training photos: it leaks). The repeated K-fold is notebook 06's "
         f"({honest['n_splits']} splits; CNN images scaled by {scale:g}; the leak-free test sets hold real photos "
         "only). Single split: Wilson interval for accuracy, Hanley-McNeil for AUC. Repeated splits: "
-        f"{summaries.INTERVAL_LABEL}, of the mean over splits: the splits' training sets overlap, so the variance "
+        f"{split_statistics.INTERVAL_LABEL}, of the mean over splits: the splits' training sets overlap, so the "
+        "variance "
         "of the mean is (1/K + n_test/n_train) · var rather than var / K (t with K - 1 degrees of freedom; not "
         "clipped to [0, 1]). Brier as mean ± sd over splits.", "",
         *head, *single, *repeated, "",
-        f"- Report's Table 5 for comparison: AUC {report.FINAL_MODEL['auc']:.3f}, accuracy "
-        f"{report.FINAL_MODEL['accuracy']:.3f} (same leaky protocol).",
+        f"- Report's Table 5 for comparison: AUC {published.FINAL_MODEL['auc']:.3f}, accuracy "
+        f"{published.FINAL_MODEL['accuracy']:.3f} (same leaky protocol).",
         f"- Training-seed spread on the report's split ({r['04_stability']['runs']} seeds): AUC "
         f"{stable['auc_mean']:.3f} ± {stable['auc_std']:.3f}, accuracy {stable['accuracy_at_0.5_mean']:.3f} ± "
         f"{stable['accuracy_at_0.5_std']:.3f}.",
@@ -135,11 +138,11 @@ def metrics_section(r: Mapping[str, Any]) -> list[str]:
         f"{cal['brier_constant_rate']:.3f}), mean p(female) {cal['mean_score']:.2f} for a female rate of "
         f"{cal['observed_rate']:.2f}, expected calibration error {cal['ece']:.3f}. Scores are not to be read as "
         "probabilities without checking calibration on the data at hand; the threshold is chosen on validation.",
-        f"- Project targets: on the report's split AUC ≥ {readings.TARGET['auc']:.2f} and accuracy ≥ "
-        f"{readings.TARGET['accuracy']:.2f}; leak-free mean AUC ≥ {honest['target']['wanted']['auc']:.2f}, accuracy ≥ "
-        f"{honest['target']['wanted']['accuracy']:.2f} and better than pixels with p < "
-        f"{honest['target']['wanted']['p_value']:.2f}: leak-free target "
-        + ("**met**." if honest["target"]["met"] else "**not met**."),
+        f"- Project targets: on the report's split AUC ≥ {targets.TARGET['auc']:.2f} and accuracy ≥ "
+        f"{targets.TARGET['accuracy']:.2f}; leak-free mean AUC ≥ {leak_free_target['wanted']['auc']:.2f}, accuracy ≥ "
+        f"{leak_free_target['wanted']['accuracy']:.2f} and better than pixels with p < "
+        f"{leak_free_target['wanted']['p_value']:.2f}: leak-free target "
+        + ("**met**." if leak_free_target["met"] else "**not met**."),
         "",
     ]
 
@@ -175,7 +178,7 @@ def failure_section(r: Mapping[str, Any]) -> list[str]:
 
 FIXED_HEAD = """# Model card: the final CNN of the CUFS sex-classification course project
 
-*Generated by `python -m helpers.model_card` from the results files in `results/` (the pipeline regenerates it
+*Generated by `python -m helpers.reporting.model_card` from the results files in `results/` (the pipeline regenerates it
 after a full run; a test fails if it differs from them). Do not edit by hand.*
 
 ## Model
@@ -227,7 +230,8 @@ def render(root: str | os.PathLike | None = None) -> str:
     final = r["04_final_model"]
     model = (f"The report's final CNN (four convolutional blocks with L2 {final['l2']:g}, batch normalisation, global "
              f"average pooling; {final['parameters']['total']:,} parameters, as in the report: "
-             f"{report.FINAL_PARAMS['total']:,}), trained as variant `{final['variant']}`: {final['models']} model(s) "
+             f"{published.FINAL_PARAMS['total']:,}), trained as variant `{final['variant']}`: "
+             f"{final['models']} model(s) "
              f"with different training seeds, probabilities averaged, flip test-time augmentation "
              f"{'on' if final['flip_tta'] else 'off'}. Recipe: Adam, learning rate "
              f"{final['recipe']['learning_rate']:g}, "
@@ -265,12 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             current = path.read_text(encoding="utf-8") if path.is_file() else ""
             if current != render():
-                print(f"{path} differs from the results files: run `python -m helpers.model_card`.")
+                print(f"{path} differs from the results files: run `python -m helpers.reporting.model_card`.")
                 return 1
             print(f"{path} is up to date")
             return 0
         print(f"{path} " + ("regenerated" if refresh(path) else "already up to date"))
-    except evaluation.ResultsNotReadyError as err:
+    except results.ResultsNotReadyError as err:
         parser.exit(1, f"model card: {err}\n")
     return 0
 

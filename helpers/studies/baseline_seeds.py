@@ -1,7 +1,7 @@
 """What to expect when notebook 02 is re-run: its baseline CNN on the report's split, over training seeds.
 
-    python -m helpers.baseline_seeds                  # 5 training seeds -> results/02_baseline_seeds.json
-    python -m helpers.baseline_seeds --runs 2 --epochs 2 --out /tmp/b.json   # a smoke run
+    python -m helpers.studies.baseline_seeds                  # 5 training seeds -> results/02_baseline_seeds.json
+    python -m helpers.studies.baseline_seeds --runs 2 --epochs 2 --out /tmp/b.json   # a smoke run
 
 Run ``r`` trains notebook 02's model and recipe (class weights, early stopping) with the training seed
 ``SEED + r`` on the split of seed ``SEED``, so run 0 is notebook 02's model. Each run is scored on the test
@@ -20,7 +20,9 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import config, data, environment, evaluation, experiments, storage, training
+from helpers import config, data, evaluation, experiments, training
+from helpers.infra import environment
+from helpers.reporting import results
 
 RESULTS_NAME = "02_baseline_seeds"
 METRICS = ("auc", "accuracy_at_0.5", "accuracy_at_threshold", "threshold", "called_female_at_0.5")
@@ -79,7 +81,7 @@ def path(root: str | Path | None = None) -> Path:
 
 def load(source: str | Path | None = None) -> dict[str, Any]:
     """The document notebook 07 reads: the committed results unless ``source`` names another file."""
-    return storage.load_json(Path(source) if source else config.project_root() / "results" / f"{RESULTS_NAME}.json")
+    return results.load(RESULTS_NAME, source=source or config.project_root() / "results" / f"{RESULTS_NAME}.json")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", help="default: results/02_baseline_seeds.json under $CUFS_OUTPUT_DIR or the project")
     args = parser.parse_args(argv)
     document = run(args.runs, args.epochs, args.data_dir)
-    print(f"written: {storage.save_json(Path(args.out) if args.out else path(), document)}")
+    out = Path(args.out) if args.out else path()
+    results.write_study(RESULTS_NAME, document, out)
+    print(f"written: {out}")
     return 0
 
 

@@ -1,7 +1,7 @@
 """What to expect when notebook 04 is re-run: the chosen variant on the report's split, over training seeds.
 
-    python -m helpers.stability                       # 5 runs at full size -> results/04_stability.json
-    python -m helpers.stability --runs 2 --scale 0.25 --epochs 1 --out /tmp/s.json   # a smoke run
+    python -m helpers.studies.stability                       # 5 runs at full size -> results/04_stability.json
+    python -m helpers.studies.stability --runs 2 --scale 0.25 --epochs 1 --out /tmp/s.json   # a smoke run
 
 Run ``r`` trains the variant's models with the seeds ``23 + r, 23 + r + 1000, ...`` on the report's split
 (seed 23, augment then split), so run 0 is exactly the model notebook 04 presents. Each run is scored twice
@@ -21,7 +21,9 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import config, environment, evaluation, experiments, imaging, storage, training
+from helpers import config, evaluation, experiments, imaging, training
+from helpers.infra import environment
+from helpers.reporting import results
 
 RESULTS_NAME = "04_stability"
 
@@ -70,7 +72,7 @@ def run(variant: str, runs: int = 5, scale: float = 1.0, epochs: int | None = No
 
 def load(path: str | Path | None = None) -> dict[str, Any]:
     """The stability document notebook 04 reads (``results/04_stability.json`` by default)."""
-    return storage.load_json(Path(path) if path else config.project_root() / "results" / f"{RESULTS_NAME}.json")
+    return results.load(RESULTS_NAME, source=path or config.project_root() / "results" / f"{RESULTS_NAME}.json")
 
 
 def spread_table(document: dict[str, Any]) -> pd.DataFrame:
@@ -89,11 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
     parser.add_argument("--out", help="default: results/ under $CUFS_OUTPUT_DIR or the project")
     args = parser.parse_args(argv)
-    from . import recipe_search
+    from helpers.studies import recipe_search
 
     variant = args.variant or recipe_search.load()["chosen"]
     document = run(variant, args.runs, args.scale, args.epochs, args.data_dir)
-    print(f"written: {storage.save_json((Path(args.out) if args.out else default_out()), document)}")
+    out = Path(args.out) if args.out else default_out()
+    results.write_study(RESULTS_NAME, document, out)
+    print(f"written: {out}")
     return 0
 
 

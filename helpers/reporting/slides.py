@@ -1,10 +1,10 @@
 """The class deck: one self-contained HTML file built from the committed results and figures.
 
-    python -m helpers.slides                  # -> build/slides.html (make slides)
-    python -m helpers.slides --screenshot docs/slide_previews/slide_13.png --slide 13
-    python -m helpers.slides --pdf docs/slides.pdf     # also print it, one slide per page (make slides does)
+    python -m helpers.reporting.slides                  # -> build/slides.html (make slides)
+    python -m helpers.reporting.slides --screenshot docs/slide_previews/slide_13.png --slide 13
+    python -m helpers.reporting.slides --pdf docs/slides.pdf     # also print it, one slide per page (make slides does)
 
-Every number on a slide is read from ``results/*.json`` (or is a report fact from ``helpers.report`` or a
+Every number on a slide is read from ``results/*.json`` (or is a report fact from ``helpers.published`` or a
 data fact), every picture is a PNG of ``figures/`` embedded as a data URI; the page has no other resource,
 so it opens from a file with no network. Jinja2 renders it (already installed with Jupyter); a few lines of
 inline script give keyboard and click navigation, scale the 16:9 stage to the screen, and, when the URL
@@ -23,7 +23,9 @@ from typing import Any
 
 import jinja2
 
-from . import config, report, results, storage, targets
+from helpers import config, published
+from helpers.infra import storage
+from helpers.reporting import results
 
 TEMPLATE = "slides.html.j2"
 DEFAULT_OUTPUT = Path("build") / "slides.html"
@@ -45,8 +47,7 @@ class SlidesError(results.ResultsNotReadyError):
 
 def load_inputs(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
     """The results files the deck needs (a full run's, with calibration and per-split records)."""
-    return results.full_run_results(RESULTS, root, {"04_final_model": "calibration",
-                                                       "06_honest_evaluation": "records"})
+    return results.full_run_results(RESULTS, root)
 
 
 def figure_uri(name: str, root: str | os.PathLike | None = None) -> str:
@@ -132,9 +133,9 @@ def baseline_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     """Notebook 02: the baseline against the report's Tables 2 and 3."""
     b = r["02_baseline_model"]
     threshold = b["threshold"]
-    columns = {"ours @ 0.5": b["test_at_0.5"], "report @ 0.5 (Table 2)": report.BASELINE_AT_HALF,
+    columns = {"ours @ 0.5": b["test_at_0.5"], "report @ 0.5 (Table 2)": published.BASELINE_AT_HALF,
                f"ours @ {threshold:.3f}": b["test_at_threshold"],
-               "report @ optimal (Table 3)": report.BASELINE_AT_OPTIMAL}
+               "report @ optimal (Table 3)": published.BASELINE_AT_OPTIMAL}
     return {"kicker": "Notebook 02 · the baseline and its threshold",
             "title": f"Baseline CNN ({b['parameters']['total']:,} parameters), class weights",
             "table": {"header": ["test", *METRICS],
@@ -166,10 +167,9 @@ def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     f = r["04_final_model"]
     threshold = f["threshold"]
     columns = {"ours @ 0.5": f["test_at_0.5"], f"ours @ {threshold:.3f}": f["test_at_threshold"],
-               "report (Table 5)": report.FINAL_MODEL}
+               "report (Table 5)": published.FINAL_MODEL}
     stable = f["stability"]["spread"]
-    reached = (f["test_at_0.5"]["auc"] >= targets.TARGET["auc"]
-               and f["test_at_0.5"]["accuracy"] >= targets.TARGET["accuracy"])
+    target = f["verdicts"]["target"]
     return {"kicker": f"Notebook 04 · the final GAP/L2 CNN, {f['parameters']['total']:,} parameters, "
                       f"variant {f['variant']}",
             "title": "The final model beside the report's Table 5",
@@ -181,9 +181,9 @@ def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
                         f"{stable['variance-reduced']['auc_mean']:.3f} ± {stable['variance-reduced']['auc_std']:.3f}, "
                         f"accuracy {stable['variance-reduced']['accuracy_at_0.5_mean']:.3f} ± "
                         f"{stable['variance-reduced']['accuracy_at_0.5_std']:.3f}: one run is one draw",
-                        f"Target on this split (AUC {targets.TARGET['auc']:.2f}, accuracy "
-                        f"{targets.TARGET['accuracy']:.2f}): "
-                        f"{verdict(reached)}; and this split leaks"],
+                        f"Target on this split (AUC {target['wanted']['auc']:.2f}, accuracy "
+                        f"{target['wanted']['accuracy']:.2f}): "
+                        f"{verdict(target['met'])}; and this split leaks"],
             "figures": [figure("04_roc_curve", "test ROC (report's protocol)", root)]}
 
 
@@ -210,8 +210,8 @@ def architecture_slide(r: Mapping[str, Any], which: str) -> dict[str, Any]:
     """Notebook 02 or 04: the architecture layer by layer, our Keras model beside the report's table."""
     name = "02_baseline_model" if which == "baseline" else "04_final_model"
     result = r[name]
-    theirs = report.BASELINE_LAYERS if which == "baseline" else report.FINAL_LAYERS
-    totals = report.BASELINE_PARAMS if which == "baseline" else report.FINAL_PARAMS
+    theirs = published.BASELINE_LAYERS if which == "baseline" else published.FINAL_LAYERS
+    totals = published.BASELINE_PARAMS if which == "baseline" else published.FINAL_PARAMS
     ours = result.get("layers") or []
     rows = []
     for index, (layer, shape, params) in enumerate(theirs):
@@ -284,7 +284,7 @@ def honest_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     beats the pixel logistic regression significantly (a tied row must not look like a winner)."""
     h = r["06_honest_evaluation"]
     pixels = h["paired_vs_pixel_logreg"]["auc"]
-    significant = pixels["mean"] > 0 and pixels["p_value"] < h["target"]["wanted"]["p_value"]
+    significant = pixels["mean"] > 0 and pixels["p_value"] < h["verdicts"]["leak_free_target"]["wanted"]["p_value"]
     rows = [{"cells": [SHORT_LABELS.get(m, h["method_labels"][m]), pm(h["summary"][m]["auc"]),
                        pm(h["summary"][m]["accuracy"]), pm(h["summary"][m]["balanced_accuracy"])],
              "ours": m == "final_cnn_leak_free" and significant} for m in h["method_order"]]
@@ -331,7 +331,7 @@ def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
     """Notebook 06: the leak's inflation, the paired test against pixels and the target."""
     h = r["06_honest_evaluation"]
     paired = h["paired_vs_pixel_logreg"]
-    target = h["target"]
+    target = h["verdicts"]["leak_free_target"]
     wanted = target["wanted"]
     return {"kicker": "Notebook 06 · what the leak adds, and what the CNN adds",
             "title": ("The leak inflates" if leak_established(h["inflation"]) else "The leak's effect is not "
@@ -355,10 +355,10 @@ def conclusions_slide(r: Mapping[str, Any]) -> dict[str, Any]:
     f = r["04_final_model"]
     leak_free = h["summary"]["final_cnn_leak_free"]
     pixels = h["paired_vs_pixel_logreg"]["auc"]
-    significant = pixels["p_value"] < h["target"]["wanted"]["p_value"]
+    significant = pixels["p_value"] < h["verdicts"]["leak_free_target"]["wanted"]["p_value"]
     return {"kicker": "Conclusions and limits", "title": "What this project can and cannot say",
             "bullets": [f"On the report's leaky split the final CNN reaches AUC {f['test_at_0.5']['auc']:.3f} (report "
-                        f"{report.FINAL_MODEL['auc']:.3f}); leak-free over {h['n_splits']} splits: "
+                        f"{published.FINAL_MODEL['auc']:.3f}); leak-free over {h['n_splits']} splits: "
                         f"{leak_free['auc']['mean']:.3f}, 95 % interval [{leak_free['auc']['ci_low']:.3f}, "
                         f"{leak_free['auc']['ci_high']:.3f}]",
                         f"One split is one draw: the leak-free accuracy has a standard deviation of "
@@ -399,7 +399,7 @@ def build_slides(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
 
 def render(root: str | os.PathLike | None = None) -> str:
     """The deck as one HTML string."""
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("helpers", "templates"),
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("helpers.reporting", "templates"),
                                      autoescape=jinja2.select_autoescape(["html", "j2"]),
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     defaults = {"kicker": "", "subtitle": "", "bullets": [], "table": None, "figures": [], "note": "", "layout": ""}
@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def save_pdf(deck: str | os.PathLike, destination: str | os.PathLike) -> Path:
     """The deck printed to a PDF by headless Chromium (one slide per page), moved into place atomically."""
-    from . import browser
+    from helpers.infra import browser
 
     with tempfile.TemporaryDirectory(prefix="cufs-pdf-") as folder:
         printed = browser.print_pdf(deck, Path(folder) / "slides.pdf")
@@ -445,7 +445,7 @@ def save_pdf(deck: str | os.PathLike, destination: str | os.PathLike) -> Path:
 
 def save_screenshot(deck: str | os.PathLike, destination: str | os.PathLike, slide: int = 1) -> Path:
     """A PNG of one slide, taken by headless Chromium and moved into place atomically."""
-    from . import browser
+    from helpers.infra import browser
 
     destination = Path(destination)
     with tempfile.TemporaryDirectory(prefix="cufs-shot-") as folder:

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from . import storage
+from helpers.infra import storage
 
 SIDECAR_SUFFIX = ".provenance.json"
 FORMAT = 1

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .targets import LEAK_FREE_TARGET, STABILITY_TARGET_SD, TARGET  # noqa: F401  (the targets, re-exported)
+from helpers.reporting.targets import LEAK_FREE_TARGET
 
 
 def show(markdown: str) -> None:
@@ -62,7 +62,7 @@ def grad_cam_reading(test: pd.DataFrame, confident_female: pd.DataFrame, train_s
     correct_top = test.loc[test["correct"], "cam_top_share"].mean()
     error_top = errors["cam_top_share"].mean() if len(errors) else float("nan")
     height, width = 250, 200  # the regions are fractions of the image, so any size gives these areas
-    from . import analysis  # imports Keras: only the Grad-CAM reading needs it
+    from helpers import analysis  # imports Keras: only the Grad-CAM reading needs it
 
     face_area = analysis.region_area(analysis.face_region(height, width), height, width)
     side_area = sum(analysis.region_area(r, height, width) for r in analysis.side_regions(height, width))
@@ -79,18 +79,6 @@ def grad_cam_reading(test: pd.DataFrame, confident_female: pd.DataFrame, train_s
         "validation image. That is the leak of the report's protocol at work (the model may be recognising a "
         "photo it has seen); notebook 06 measures how much it inflates the scores."
     )
-
-
-def leak_free_target(summary: pd.DataFrame, paired: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
-    """Notebook 06's target, checked: mean AUC and accuracy of the leak-free final CNN, and its paired win."""
-    auc = float(summary.loc[("final_cnn_leak_free", "auc"), "mean"])
-    accuracy = float(summary.loc[("final_cnn_leak_free", "accuracy"), "mean"])
-    better = paired["auc"]["mean"] > 0 and paired["auc"]["p_value"] < LEAK_FREE_TARGET["p_value"]
-    checks = {"auc": auc >= LEAK_FREE_TARGET["auc"], "accuracy": accuracy >= LEAK_FREE_TARGET["accuracy"],
-              "better_than_pixel_logreg": bool(better)}
-    return {"wanted": LEAK_FREE_TARGET, "mean_auc": auc, "mean_accuracy": accuracy,
-            "p_value_auc_vs_pixel_logreg": float(paired["auc"]["p_value"]), "checks": checks,
-            "met": all(checks.values())}
 
 
 METRIC_WORDS = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",

@@ -1,7 +1,7 @@
 """The recipe search behind notebook 04's choice, ranked on validation data only.
 
-    python -m helpers.recipe_search                       # the committed search (half-size images on a CPU)
-    python -m helpers.recipe_search --scale 0.25 --epochs 1 --split-seeds 23 --candidates D D+online  # a smoke run
+    python -m helpers.studies.recipe_search                       # the committed search (half-size images on a CPU)
+    python -m helpers.studies.recipe_search --scale 0.25 --epochs 1 --split-seeds 23 --candidates D D+online  # smoke
 
 Each *training variant* (recipe D, the report-reproducing recipe of notebook 04, alone or with on-the-fly
 augmentation and/or weight averaging) is trained with ``--ensemble`` training seeds on every split seed,
@@ -28,7 +28,9 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import config, data, environment, evaluation, experiments, imaging, protocols, storage, training
+from helpers import config, data, evaluation, experiments, imaging, protocols, training
+from helpers.infra import environment
+from helpers.reporting import results
 
 Sets = dict[str, tuple[np.ndarray, np.ndarray]]
 
@@ -177,14 +179,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     photos = data.prepared_photos(args.data_dir)
     document = search(photos, args.candidates, args.split_seeds, args.ensemble, args.scale, args.epochs)
-    path = storage.save_json((Path(args.out) if args.out else default_out()), document)
+    path = Path(args.out) if args.out else default_out()
+    results.write_study(RESULTS_NAME, document, path)
     print(f"chosen: {document['chosen']} | written: {path}")
     return 0
 
 
 def load(path: str | Path | None = None) -> dict[str, Any]:
     """The search document notebook 04 reads (``results/04_recipe_search.json`` by default)."""
-    return storage.load_json(Path(path) if path else config.project_root() / "results" / f"{RESULTS_NAME}.json")
+    return results.load(RESULTS_NAME, source=path or config.project_root() / "results" / f"{RESULTS_NAME}.json")
 
 
 def summary_table(document: dict[str, Any]) -> pd.DataFrame:

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .data import EXPECTED_COUNTS
-from .repeated import LEAK_FREE, LEAKY, PREVALENCE_FREE, SUMMARY_METRICS
+from helpers.methods import LEAK_FREE, LEAKY, PREVALENCE_FREE, SUMMARY_METRICS
+from helpers.photos import EXPECTED_COUNTS
 
 INTERVAL_LABEL = "95 % interval, Nadeau-Bengio corrected"
 N_PHOTOS = sum(EXPECTED_COUNTS.values())  # the pool of the 188-photo methods, for records that predate n_not_tested

@@ -1,0 +1,70 @@
+"""The methods notebook 06 compares on every split, the metrics it summarises, and its per-split records."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+METHODS: dict[str, str] = {
+    "baseline_cnn": "baseline CNN, class weights (photos split first)",
+    "final_cnn_report": "final CNN, report's protocol (augment, then split: leaky)",
+    "final_cnn_leak_free": "final CNN, leak-free (split, then augment training only)",
+    "pixel_logreg": "logistic regression on 50x40 grey pixels",
+    "eigenfaces_logreg": "PCA (30 eigenfaces, whitened) + logistic regression",
+    "majority": "majority class (always male)",
+}
+# Short names in words for figures and tables (METHODS' long labels stay: nbval compares the methods table).
+SHORT_LABELS: dict[str, str] = {
+    "baseline_cnn": "baseline CNN",
+    "final_cnn_report": "final CNN, report's protocol (leaky)",
+    "final_cnn_leak_free": "final CNN, leak-free",
+    "pixel_logreg": "logistic regression on pixels",
+    "eigenfaces_logreg": "eigenfaces + logistic regression",
+    "majority": "majority class (always male)",
+}
+CNN_METHODS = ("baseline_cnn", "final_cnn_report", "final_cnn_leak_free")
+SUMMARY_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "specificity", "f1", "auc")
+# The metrics that do not move with the share of female photos in the test set: the report's protocol tests on
+# balanced sets, the leak-free one on the data's own share, so only these compare the two protocols fairly.
+PREVALENCE_FREE = ("auc", "balanced_accuracy", "recall", "specificity")
+METRIC_LABELS: dict[str, str] = {
+    "auc": "test AUC",
+    "balanced_accuracy": "balanced accuracy at the validation threshold",
+    "recall": "sensitivity (female photos called female) at the validation threshold",
+    "specificity": "specificity (male photos called male) at the validation threshold",
+    "accuracy": "accuracy at the validation threshold",
+    "precision": "precision at the validation threshold",
+    "f1": "F1 at the validation threshold",
+}
+LEAKY, LEAK_FREE = "final_cnn_report", "final_cnn_leak_free"
+MAJORITY = "majority"
+SHORT_METRICS: dict[str, str] = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
+                                 "specificity": "specificity", "accuracy": "accuracy", "precision": "precision",
+                                 "f1": "F1"}
+
+
+# ---- the per-split records ------------------------------------------------------------------
+
+
+def records_for_json(records: pd.DataFrame) -> list[dict[str, Any]]:
+    """The per-split records as plain dicts, a column a method lacks (e.g. ``C`` for a CNN) left out."""
+    return [{k: v for k, v in row.items() if not (isinstance(v, float) and math.isnan(v)) or k in SUMMARY_METRICS}
+            for row in records.to_dict("records")]
+
+
+def with_specificity(records: pd.DataFrame) -> pd.DataFrame:
+    """``records`` with a ``specificity`` for every row; results files written before it was recorded get it
+    from the identity balanced accuracy = (sensitivity + specificity) / 2, exact at the same threshold."""
+    derived = 2 * records["balanced_accuracy"] - records["recall"]
+    given = records["specificity"] if "specificity" in records else pd.Series(np.nan, index=records.index)
+    return records.assign(specificity=given.fillna(derived))
+
+
+def method_info(records: pd.DataFrame) -> dict[str, int]:
+    """Test images per split for each method (constant across splits by construction)."""
+    return {method: int(group["n_test"].iloc[0]) for method, group in records.groupby("method", sort=False)}
+
+

@@ -1,0 +1,320 @@
+"""The results files, in one place: their names and folder, what each holds, the verdicts stored in them.
+
+Every results file is written here, by one function per file (``write_baseline_model`` for notebook 02, ...,
+``write_study`` for the three studies), and read here (``load``, ``full_run_results``, ``load_all``): the deck,
+the model card, the README's tables and the readings read nothing else. What a file must hold is its ``SPECS``
+entry, checked when it is written and when it is read; a file that lacks a field is refused with an error that
+names the file and the field. The verdicts (was a target met?) are computed once, when the file is written
+(``helpers.reporting.targets``), and stored under ``verdicts``.
+
+Light on purpose: reading needs JSON and the standard library only, so that ``make slides`` runs without
+TensorFlow or the scientific stack; the writers import what they need when called.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from helpers import config
+from helpers.infra import storage
+from helpers.reporting import targets
+
+Root = str | os.PathLike | None
+Number = (int, float)
+
+
+class ResultsNotReadyError(RuntimeError):
+    """Results a summary needs are missing, come from a quick run, or predate a step; says what to run."""
+
+
+class ResultsSchemaError(ResultsNotReadyError):
+    """A results file lacks a field its ``SPECS`` entry asks for, or holds the wrong kind of value."""
+
+
+@dataclass(frozen=True)
+class ResultsSpec:
+    """What one results file holds: ``fields`` maps a dotted path (``"test_at_0.5.auc"``) to its type(s)."""
+
+    name: str
+    written_by: str
+    fields: Mapping[str, type | tuple[type, ...]] = field(default_factory=dict)
+
+    def problems(self, record: Mapping[str, Any]) -> list[str]:
+        """One phrase per field that is missing or of the wrong type (empty: the record fits)."""
+        found = []
+        for dotted, kind in self.fields.items():
+            value: Any = record
+            for part in _parts(dotted):
+                if not isinstance(value, Mapping) or part not in value:
+                    found.append(f"no field '{dotted}'")
+                    break
+                value = value[part]
+            else:
+                if not isinstance(value, kind) or (kind is Number and isinstance(value, bool)):
+                    found.append(f"'{dotted}' is {type(value).__name__}, not {_kind_name(kind)}")
+        return found
+
+
+def _parts(dotted: str) -> list[str]:
+    # "test_at_0.5.auc": the metric names hold a dot of their own
+    return [p.replace("\0", ".") for p in dotted.replace("_0.5", "_0\0" + "5").split(".")]
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+
+
+_SINGLE_SPLIT = {"seed": int, "quick": bool, "split_sizes.train": int, "split_sizes.validation": int,
+                 "split_sizes.test": int, "parameters.total": int, "recipe": dict, "epochs_run": int,
+                 "best_epoch": int, "layers": list, "threshold": Number, "validation_auc": Number,
+                 "test_at_0.5.auc": Number, "test_at_0.5.accuracy": Number, "test_at_threshold.accuracy": Number,
+                 "test_confusion_at_0.5": list, "test_confusion_at_threshold": list, "environment": dict}
+_SPREAD = {"runs": int, "rows": list, "spread": dict, "environment": dict}
+
+SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
+    ResultsSpec("02_baseline_model", "notebook 02 (`make pipeline`)", {
+        **_SINGLE_SPLIT, "class_weight": dict, "report": dict}),
+    ResultsSpec("04_final_model", "notebook 04 (`make pipeline`)", {
+        **_SINGLE_SPLIT, "variant": str, "models": int, "flip_tta": bool, "single_model": dict, "calibration": dict,
+        "leakage": dict, "training_seconds": Number, "stability.spread": dict, "stability.runs": int,
+        "verdicts.target.met": bool, "verdicts.stability.met": bool, "report": dict}),
+    ResultsSpec("05_error_analysis", "notebook 05 (`make pipeline`)", {
+        "seed": int, "quick": bool, "threshold": Number, "test_images": int, "errors": list,
+        "luminance_misclassified_vs_correct": dict, "grad_cam_enrichment_by_decision": dict,
+        "deep_channels_top_share": list, "environment": dict}),
+    ResultsSpec("06_honest_evaluation", "notebook 06 (`make pipeline`)", {
+        "seed": int, "quick": bool, "n_splits": int, "splits": list, "split_kind": str, "final_variant": str,
+        "parameters": dict, "recipes": dict, "method_labels": dict, "method_order": list, "test_images": dict,
+        "summary": dict, "intervals": dict, "leakage": dict, "inflation.paired": dict,
+        "inflation.includes_zero": dict, "paired_vs_pixel_logreg.auc.p_value": Number, "records": list,
+        "verdicts.leak_free_target.met": bool, "total_seconds": Number, "environment": dict}),
+    ResultsSpec("04_recipe_search", "python -m helpers.studies.recipe_search", {
+        "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict,
+        "environment": dict}),
+    ResultsSpec("04_stability", "python -m helpers.studies.stability", {
+        **_SPREAD, "variant": str, "spread.variance-reduced.accuracy_at_0.5_std": Number,
+        "verdicts.stability.met": bool}),
+    ResultsSpec("02_baseline_seeds", "python -m helpers.studies.baseline_seeds", {**_SPREAD, "recipe": dict}),
+    # Earlier runs kept for the README's "Before:" rows (results/archive/README.md), converted to these fields.
+    ResultsSpec("archive/04_final_model", "notebook 04 (recipe D, one model)", {
+        **{k: v for k, v in _SINGLE_SPLIT.items() if k not in ("quick", "layers")}, "variant": str}),
+    ResultsSpec("archive/06_honest_evaluation", "notebook 06 (5 random splits)", {
+        "n_splits": int, "splits": list, "split_kind": str, "final_variant": str, "method_labels": dict,
+        "method_order": list, "test_images": dict, "summary": dict, "environment": dict}),
+)}
+STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds")
+
+
+def path(name: str, root: Root = None) -> Path:
+    """Where results file ``name`` lives: ``results/<name>.json`` under the output root (``$CUFS_OUTPUT_DIR``)."""
+    _spec(name)
+    return config.results_dir(root) / f"{name}.json"
+
+
+def _spec(name: str) -> ResultsSpec:
+    if name not in SPECS:
+        raise KeyError(f"no results file named {name!r}; known: {', '.join(SPECS)}")
+    return SPECS[name]
+
+
+def check(name: str, record: Mapping[str, Any], where: str | os.PathLike) -> None:
+    """Refuse ``record`` when it does not hold what ``SPECS[name]`` asks for, naming ``where`` and the fields."""
+    problems = _spec(name).problems(record)
+    if problems:
+        raise ResultsSchemaError(f"{where}: {'; '.join(problems)}. Re-run {_spec(name).written_by} "
+                                 "to write it anew.")
+
+
+def load(name: str, root: Root = None, source: str | os.PathLike | None = None) -> dict[str, Any]:
+    """Results file ``name`` (or the file ``source``), checked against its spec."""
+    file = Path(source) if source else path(name, root)
+    if not file.is_file():
+        raise ResultsNotReadyError(f"{file} is missing: run {_spec(name).written_by} (or restore the committed "
+                                   "results with `git checkout results/`).")
+    record = storage.load_json(file)
+    check(name, record, file)
+    return record
+
+
+def full_run_results(names: Sequence[str], root: Root = None) -> dict[str, dict[str, Any]]:
+    """The named results files of a full run, checked; refused when one was written by a quick (smoke-test) run."""
+    loaded = {}
+    for name in names:
+        record = load(name, root)
+        if record.get("quick"):
+            raise ResultsNotReadyError(f"{path(name, root)} was written by a quick run (a smoke test, not "
+                                       "evidence): run `make pipeline` to produce full results.")
+        loaded[name] = record
+    return loaded
+
+
+def load_all(root: Root = None) -> dict[str, dict[str, Any]]:
+    """Every results file present, checked, by name: the archived ones (``archive/<name>``) first."""
+    folder = config.results_dir(root)
+    names = [f"archive/{p.stem}" for p in sorted(folder.glob("archive/*.json"))]
+    names += [p.stem for p in sorted(folder.glob("*.json"))]
+    return {name: load(name, root) for name in names}
+
+
+def spread_over_splits(records: list[dict[str, Any]], method: str, metric: str) -> dict[str, float]:
+    """Mean, sd (n - 1), min, max and count of one method's metric over notebook 06's per-split ``records``."""
+    values = [float(r[metric]) for r in records if r["method"] == method]
+    if not values:
+        raise ResultsNotReadyError(f"no per-split '{metric}' for {method!r} in the records: run `make pipeline`.")
+    return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+            "min": min(values), "max": max(values), "n": len(values)}
+
+
+# ---- writing ---------------------------------------------------------------------------------------------------
+
+
+def write(name: str, payload: Mapping[str, Any], root: Root = None, out: str | os.PathLike | None = None
+          ) -> dict[str, Any]:
+    """Check ``payload`` (with the ``environment`` that produced it, unless it has one) against its spec, then
+    write it atomically to ``results/<name>.json`` (or ``out``); returns the record as written."""
+    from helpers.infra import environment
+
+    record = dict(payload)
+    record.setdefault("environment", environment.describe(seed=payload.get("seed")))  # a study states its own time
+    file = Path(out) if out else path(name, root)
+    check(name, record, file)
+    storage.save_json(file, record)
+    return record
+
+
+def write_study(name: str, payload: Mapping[str, Any], out: str | os.PathLike | None = None) -> dict[str, Any]:
+    """One of the three studies' files (``STUDIES``); the stability study's verdict is added here."""
+    if name not in STUDIES:
+        raise KeyError(f"{name!r} is not a study's results file ({', '.join(STUDIES)})")
+    payload = dict(payload)
+    if name == "04_stability":
+        sd = payload["spread"]["variance-reduced"]["accuracy_at_0.5_std"]
+        payload["verdicts"] = {"stability": targets.stability_verdict(sd, payload["runs"], payload["variant"])}
+    return write(name, payload, out=out)
+
+
+def layer_table(model: Any) -> list[dict[str, Any]]:
+    """Every layer of a Keras model: name, type, parameters and output shape (the deck's architecture slides)."""
+    return [{"layer": layer.name, "type": type(layer).__name__, "params": layer.count_params(),
+             "output_shape": str((None, *layer.output.shape[1:]))} for layer in model.layers]
+
+
+def _single_split(model: Any, history: Any, recipe: Any, splits: Mapping[str, Sequence[int]], best_epoch: int,
+                  evaluated: Mapping[str, Any], seed: int, quick: bool, epochs_cap: int | None) -> dict[str, Any]:
+    """The fields notebooks 02 and 04 share: seed, split sizes, parameters, recipe, epochs, layers, metrics."""
+    from helpers import models
+
+    trainable, non_trainable = models.parameter_counts(model)
+    return {"seed": seed, "quick": bool(quick), "epochs_cap": epochs_cap,
+            "split_sizes": {name: len(index) for name, index in splits.items()},
+            "parameters": {"trainable": trainable, "non_trainable": non_trainable, "total": model.count_params()},
+            "recipe": recipe.as_dict(), "epochs_run": len(history.history["loss"]), "best_epoch": int(best_epoch),
+            "layers": layer_table(model), **evaluated}
+
+
+def write_baseline_model(*, model: Any, history: Any, recipe: Any, splits: Mapping[str, Sequence[int]],
+                         best_epoch: int, class_weight: Mapping[int, float], evaluated: Mapping[str, Any], seed: int,
+                         quick: bool, epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
+    """Notebook 02's file: the baseline CNN on the report's photo split, beside the report's Tables 2 and 3."""
+    from helpers import published
+
+    return write("02_baseline_model", {
+        "model": "baseline CNN (report's model 1), class weights",
+        **_single_split(model, history, recipe, splits, best_epoch, evaluated, seed, quick, epochs_cap),
+        "class_weight": {str(k): float(v) for k, v in class_weight.items()},
+        "report": {"test_at_0.5": published.BASELINE_AT_HALF, "test_at_optimal": published.BASELINE_AT_OPTIMAL},
+    }, root)
+
+
+def write_final_model(*, model: Any, history: Any, recipe: Any, splits: Mapping[str, Sequence[int]],
+                      best_epoch: int, variant: str, members: int, flip_tta: bool, training_seconds: float,
+                      leakage: Mapping[str, int], single_model: Mapping[str, Any], evaluated: Mapping[str, Any],
+                      calibration: Mapping[str, Any], stability: Mapping[str, Any], seed: int, quick: bool,
+                      epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
+    """Notebook 04's file: the chosen final CNN on the report's (leaky) split, its single model, calibration, the
+    stability study's spread, and both verdicts."""
+    from helpers import published
+
+    l2 = next(float(layer.kernel_regularizer.l2) for layer in model.layers
+              if getattr(layer, "kernel_regularizer", None) is not None)
+    momentum = next(float(layer.momentum) for layer in model.layers if hasattr(layer, "moving_variance"))
+    return write("04_final_model", {
+        "model": "final GAP/L2 CNN (report's model 2), report's protocol (augment, then split)",
+        **_single_split(model, history, recipe, splits, best_epoch, evaluated, seed, quick, epochs_cap),
+        "variant": variant, "models": int(members), "flip_tta": bool(flip_tta), "l2": l2,
+        "batchnorm_momentum": momentum, "training_seconds": round(float(training_seconds), 1),
+        "leakage": {k: int(v) for k, v in leakage.items()}, "single_model": dict(single_model),
+        "calibration": dict(calibration),
+        "stability": {"runs": stability["runs"], "variant": stability["variant"], "spread": stability["spread"]},
+        "verdicts": {"target": targets.single_split_verdict(evaluated["test_at_0.5"]),
+                     "stability": stability["verdicts"]["stability"]},
+        "report": published.FINAL_MODEL,
+    }, root)
+
+
+def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any, errors: Any,
+                         errors_vs_correct: Mapping[str, Any], spearman: tuple[float, float],
+                         male_vs_female: Mapping[str, Any], enrichment: Any, deep_channels_top_share: Sequence[float],
+                         root: Root = None) -> dict[str, Any]:
+    """Notebook 05's file: the errors, the luminance tests, the Grad-CAM shares and the deep feature maps.
+
+    ``test`` is the test set's frame (``correct`` and the three ``cam_*_share`` columns), ``errors`` the
+    misclassified rows, ``enrichment`` the Grad-CAM table by decision (both DataFrames)."""
+    shares = ["cam_top_share", "cam_face_share", "cam_side_share"]
+    return write("05_error_analysis", {
+        "seed": seed, "quick": bool(quick), "threshold": float(threshold), "test_images": len(test),
+        "errors": errors[["filename", "sex", "p_female", "source", "augmented"]].to_dict("records"),
+        "luminance_misclassified_vs_correct": dict(errors_vs_correct),
+        "luminance_vs_p_female_spearman": {"rho": float(spearman[0]), "p_value": float(spearman[1])},
+        "luminance_male_vs_female_photos": dict(male_vs_female),
+        **{f"grad_cam_{s.split('_')[1]}_share_mean": float(test[s].mean()) for s in shares},
+        "grad_cam_by_correct": test.groupby("correct")[shares].mean().to_dict(),
+        "grad_cam_enrichment_by_decision": enrichment.to_dict(),
+        "deep_channels_top_share": [float(s) for s in deep_channels_top_share],
+    }, root)
+
+
+def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], final_variant: str,
+                            parameters: Mapping[str, Any], recipes: Mapping[str, Any], records: Any, summary: Any,
+                            leakage: Mapping[int, Mapping[str, int]], inflation_table: Any, paired: Any, leak: Any,
+                            female_share: Mapping[str, float], versus_pixels: Mapping[str, Mapping[str, float]],
+                            total_seconds: float, root: Root = None) -> dict[str, Any]:
+    """Notebook 06's file: every method over the repeated K-fold splits, the leak, the paired test against the
+    pixel logistic regression, the per-split records and the leak-free target's verdict.
+
+    ``records``, ``summary``, ``inflation_table``, ``paired`` and ``leak`` are the notebook's DataFrames
+    (``helpers.split_statistics``)."""
+    from helpers import methods, split_statistics
+
+    summary_dict = split_statistics.summary_dict(summary)
+    leak_free = summary_dict[methods.LEAK_FREE]
+    paired_keys = ("mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high")
+    return write("06_honest_evaluation", {
+        "description": "repeated stratified K-fold; report's protocol (augment, then split) vs leak-free "
+                       "(split, then augment the training photos only); CNNs and classical baselines",
+        "seed": seed, "n_splits": len(splits), "splits": list(splits), "split_kind": "K-fold splits",
+        "final_variant": final_variant, "quick": bool(quick), "parameters": dict(parameters),
+        "recipes": dict(recipes), "method_labels": methods.METHODS, "method_order": list(methods.METHODS),
+        "test_images": methods.method_info(records),
+        "threshold": "Youden's J on the validation set (0.5 for the majority class)",
+        "intervals": split_statistics.interval_dict(summary), "summary": summary_dict,
+        "leakage": {str(number): counts for number, counts in leakage.items()},
+        "inflation": {
+            "leaky_method": methods.LEAKY, "leak_free_method": methods.LEAK_FREE,
+            "difference_of_means": inflation_table["inflation"].to_dict(),
+            "paired": {metric: {k: float(row[k]) for k in paired_keys} for metric, row in paired.iterrows()},
+            "interval": split_statistics.INTERVAL_LABEL, "prevalence_free_metrics": list(methods.PREVALENCE_FREE),
+            "includes_zero": {metric: bool(zero) for metric, zero in leak["includes zero"].items()},
+            "test_female_share": {m: float(female_share[m]) for m in (methods.LEAKY, methods.LEAK_FREE)},
+        },
+        "paired_vs_pixel_logreg": {"test": "Nadeau-Bengio corrected resampled t-test", **versus_pixels},
+        "verdicts": {"leak_free_target": targets.leak_free_verdict(
+            leak_free["auc"]["mean"], leak_free["accuracy"]["mean"], versus_pixels["auc"])},
+        "records": methods.records_for_json(records),
+        "total_seconds": round(float(total_seconds), 1),
+    }, root)

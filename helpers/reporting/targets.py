@@ -1,0 +1,40 @@
+"""The project's targets, and the verdicts that judge a result by them (computed once, when a results file is
+written, and stored in it: the notebooks, the README, the deck and the model card read the stored verdict).
+
+On the report's split (notebook 04): a test AUC and accuracy clearly above the report's. Leak-free over a
+repeated K-fold of at least 10 splits (notebook 06): these means, and better than the pixel logistic regression
+with p below ``p_value`` in the corrected paired test. Stability (notebook 07): the standard deviation of
+notebook 04's test accuracy over 5 training seeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+TARGET = {"auc": 0.97, "accuracy": 0.93}
+LEAK_FREE_TARGET = {"auc": 0.98, "accuracy": 0.95, "p_value": 0.05}
+STABILITY_TARGET_SD = 0.015
+
+
+def single_split_verdict(test_at_half: Mapping[str, float]) -> dict[str, Any]:
+    """Notebook 04's target on the report's split: test AUC and accuracy at 0.5 against ``TARGET``."""
+    checks = {metric: bool(float(test_at_half[metric]) >= wanted) for metric, wanted in TARGET.items()}
+    return {"wanted": dict(TARGET), "checks": checks, "met": all(checks.values())}
+
+
+def stability_verdict(sd_accuracy: float, runs: int, variant: str) -> dict[str, Any]:
+    """The stability target: the standard deviation of the test accuracy at 0.5 over training seeds."""
+    return {"wanted_sd_accuracy": STABILITY_TARGET_SD, "sd_accuracy": float(sd_accuracy), "runs": int(runs),
+            "variant": variant, "met": bool(float(sd_accuracy) <= STABILITY_TARGET_SD)}
+
+
+def leak_free_verdict(mean_auc: float, mean_accuracy: float, paired_auc: Mapping[str, float]) -> dict[str, Any]:
+    """Notebook 06's target: the leak-free final CNN's mean AUC and accuracy, and its paired win over pixels."""
+    better = float(paired_auc["mean"]) > 0 and float(paired_auc["p_value"]) < LEAK_FREE_TARGET["p_value"]
+    checks = {"auc": bool(mean_auc >= LEAK_FREE_TARGET["auc"]),
+              "accuracy": bool(mean_accuracy >= LEAK_FREE_TARGET["accuracy"]),
+              "better_than_pixel_logreg": bool(better)}
+    return {"wanted": dict(LEAK_FREE_TARGET), "mean_auc": float(mean_auc), "mean_accuracy": float(mean_accuracy),
+            "p_value_auc_vs_pixel_logreg": float(paired_auc["p_value"]), "checks": checks,
+            "met": all(checks.values())}

@@ -1,0 +1,161 @@
+"""Notebook 06's runner: every method trained and scored on one split of the repeated K-fold, both protocols.
+
+Two protocols build the data of one split (one seed):
+
+* the **report's protocol** augments all 188 photos to 268 balanced images, *then* splits them
+  (133 / 81 / 54, stratified): augmented copies of one photo can sit on both sides of the split;
+* the **leak-free protocol** splits the 188 real photos first (93 / 57 / 38, stratified), balances
+  the training part alone by augmentation, and validates and tests on real photos only.
+
+Six methods are scored on every split (``helpers.methods.METHODS``); each chooses its threshold on the validation
+set (Youden's J; 0.5 for the majority class) and applies it to the test set. The protocols are in
+``helpers.protocols``, the classical methods in ``helpers.baselines``, resizing in ``helpers.imaging``
+and the summaries over splits in ``helpers.split_statistics``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from helpers import baselines, config, data, evaluation
+from helpers.methods import CNN_METHODS, LEAK_FREE, LEAKY, MAJORITY, METHODS
+
+if TYPE_CHECKING:  # TensorFlow loads only when a split runs: the summaries and the model card need the constants
+    import keras
+
+    from helpers.protocols import Roles
+
+Arrays = tuple[np.ndarray, np.ndarray]
+
+# ---- methods ----------------------------------------------------------------------------------
+
+
+def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
+            epochs_cap: int | None = None, final_variant: str = "D") -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``) seeded, quietly; scores on validation and test.
+
+    The final CNNs follow ``final_variant``, a candidate of ``helpers.studies.recipe_search``
+    (e.g. ``D+online+ens2+tta``:
+    recipe D with on-the-fly augmentation, an ensemble of 2 training seeds, flip TTA).
+    """
+    import keras
+
+    from helpers import experiments, training
+
+    keras.backend.clear_session()  # dozens of models in one kernel: free the previous graphs
+    if method == "baseline_cnn":
+        recipe = training.capped(training.BASELINE_RECIPE, epochs_cap)
+        model, history = experiments.train_baseline(train, validation, seed, recipe, log_epochs=False)
+        members, tta, histories = [model], False, [history]
+    elif method in (LEAKY, LEAK_FREE):
+        members, histories, tta = experiments.train_variant(train, validation, final_variant, seed, epochs_cap)
+        recipe = training.capped(training.VARIANTS[training.parse_variant(final_variant)[0]], epochs_cap)
+    else:
+        raise ValueError(f"unknown CNN method {method!r}; expected one of {CNN_METHODS}")
+    info = {"epochs_run": float(np.mean([len(h.history["loss"]) for h in histories])),
+            "best_epoch": float(np.mean([training.best_epoch(h, recipe) for h in histories]))}
+    scores = predict_padded(members, np.concatenate([validation[0], test[0]]), tta=tta)
+    return scores[:len(validation[0])], scores[len(validation[0]):], info
+
+
+def predict_padded(model: keras.Model | list[keras.Model], images: np.ndarray, batch_size: int = 32,
+                   tta: bool = False) -> np.ndarray:
+    """``training.predict_scores`` on images zero-padded to whole batches, then trimmed.
+
+    Every batch then has one shape: one graph trace per model instead of two, which keeps
+    TensorFlow's "frequent retracing" warning out of a loop that trains dozens of models.
+    Inference mode treats each image on its own, so the padding changes no score.
+    """
+    from helpers import training
+
+    missing = -len(images) % batch_size
+    padded = np.concatenate([images, np.zeros((missing, *images.shape[1:]), images.dtype)]) if missing else images
+    return training.predict_scores(model, padded, batch_size, tta=tta)[:len(images)]
+
+
+def evaluate_method(method: str, y_val: np.ndarray, val_scores: np.ndarray, y_test: np.ndarray,
+                    test_scores: np.ndarray, threshold: float | None = None, **extra: Any) -> dict[str, Any]:
+    """One record: test metrics at the threshold chosen on validation (Youden's J unless ``threshold`` is given)."""
+    if threshold is None:
+        threshold = evaluation.youden_threshold(y_val, val_scores)
+    validation_auc = evaluation.binary_metrics(y_val, val_scores)["auc"]
+    metrics = evaluation.binary_metrics(y_test, test_scores, threshold)
+    metrics["specificity"] = specificity(y_test, test_scores, threshold)
+    # The test scores travel with the record: notebook 06 draws the reliability curve of every split from them.
+    return {"method": method, "validation_auc": validation_auc, **metrics,
+            "n_validation": len(y_val), "n_test": len(y_test),
+            "test_labels": [int(y) for y in y_test], "test_scores": [round(float(p), 5) for p in test_scores], **extra}
+
+
+def specificity(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> float:
+    """Share of male photos (label 0) predicted male (``score < threshold``); NaN without male photos.
+
+    With the recall (sensitivity) it makes balanced accuracy: neither depends on the share of female photos.
+    """
+    y_true = np.asarray(y_true).astype(int)
+    negatives = y_true == 0
+    if not negatives.any():
+        return math.nan
+    return float(np.mean(np.asarray(scores, dtype=float)[negatives] < threshold))
+
+
+def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 2, seed: int = config.SEED,
+              image_scale: float = 0.5, epochs_cap: int | None = None, final_variant: str = "D",
+              methods: tuple[str, ...] = tuple(METHODS), log: Callable[[str], None] | None = print
+              ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Every method on split ``number`` of a repeated stratified K-fold; returns the records and the leakage.
+
+    The 188-photo methods share the photos' split; the report's protocol has its own K-fold of the 268
+    balanced images. CNN images are scaled by ``image_scale`` (after augmentation, identically for all three
+    CNNs); the classical methods use 50 x 40 grey pixels. ``log`` gets one line per method.
+
+    Each record's ``n_not_tested`` counts the images of the K-fold's pool that the split does not test on (the
+    photos for the 188-photo methods, the 268 balanced images for the report's protocol): the ``n_train`` of
+    the Nadeau-Bengio correction, which augmented training copies must not inflate.
+    """
+    from helpers.imaging import downsize, grey_pixels  # these two import TensorFlow: only here, when a split runs
+    from helpers.protocols import ROLES, assert_disjoint, kfold_roles, leaked_images
+
+    split_seed = seed + number  # the training seed of this split's models
+    images, labels = data.stack_images(photos)
+    plan = kfold_roles(photos, number, folds, repeats, seed)
+    splits, leak_free, report = plan["photo_splits"], plan["leak_free"], plan["report"]
+    assert_disjoint(leak_free)
+    leakage = {"report_protocol": leaked_images(report), "leak_free": leaked_images(leak_free)}
+
+    def cnn_arrays(roles: Roles) -> tuple[Arrays, ...]:
+        return tuple((downsize(x, image_scale), y) for x, y in (data.stack_images(roles[r]) for r in ROLES))
+
+    photo_cnn = tuple((downsize(images[splits[r]], image_scale), labels[splits[r]]) for r in ROLES)
+    features = grey_pixels(images)
+    photo_features = tuple((features[splits[r]], labels[splits[r]]) for r in ROLES)
+    cnn_data = {"baseline_cnn": lambda: photo_cnn, LEAKY: lambda: cnn_arrays(report),
+                LEAK_FREE: lambda: cnn_arrays(leak_free)}
+
+    records = []
+    for method in methods:
+        started = time.perf_counter()
+        if method in CNN_METHODS:
+            train, val, test = cnn_data[method]()
+            val_scores, test_scores, info = run_cnn(method, train, val, test, split_seed, epochs_cap, final_variant)
+        else:
+            train, val, test = photo_features
+            val_scores, test_scores, info = baselines.run_classical(method, train, val, test)
+        threshold = 0.5 if method == MAJORITY else None
+        pool = sum(len(report[r]) for r in ROLES) if method == LEAKY else len(photos)
+        record = evaluate_method(method, val[1], val_scores, test[1], test_scores, threshold,
+                                 split=number, seed=split_seed, n_train=len(train[1]),
+                                 n_not_tested=pool - len(test[1]), **info)
+        record["seconds"] = round(time.perf_counter() - started, 1)
+        records.append(record)
+        if log:
+            log(f"split {number} | {method:<20} | test AUC {record['auc']:.3f} | acc {record['accuracy']:.3f} "
+                f"| bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} train / "
+                f"{record['n_test']} test | {record['seconds']:6.1f} s")
+    return records, leakage
