@@ -1,6 +1,6 @@
 """Where a result came from: library versions, backend, device, precision, seed, code version, wall time.
 
-Every results file carries this record (``evaluation.write_results`` adds it), so a number can always be
+Every results file carries this record (``helpers.reporting.results.write`` adds it), so a number can always be
 traced to the machine and the code that produced it; the README prints it under the results table.
 """
 
