@@ -10,6 +10,7 @@ Core, imported by the notebooks:
 - ``start``: the setup cell's one import (quiet TensorFlow start-up, versions, logging);
 - ``config``: seed, image size, folders (``$CUFS_DIR``, ``$CUFS_OUTPUT_DIR``), the test suite's quick setting;
 - ``photos``: finding and decoding exactly the CUFS photos (the data policy of ``data/README.md``);
+- ``sketches``: the CUFS sketches, each paired with its photo's person; only training people's reach training;
 - ``data``: the report's DataFrame, the arrays a CNN reads and the seeded split; ``prepared_photos``;
 - ``augmentation``: the report's augmentation, balancing, leakage counts;
 - ``models``: the report's two architectures; ``training``: seeds, class weights, recipes, fitting, prediction;

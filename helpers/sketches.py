@@ -1,0 +1,107 @@
+"""The CUFS sketches, each paired with the one photo of its person: more images of the same people.
+
+The dataset's ``sketches/`` folder, beside ``photos/``, holds one artist's sketch per photo. Their names follow
+two conventions: 100 are lower-case like the photos' with ``-sz1`` added (``f1-005-01-sz1.jpg`` is the sketch of
+``f1-005-01.jpg``), 88 are upper-case with a ``2`` (``F2-005-01-sz1.jpg`` is the sketch of ``f-005-01.jpg``: the
+``f1-`` person has a lower-case sketch of its own). The photo loader never reads a sketch (``helpers.photos``);
+sketches are read here only, each tied to its person, so that a split of the photos decides which sketches a model
+may see: those of its training people, never a validation or test person's (``for_training``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import config, photos
+
+log = logging.getLogger(__name__)
+
+SKETCH = re.compile(r"(?P<sex>[mf])(?P<kind>[12]?)-(?P<number>\d{3})-(?P<index>\d{2})-sz\d+(?P<suffix>\.[a-z0-9]+)",
+                    re.IGNORECASE)
+
+
+class SketchError(photos.DataError, ValueError):
+    """The sketches cannot be paired one to one with the photos; the message names the files."""
+
+
+def person_of_sketch(name: str) -> str | None:
+    """The photo person (``photos.parse_photo_name``'s key, e.g. ``f-005``) a sketch file belongs to, else None."""
+    match = SKETCH.fullmatch(name)
+    if match is None or match["suffix"].lower() not in photos.IMAGE_SUFFIXES:
+        return None
+    kind = "" if match["kind"] == "2" else match["kind"]  # "F2-" marks the person without a digit: f-NNN
+    return f"{match['sex'].lower()}{kind}-{match['number']}"
+
+
+def sketch_folder(photo_folder: str | os.PathLike) -> Path:
+    """The ``sketches/`` folder beside a photo folder (the dataset's layout); a clear error when there is none."""
+    folder = Path(photo_folder).parent / "sketches"
+    if not folder.is_dir():
+        raise photos.DataNotFoundError(
+            f"No sketches/ folder beside {photo_folder}: the CUFS download holds photos/ and sketches/ side by side "
+            f"(Kaggle dataset '{config.KAGGLE_SLUG}'); put its sketches/ folder there.")
+    return folder
+
+
+def pair_sketches(photo_files: photos.PhotoFiles, folder: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One row per photo: ``filename`` (the photo), ``sketch`` (its sketch's file name), ``person``, ``sex``.
+
+    Refused with ``SketchError``: a sketch whose person has no photo, two sketches of one person, a photo without a
+    sketch. Files that are not named like a sketch are skipped with a warning naming them.
+    """
+    folder = Path(folder) if folder else sketch_folder(photo_files.folder)
+    by_person: dict[str, list[str]] = {}
+    skipped = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        person = person_of_sketch(path.name) if path.is_file() else None
+        if person is None:
+            if not photos.is_residue(path.name):
+                skipped.append(path.name)
+            continue
+        by_person.setdefault(person, []).append(path.name)
+    if skipped:
+        log.warning("Skipped %d file(s) in %s not named like a CUFS sketch: %s", len(skipped), folder,
+                    ", ".join(skipped))
+    photo_person = {photos.parse_photo_name(p.name)[1]: p.name for p in photo_files.files}
+    twice = {person: names for person, names in by_person.items() if len(names) > 1}
+    orphans = sorted(name for person, names in by_person.items() if person not in photo_person for name in names)
+    missing = sorted(name for person, name in photo_person.items() if person not in by_person)
+    problems = []
+    if twice:
+        problems.append(f"two sketches of one person: {', '.join(sorted(n for ns in twice.values() for n in ns))}")
+    if orphans:
+        problems.append(f"sketches of no photo's person: {', '.join(orphans)}")
+    if missing:
+        problems.append(f"photos without a sketch: {', '.join(missing)}")
+    if problems:
+        raise SketchError(f"The sketches in {folder} do not pair one to one with the photos in "
+                          f"{photo_files.folder}: {'; '.join(problems)}.")
+    rows = [{"filename": name, "sketch": by_person[person][0], "person": person,
+             "sex": photos.label_from_filename(name)} for person, name in sorted(photo_person.items(),
+                                                                                 key=lambda item: item[1])]
+    return pd.DataFrame(rows)
+
+
+def for_training(pairs: pd.DataFrame, training_photos: Iterable[str], held_out: Iterable[str]) -> pd.DataFrame:
+    """The pairs of the training photos only; refuses when a held-out (validation or test) photo is among them."""
+    training, held = set(training_photos), set(held_out)
+    if training & held:
+        raise ValueError(f"photos both in training and held out: {sorted(training & held)}")
+    chosen = pairs[pairs["filename"].isin(training)]
+    assert not set(chosen["filename"]) & held  # the guard the whole study rests on: no held-out person's sketch
+    return chosen.reset_index(drop=True)
+
+
+def load_sketches(pairs: pd.DataFrame, folder: str | os.PathLike) -> pd.DataFrame:
+    """The sketches of ``pairs`` decoded like the photos (RGB, 250 x 200, [0, 1]): ``filename`` (the sketch),
+    ``photo``, ``sex``, ``image_array``."""
+    folder = Path(folder)
+    return pd.DataFrame({"filename": pairs["sketch"].tolist(), "photo": pairs["filename"].tolist(),
+                         "sex": pairs["sex"].astype("int64").tolist(),
+                         "image_array": [photos.load_image(folder / name) for name in pairs["sketch"]]})
