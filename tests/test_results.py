@@ -40,10 +40,18 @@ def evaluated() -> dict:
 SPLITS = {"train": np.arange(10), "validation": np.arange(6), "test": np.arange(6)}
 
 
-def test_every_committed_results_file_fits_its_spec():
+def test_every_committed_results_file_fits_its_spec_and_its_verdicts_follow_its_numbers():
     loaded = results.load_all(ROOT)
     assert set(loaded) == set(results.SPECS)  # every spec has its file, every file its spec
-    assert results.load_all(ROOT)["06_honest_evaluation"]["verdicts"]["leak_free_target"]["met"] in (True, False)
+    final, stable, honest = loaded["04_final_model"], loaded["04_stability"], loaded["06_honest_evaluation"]
+    assert final["verdicts"]["target"] == targets.single_split_verdict(final["test_at_0.5"])
+    reduced = stable["spread"]["variance-reduced"]
+    assert stable["verdicts"]["stability"] == targets.stability_verdict(reduced["accuracy_at_0.5_std"],
+                                                                        stable["runs"], stable["variant"])
+    assert final["verdicts"]["stability"] == stable["verdicts"]["stability"]
+    leak_free = honest["summary"]["final_cnn_leak_free"]
+    assert honest["verdicts"]["leak_free_target"] == targets.leak_free_verdict(
+        leak_free["auc"]["mean"], leak_free["accuracy"]["mean"], honest["paired_vs_pixel_logreg"]["auc"])
 
 
 def test_a_missing_field_is_refused_naming_the_file_and_the_field(tmp_path):
