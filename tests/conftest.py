@@ -79,3 +79,17 @@ def write_image(
 def make_image() -> Callable[..., Path]:
     """The ``write_image`` helper, as a fixture."""
     return write_image
+
+
+@pytest.fixture
+def records() -> pd.DataFrame:
+    """Per-split records of three methods over 3 splits: the leaky final CNN, the leak-free one, the majority."""
+    rows = []
+    for seed, (leaky, honest) in enumerate([(0.9, 0.6), (1.0, 0.8), (0.95, 1.0)]):
+        rows.append({"method": "final_cnn_report", "seed": seed, "accuracy": leaky, "auc": leaky,
+                     "n_test": 54, "n_not_tested": 214})
+        rows.append({"method": "final_cnn_leak_free", "seed": seed, "accuracy": honest, "auc": 1 - honest / 2,
+                     "n_test": 38, "n_not_tested": 150})
+        rows.append({"method": "majority", "seed": seed, "accuracy": 0.7, "auc": 0.5, "n_test": 38,
+                     "n_not_tested": 150})
+    return pd.DataFrame(rows)

@@ -4,22 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from helpers import methods
-
-
-@pytest.fixture
-def records() -> pd.DataFrame:
-    rows = []
-    for seed, (leaky, honest) in enumerate([(0.9, 0.6), (1.0, 0.8), (0.95, 1.0)]):
-        rows.append({"method": "final_cnn_report", "seed": seed, "accuracy": leaky, "auc": leaky,
-                     "n_test": 54, "n_not_tested": 214})
-        rows.append({"method": "final_cnn_leak_free", "seed": seed, "accuracy": honest, "auc": 1 - honest / 2,
-                     "n_test": 38, "n_not_tested": 150})
-        rows.append({"method": "majority", "seed": seed, "accuracy": 0.7, "auc": 0.5, "n_test": 38,
-                     "n_not_tested": 150})
-    return pd.DataFrame(rows)
 
 
 def test_with_specificity_fills_old_records_from_the_identity():

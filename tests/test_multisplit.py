@@ -5,36 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
+from support import synthetic_photos
 
 from helpers import baselines, evaluation, methods, training
 from helpers.studies import multisplit
-
-
-def synthetic_photos(n_male: int = 134, n_female: int = 54, size: tuple[int, int] = (20, 16),
-                     seed: int = 0, separable: bool = False) -> pd.DataFrame:
-    """A stand-in for the 188 photos: random small images; ``separable``: dark men, bright women."""
-    rng = np.random.default_rng(seed)
-    labels = np.array([0] * n_male + [1] * n_female)
-    base = np.where(labels == 1, 0.7, 0.3) if separable else np.full(len(labels), 0.5)
-    noise = rng.normal(0, 0.1 if separable else 0.25, (len(labels), *size, 3))
-    images = np.clip(base[:, None, None, None] + noise, 0, 1).astype(np.float32)
-    names = [f"m-{i:03d}-01.jpg" for i in range(n_male)] + [f"f-{i:03d}-01.jpg" for i in range(n_female)]
-    return pd.DataFrame({"filename": names, "sex": labels, "image_array": list(images)})
-
-
-@pytest.fixture
-def records() -> pd.DataFrame:
-    rows = []
-    for seed, (leaky, honest) in enumerate([(0.9, 0.6), (1.0, 0.8), (0.95, 1.0)]):
-        rows.append({"method": "final_cnn_report", "seed": seed, "accuracy": leaky, "auc": leaky,
-                     "n_test": 54, "n_not_tested": 214})
-        rows.append({"method": "final_cnn_leak_free", "seed": seed, "accuracy": honest, "auc": 1 - honest / 2,
-                     "n_test": 38, "n_not_tested": 150})
-        rows.append({"method": "majority", "seed": seed, "accuracy": 0.7, "auc": 0.5, "n_test": 38,
-                     "n_not_tested": 150})
-    return pd.DataFrame(rows)
 
 
 def test_majority_class_metrics_exactly():

@@ -14,19 +14,6 @@ T_975_2 = 4.302652729911275  # t quantile 0.975 with 2 degrees of freedom (table
 PHOTO_FRACTION, LEAKY_FRACTION = 38 / 150, 54 / 214
 
 
-@pytest.fixture
-def records() -> pd.DataFrame:
-    rows = []
-    for seed, (leaky, honest) in enumerate([(0.9, 0.6), (1.0, 0.8), (0.95, 1.0)]):
-        rows.append({"method": "final_cnn_report", "seed": seed, "accuracy": leaky, "auc": leaky,
-                     "n_test": 54, "n_not_tested": 214})
-        rows.append({"method": "final_cnn_leak_free", "seed": seed, "accuracy": honest, "auc": 1 - honest / 2,
-                     "n_test": 38, "n_not_tested": 150})
-        rows.append({"method": "majority", "seed": seed, "accuracy": 0.7, "auc": 0.5, "n_test": 38,
-                     "n_not_tested": 150})
-    return pd.DataFrame(rows)
-
-
 def test_summarise_mean_sd_and_corrected_interval(records):
     summary = split_statistics.summarise(records, ("accuracy", "auc"))
     row = summary.loc[("final_cnn_leak_free", "accuracy")]
