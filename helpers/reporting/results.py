@@ -14,6 +14,7 @@ TensorFlow or the scientific stack; the writers import what they need when calle
 from __future__ import annotations
 
 import os
+import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,8 +62,8 @@ class ResultsSpec:
 
 
 def _parts(dotted: str) -> list[str]:
-    # "test_at_0.5.auc": the metric names hold a dot of their own
-    return [p.replace("\0", ".") for p in dotted.replace("_0.5", "_0\0" + "5").split(".")]
+    # "test_at_0.5.auc" -> ["test_at_0.5", "auc"]: a dot between two digits belongs to a name
+    return re.split(r"(?<!\d)\.|\.(?!\d)", dotted)
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
