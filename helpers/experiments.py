@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from helpers import augmentation, config, data, models, photos, training
+from helpers import augmentation, config, data, evaluation, models, photos, training
 from helpers.infra import provenance
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,43 @@ def train_variant(train: Arrays, validation: Arrays, variant: str, seed: int = c
     recipe = training.capped(recipe, epochs_cap)
     trained = [train_final(train, validation, seed + 1000 * i, recipe, log_epochs=log_epochs) for i in range(n_models)]
     return [m for m, _ in trained], [h for _, h in trained], tta
+
+
+@dataclass(frozen=True)
+class Refit:
+    """A variant refitted on more photos, with the threshold its pre-refit models chose on validation."""
+
+    models: list[keras.Model]
+    pre_refit_models: list[keras.Model]  # trained on the training photos, early-stopped on validation
+    threshold: float  # Youden's J on the pre-refit models' validation scores
+    validation_scores: np.ndarray  # the pre-refit models' (the refit models never score validation)
+    epochs: list[int]  # per member: the pre-refit best epoch, the length of its refit
+    tta: bool
+
+
+def refit_variant(train: Arrays, validation: Arrays, refit_train: Arrays, variant: str, seed: int = config.SEED,
+                  epochs_cap: int | None = None) -> Refit:
+    """Train ``variant`` on ``train`` (early stopping on ``validation``), choose the threshold on its validation
+    scores, then train each member afresh on ``refit_train`` (training + validation photos) for its best
+    epoch count with the same learning rates, epoch by epoch.
+
+    Nothing here sees a test image: the threshold comes from validation predictions made before the refit,
+    and the refit has no held-out data to look at.
+    """
+    recipe_name, _, tta = training.parse_variant(variant)
+    recipe = training.capped(training.VARIANTS[recipe_name], epochs_cap)
+    members, histories, tta = train_variant(train, validation, variant, seed, epochs_cap)
+    scores = training.predict_scores(members, validation[0], tta=tta)
+    threshold = evaluation.youden_threshold(validation[1], scores)
+    refitted, epochs = [], []
+    for i, history in enumerate(histories):
+        rates = training.refit_schedule(history, recipe)
+        training.set_seed(seed + 1000 * i)
+        model = models.build_final_model(input_shape=refit_train[0].shape[1:],
+                                         batchnorm_momentum=training.FINAL_BATCHNORM_MOMENTUM)
+        refitted.append(training.fit_fixed(model, refit_train, recipe, rates))
+        epochs.append(len(rates))
+    return Refit(refitted, members, threshold, scores, epochs, tta)
 
 
 def final_model_paths(root: str | os.PathLike | None = None, seed: int = config.SEED, n_models: int = 1) -> list[str]:

@@ -37,3 +37,20 @@ def grey_pixels(images: np.ndarray, shape: tuple[int, int] = GREY_SHAPE) -> np.n
     images = np.asarray(images, dtype=np.float32)
     grey = images @ BT601.astype(np.float32)
     return resize_images(grey[..., None], shape).reshape(len(images), -1)
+
+
+def grey_rgb(images: np.ndarray) -> np.ndarray:
+    """Grey-level (BT.601 luma) images repeated on three channels: colour removed, the input shape kept, so the
+    report's architectures keep their parameter counts (photos then share the sketches' modality)."""
+    images = np.asarray(images, dtype=np.float32)
+    grey = images @ BT601.astype(np.float32)
+    return np.repeat(grey[..., None], images.shape[-1], axis=-1)
+
+def standardise_per_image(images: np.ndarray, epsilon: float = 1e-6) -> np.ndarray:
+    """Each image shifted and scaled to mean 0 and standard deviation 1 over its own pixels and channels: the
+    lighting and contrast of one photo no longer set its input level. Uses nothing but the image itself."""
+    images = np.asarray(images, dtype=np.float32)
+    axes = tuple(range(1, images.ndim))
+    mean = images.mean(axis=axes, keepdims=True)
+    std = images.std(axis=axes, keepdims=True)
+    return ((images - mean) / np.maximum(std, epsilon)).astype(np.float32)

@@ -118,3 +118,23 @@ def kfold_roles(photos: pd.DataFrame, number: int, folds: int, repeats: int, see
     balanced = augmentation.balance_by_augmentation(photos[["filename", "sex", "image_array"]], seed + repeat)
     report_splits = kfold_splits(balanced["sex"].to_numpy(), folds, 1, seed + repeat)[number % folds]
     return {"photo_splits": splits, "leak_free": leak_free, "report": frames_by_role(balanced, report_splits)}
+
+
+def refit_training_set(photos: pd.DataFrame, splits: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
+    """The refit's training set: the training **and** validation photos of a split, balanced by augmentation
+    (seeded). Refused if a test photo were among them."""
+    chosen = np.concatenate([splits["train"], splits["validation"]])
+    if np.intersect1d(chosen, splits["test"]).size:
+        raise AssertionError("a test photo is in the refit's training set")
+    frame = photos.iloc[np.sort(chosen)][["filename", "sex", "image_array"]].reset_index(drop=True)
+    return augmentation.balance_by_augmentation(frame, seed)
+
+
+def inner_split(labels: np.ndarray, train: np.ndarray, seed: int,
+                validation_fraction: float = 1 / 3) -> dict[str, np.ndarray]:
+    """A stratified split of the training indices ``train`` into inner training and inner validation indices:
+    how a study measures a choice (the refit, for one) without the split's validation or test photos."""
+    labels = np.asarray(labels)
+    inner_train, inner_validation = train_test_split(np.asarray(train), test_size=validation_fraction,
+                                                     random_state=seed, stratify=labels[train])
+    return {"train": np.sort(inner_train), "validation": np.sort(inner_validation)}

@@ -27,6 +27,20 @@ class Recipe:
     min_learning_rate: float = 1e-5
     online_augmentation: bool = False  # augment every training batch anew each epoch (helpers.augmentation)
     ema_momentum: float | None = None  # exponential moving average of the weights, swapped in at each epoch end
+    # Issue 19's levers against jumpy training (all off in recipe D):
+    cosine: bool = False  # cosine decay of the learning rate over ``epochs`` (replaces reduce_lr_patience)
+    warmup_epochs: int = 0  # linear warm-up from a tenth of ``learning_rate`` (with ``cosine`` only)
+    weight_decay: float | None = None  # AdamW's decoupled weight decay (beside the model's L2), not on biases/BN
+    label_smoothing: float = 0.0  # targets 0/1 pulled towards 0.5 by this much
+    reestimate_batchnorm: bool = False  # after training, batch-norm statistics from the whole training set
+
+    def __post_init__(self) -> None:
+        if self.cosine and self.reduce_lr_patience:
+            raise ValueError("a recipe has one learning-rate schedule: cosine or reduce_lr_patience, not both")
+        if self.warmup_epochs and not self.cosine:
+            raise ValueError("warmup_epochs needs cosine=True (the warm-up leads into the cosine decay)")
+        if not 0.0 <= self.label_smoothing < 0.5:
+            raise ValueError(f"label_smoothing must be in [0, 0.5), not {self.label_smoothing}")
 
     def as_dict(self) -> dict:
         """Plain values, for the results file."""
@@ -104,21 +118,62 @@ def balanced_class_weights(labels: np.ndarray) -> dict[int, float]:
     return {int(c): float(w) for c, w in zip(classes, weights, strict=True)}
 
 
+def learning_rate_of(recipe: Recipe, steps_per_epoch: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """The recipe's learning rate: a number, or (``cosine``) a per-step schedule with an optional linear warm-up."""
+    if not recipe.cosine:
+        return recipe.learning_rate
+    warmup = recipe.warmup_epochs * steps_per_epoch
+    decay = max(1, (recipe.epochs - recipe.warmup_epochs) * steps_per_epoch)
+    if not warmup:
+        return keras.optimizers.schedules.CosineDecay(recipe.learning_rate, decay, alpha=0.01)
+    return keras.optimizers.schedules.CosineDecay(recipe.learning_rate / 10, decay, alpha=0.01,
+                                                  warmup_target=recipe.learning_rate, warmup_steps=warmup)
+
+
 def compile_binary(model: keras.Model, learning_rate: float, ema_momentum: float | None = None,
-                   steps_per_epoch: int | None = None) -> keras.Model:
-    """Adam + binary cross-entropy, tracking accuracy and ROC AUC.
+                   steps_per_epoch: int | None = None, recipe: Recipe | None = None) -> keras.Model:
+    """Adam (AdamW with ``recipe.weight_decay``) + binary cross-entropy, tracking accuracy and ROC AUC.
 
     With ``ema_momentum``, Adam keeps an exponential moving average of the weights and writes it into the
     model once per epoch (Keras' ``use_ema`` with ``ema_overwrite_frequency``), so validation, early stopping
-    and the restored best weights all see the averaged weights.
+    and the restored best weights all see the averaged weights. ``recipe`` adds its schedule, weight decay and
+    label smoothing.
     """
     ema = {} if ema_momentum is None else {"use_ema": True, "ema_momentum": ema_momentum,
                                            "ema_overwrite_frequency": steps_per_epoch}
+    rate = learning_rate if recipe is None else learning_rate_of(recipe, steps_per_epoch or 1)
+    if recipe is not None and recipe.weight_decay:
+        optimizer = keras.optimizers.AdamW(rate, weight_decay=recipe.weight_decay, **ema)
+        # Decay the kernels only: shrinking biases and batch-norm scales towards 0 is not regularisation.
+        optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    else:
+        optimizer = keras.optimizers.Adam(rate, **ema)
+    smoothing = 0.0 if recipe is None else recipe.label_smoothing
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate, **ema),
-        loss="binary_crossentropy",
+        optimizer=optimizer,
+        loss=keras.losses.BinaryCrossentropy(label_smoothing=smoothing) if smoothing else "binary_crossentropy",
         metrics=["accuracy", keras.metrics.AUC(name="auc")],
     )
+    return model
+
+
+def reestimate_batchnorm(model: keras.Model, images: np.ndarray) -> keras.Model:
+    """Set every batch-norm layer's moving mean and variance to their values on ``images`` (one pass, in order).
+
+    Training estimates them from batches of 16 as a moving average that lags behind the weights; one forward
+    pass in training mode over the whole training set with momentum 0 replaces them by the exact statistics
+    of the final weights. Only the statistics change: no weight is trained, and dropout (after the last
+    batch-norm layer) changes nothing the statistics see.
+    """
+    layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in layers]
+    try:
+        for layer in layers:
+            layer.momentum = 0.0
+        model(np.asarray(images, np.float32), training=True)
+    finally:
+        for layer, momentum in zip(layers, momenta, strict=True):
+            layer.momentum = momentum
     return model
 
 
@@ -136,7 +191,7 @@ def fit(
     ``recipe.ema_momentum`` averages the weights (see ``compile_binary``).
     """
     steps_per_epoch = int(np.ceil(len(train[0]) / recipe.batch_size))
-    compile_binary(model, recipe.learning_rate, recipe.ema_momentum, steps_per_epoch)
+    compile_binary(model, recipe.learning_rate, recipe.ema_momentum, steps_per_epoch, recipe)
     callbacks: list[keras.callbacks.Callback] = [EpochLogger(recipe.epochs)] if log_epochs else []
     callbacks += [
         keras.callbacks.EarlyStopping(
@@ -160,7 +215,7 @@ def fit(
         inputs = {"x": AugmentedBatches(train[0], train[1], recipe.batch_size, seed=seed)}
     else:
         inputs = {"x": train[0], "y": train[1], "batch_size": recipe.batch_size, "shuffle": True}
-    return model.fit(
+    history = model.fit(
         **inputs,
         validation_data=validation,
         epochs=recipe.epochs,
@@ -168,6 +223,46 @@ def fit(
         callbacks=callbacks,
         verbose=0,
     )
+    if recipe.reestimate_batchnorm:
+        reestimate_batchnorm(model, train[0])
+    return history
+
+
+def fit_fixed(model: keras.Model, train: tuple[np.ndarray, np.ndarray], recipe: Recipe,
+              learning_rates: Sequence[float], class_weight: dict[int, float] | None = None) -> keras.Model:
+    """Refit without validation data: one epoch per entry of ``learning_rates``, at that learning rate.
+
+    ``learning_rates`` is the per-epoch learning rate of an earlier run with early stopping, up to its best
+    epoch (``refit_schedule``): the refit repeats that run's schedule on more photos, and no held-out image
+    is needed to stop it.
+    """
+    if not learning_rates:
+        raise ValueError("a refit needs at least one epoch")
+    if recipe.online_augmentation:
+        raise ValueError("fit_fixed refits on fixed images; on-the-fly augmentation is not supported there")
+    plain = replace(recipe, cosine=False, warmup_epochs=0, reduce_lr_patience=None)
+    steps_per_epoch = int(np.ceil(len(train[0]) / recipe.batch_size))
+    compile_binary(model, float(learning_rates[0]), recipe.ema_momentum, steps_per_epoch, plain)
+    rates = [float(r) for r in learning_rates]
+    model.fit(train[0], train[1], batch_size=recipe.batch_size, shuffle=True, epochs=len(rates),
+              class_weight=class_weight, verbose=0,
+              callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch, _: rates[epoch])])
+    if recipe.reestimate_batchnorm:
+        reestimate_batchnorm(model, train[0])
+    return model
+
+
+def refit_schedule(history: keras.callbacks.History, recipe: Recipe) -> list[float]:
+    """The learning rate of each epoch of ``history`` up to its best one: what ``fit_fixed`` repeats.
+
+    Keras logs the rate at each epoch's end (a cosine schedule's value there), so the schedule is repeated
+    epoch by epoch.
+    """
+    best = best_epoch(history, recipe)
+    rates = history.history.get("learning_rate")
+    if rates is None:
+        return [recipe.learning_rate] * best
+    return [float(r) for r in rates[:best]]
 
 
 def best_epoch(history: keras.callbacks.History, recipe: Recipe) -> int:

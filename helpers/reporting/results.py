@@ -101,6 +101,9 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         **_SPREAD, "variant": str, "spread.variance-reduced.accuracy_at_0.5_std": Number,
         "verdicts.stability.met": bool}),
     ResultsSpec("02_baseline_seeds", "python -m helpers.studies.baseline_seeds", {**_SPREAD, "recipe": dict}),
+    ResultsSpec("07_levers", "python -m helpers.studies.levers", {
+        "parameters": dict, "choice_rule": str, "levers": dict, "rows": list, "summary": list,
+        "ensemble_sizes": list, "refit_rows": list, "refit_summary": list, "chosen": str, "environment": dict}),
     # Earlier runs kept for the README's "Before:" rows (results/archive/README.md), converted to these fields.
     ResultsSpec("archive/04_final_model", "notebook 04 (recipe D, one model)", {
         **{k: v for k, v in _SINGLE_SPLIT.items() if k not in ("quick", "layers")}, "variant": str}),
@@ -108,7 +111,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "n_splits": int, "splits": list, "split_kind": str, "final_variant": str, "method_labels": dict,
         "method_order": list, "test_images": dict, "summary": dict, "environment": dict}),
 )}
-STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds")
+STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "07_levers")
 
 
 def path(name: str, root: Root = None) -> Path:
@@ -189,7 +192,7 @@ def write(name: str, payload: Mapping[str, Any], root: Root = None, out: str | o
 
 
 def write_study(name: str, payload: Mapping[str, Any], out: str | os.PathLike | None = None) -> dict[str, Any]:
-    """One of the three studies' files (``STUDIES``); the stability study's verdict is added here."""
+    """One of the studies' files (``STUDIES``); the stability study's verdict is added here."""
     if name not in STUDIES:
         raise KeyError(f"{name!r} is not a study's results file ({', '.join(STUDIES)})")
     payload = dict(payload)
