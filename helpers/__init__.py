@@ -28,7 +28,8 @@ Core, imported by the notebooks:
 Machinery:
 
 - ``studies``: the runs behind the notebooks' choices: ``recipe_search`` (notebook 04's recipe), ``stability`` and
-  ``baseline_seeds`` (notebooks 04 and 02 over training seeds), ``multisplit`` (notebook 06's loop over splits);
+  ``baseline_seeds`` (notebooks 04 and 02 over training seeds), ``levers`` (issue 19's levers on validation photos,
+  read by notebook 07), ``multisplit`` (notebook 06's loop over splits);
 - ``reporting``: ``results`` (every results file: names, fields, verdicts; written and read only there),
   ``targets`` (the targets and their verdicts), ``readings`` (prose about a run), ``results_table`` (the README's
   findings and tables), ``slides`` with ``templates/`` (the deck), ``model_card`` (MODEL_CARD.md);

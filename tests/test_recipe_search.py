@@ -90,7 +90,7 @@ def test_untied_candidates_follow_by_validation_auc_whatever_their_cost():
     assert recipe_search.rank(rows)["candidate"].tolist() == ["best", "nearer, two models", "far, one model"]
 
 
-@pytest.mark.parametrize("module_name", ["recipe_search", "stability"])
+@pytest.mark.parametrize("module_name", ["recipe_search", "stability", "levers"])
 def test_the_studies_write_under_the_output_folder_wherever_they_run(module_name, tmp_path, monkeypatch):
     import importlib
 

@@ -90,6 +90,30 @@ LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
 ENSEMBLE_SIZES = (1, 2, 3, 5)
 
 
+def combine(names: Sequence[str]) -> Lever:
+    """The levers ``names`` applied together (named ``a+b``): the second stage, for levers that helped alone."""
+    chosen = [LEVERS[name] for name in names]
+    sketch_kinds = {lever.sketches for lever in chosen} - {None}
+    scales = {lever.scale for lever in chosen} - {None}
+    recipe: dict[str, Any] = {}
+    for lever in chosen:
+        clash = {k for k in set(recipe) & set(lever.recipe) if recipe[k] != lever.recipe[k]}
+        if clash:
+            raise ValueError(f"levers {', '.join(names)} set {sorted(clash)} differently: they cannot combine")
+        recipe.update(lever.recipe)
+    if len(sketch_kinds) > 1 or len(scales) > 1:
+        raise ValueError(f"levers {', '.join(names)} choose different sketches or scales: they cannot combine")
+    return Lever("+".join(names), " and ".join(lever.description for lever in chosen), recipe=recipe,
+                 scale=scales.pop() if scales else None, grey=any(lever.grey for lever in chosen),
+                 standardise=any(lever.standardise for lever in chosen),
+                 sketches=sketch_kinds.pop() if sketch_kinds else None)
+
+
+def lever_named(name: str) -> Lever:
+    """A lever of ``LEVERS``, or a combination ``a+b`` of them."""
+    return LEVERS[name] if name in LEVERS else combine(name.split("+"))
+
+
 # ---- data -----------------------------------------------------------------------------------------------------
 
 
@@ -283,7 +307,7 @@ def summary(rows: pd.DataFrame, members: int) -> pd.DataFrame:
         common = group.index.intersection(reference.index)
         auc_diff = group.loc[common, "ensemble_auc"] - reference.loc[common, "ensemble_auc"]
         acc_diff = group.loc[common, "ensemble_accuracy"] - reference.loc[common, "ensemble_accuracy"]
-        table.append({"lever": lever, "description": LEVERS[lever].description if lever in LEVERS else "",
+        table.append({"lever": lever, "description": lever_named(lever).description,
                       "splits": len(group), "members": members,
                       "single_auc": group["single_auc"].mean(), "single_accuracy": group["single_accuracy"].mean(),
                       "ensemble_auc": group["ensemble_auc"].mean(),
@@ -294,6 +318,14 @@ def summary(rows: pd.DataFrame, members: int) -> pd.DataFrame:
                       "seconds_per_model": group["seconds_per_model"].mean(),
                       "best_epoch": group["best_epoch"].mean()})
     return pd.DataFrame(table)
+
+
+def gains_per_split(rows: pd.DataFrame, members: int) -> pd.DataFrame:
+    """Per lever and split: the ensemble's validation AUC and accuracy minus the reference's on that split."""
+    per_split = split_metrics(rows, members).set_index(["lever", "split"])
+    reference = per_split.xs(REFERENCE, level="lever")
+    gains = per_split[["ensemble_auc", "ensemble_accuracy"]] - reference[["ensemble_auc", "ensemble_accuracy"]]
+    return gains.rename(columns={"ensemble_auc": "auc_gain", "ensemble_accuracy": "accuracy_gain"}).reset_index()
 
 
 def ensemble_sizes(rows: pd.DataFrame, lever: str = REFERENCE) -> pd.DataFrame:
@@ -360,8 +392,8 @@ def document(rows: list[dict[str, Any]], refit: list[dict[str, Any]], parameters
     lever_table = summary(table, members) if len(table) else pd.DataFrame()
     return {
         "parameters": parameters, "choice_rule": CHOICE_RULE, "tie_tolerance": TIE_TOLERANCE,
-        "levers": {name: {"description": lever.description, **lever.config(parameters["scale"])}
-                   for name, lever in LEVERS.items() if name in set(table.get("lever", []))},
+        "levers": {name: {"description": lever_named(name).description, **lever_named(name).config(parameters["scale"])}
+                   for name in dict.fromkeys(table.get("lever", []))},
         "rows": rows, "summary": lever_table.to_dict("records"),
         "ensemble_sizes": ensemble_sizes(table).to_dict("records") if len(table) else [],
         "refit_rows": refit, "refit_summary": refit_summary(refit).to_dict("records") if refit else [],
@@ -374,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Measure issue 19's levers on validation photos only.")
     parser.add_argument("--levers", nargs="+", choices=list(LEVERS),
                         help="default: all but the one that repeats the reference at --scale")
+    parser.add_argument("--combine", nargs="+", default=[], metavar="A+B",
+                        help="combinations of levers to measure too (the second stage), e.g. half+standardise")
     parser.add_argument("--splits", type=int, default=5, help="the first N splits of notebook 06's 5-fold x 2")
     parser.add_argument("--seeds", type=int, default=2, help="training seeds (ensemble members) per split")
     parser.add_argument("--reference-seeds", type=int, default=5, help="seeds of the reference (ensemble sizes)")
@@ -398,19 +432,22 @@ def main(argv: list[str] | None = None) -> int:
     kept: dict[str, Any] = storage.load_json(out) if args.keep and out.is_file() else {}
     if kept and {k: kept["parameters"].get(k) for k in parameters} != parameters:
         kept = {}
-    rows = [r for r in kept.get("rows", []) if r["lever"] in args.levers]
+    for name in args.combine:
+        lever_named(name)  # refuse a combination that cannot be made before any training
+    wanted = [*args.levers, *args.combine]
+    rows = [r for r in kept.get("rows", []) if r["lever"] in wanted]
     refit = list(kept.get("refit_rows", []))
     numbers = range(args.splits)
     sketch_data = None
-    if any(LEVERS[name].sketches for name in args.levers):
+    if any(lever_named(name).sketches for name in wanted):
         files = photos.current_photos(args.data_dir)
         pairs = sketch_files.pair_sketches(files)
         sketch_data = (pairs, sketch_files.load_sketches(pairs, sketch_files.sketch_folder(files.folder)))
-    for name in args.levers:
+    for name in wanted:
         if any(r["lever"] == name for r in rows):
             continue
         seeds = args.reference_seeds if name == REFERENCE else args.seeds
-        rows += lever_rows(LEVERS[name], photos_frame, numbers, seeds, args.scale, args.epochs, sketch_data)
+        rows += lever_rows(lever_named(name), photos_frame, numbers, seeds, args.scale, args.epochs, sketch_data)
         results.write_study(RESULTS_NAME, document(rows, refit, parameters, started), out)
     if not args.no_refit and not refit:
         refit = refit_rows(photos_frame, numbers, args.seeds, args.scale, args.epochs)
