@@ -233,7 +233,22 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
         target = honest["verdicts"]["leak_free_target"]
         sentences.append("The project's leak-free target (notebook 06) is " + ("met." if target["met"] else
                          "not met: [docs/results.md](docs/results.md) gives the numbers."))
+    levers = results.get("07_levers")
+    if levers and levers["summary"]:
+        sentences.append(lever_sentence(levers))
     return " ".join(sentences)
+
+
+def lever_sentence(levers: dict[str, Any]) -> str:
+    """Notebook 07's levers study in one sentence: the best single change on validation photos, and the choice."""
+    rows = [r for r in levers["summary"] if r["lever"] != "D"]
+    best = max(rows, key=lambda r: r["auc_gain"])
+    splits = levers["parameters"]["splits"]
+    chosen = levers["chosen"]
+    return (f"Of {len(rows)} changes to the training tried on the validation photos of {splits} leak-free splits "
+            f"(notebook 07), the largest gain in AUC came from `{best['lever']}` ({best['auc_gain']:+.3f}, sd "
+            f"{best['auc_gain_sd']:.3f} over the splits, better on {best['splits_better']} of {splits}); the rule "
+            "chose " + ("no change." if chosen == "D" else f"`{chosen}`."))
 
 
 def render_readme_blocks(root: str | os.PathLike | None = None) -> tuple[str, str]:

@@ -385,8 +385,9 @@ def load(path: str | Path | None = None) -> dict[str, Any]:
 
 
 def document(rows: list[dict[str, Any]], refit: list[dict[str, Any]], parameters: dict[str, Any],
-             started: float) -> dict[str, Any]:
-    """The results document: rows, summaries, the choice and how it was made."""
+             started: float, earlier_seconds: float = 0.0) -> dict[str, Any]:
+    """The results document: rows, summaries, the choice and how it was made. The wall time adds
+    ``earlier_seconds``, the time of the earlier parts of a study run in parts (``--keep``)."""
     table = pd.DataFrame(rows)
     members = int(parameters["seeds"])
     lever_table = summary(table, members) if len(table) else pd.DataFrame()
@@ -398,7 +399,8 @@ def document(rows: list[dict[str, Any]], refit: list[dict[str, Any]], parameters
         "ensemble_sizes": ensemble_sizes(table).to_dict("records") if len(table) else [],
         "refit_rows": refit, "refit_summary": refit_summary(refit).to_dict("records") if refit else [],
         "chosen": choose(lever_table) if len(lever_table) else REFERENCE,
-        "environment": environment.describe(seed=config.SEED, wall_seconds=time.perf_counter() - started),
+        "environment": environment.describe(seed=config.SEED,
+                                            wall_seconds=earlier_seconds + time.perf_counter() - started),
     }
 
 
@@ -436,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         lever_named(name)  # refuse a combination that cannot be made before any training
     wanted = [*args.levers, *args.combine]
     rows = [r for r in kept.get("rows", []) if r["lever"] in wanted]
+    earlier = float(kept["environment"]["wall_seconds"]) if kept else 0.0
     refit = list(kept.get("refit_rows", []))
     numbers = range(args.splits)
     sketch_data = None
@@ -448,10 +451,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         seeds = args.reference_seeds if name == REFERENCE else args.seeds
         rows += lever_rows(lever_named(name), photos_frame, numbers, seeds, args.scale, args.epochs, sketch_data)
-        results.write_study(RESULTS_NAME, document(rows, refit, parameters, started), out)
+        results.write_study(RESULTS_NAME, document(rows, refit, parameters, started, earlier), out)
     if not args.no_refit and not refit:
         refit = refit_rows(photos_frame, numbers, args.seeds, args.scale, args.epochs)
-    written = results.write_study(RESULTS_NAME, document(rows, refit, parameters, started), out)
+    written = results.write_study(RESULTS_NAME, document(rows, refit, parameters, started, earlier), out)
     print(f"chosen: {written['chosen']} | written: {out}")
     return 0
 
