@@ -223,6 +223,9 @@ def test_the_summary_pairs_each_lever_with_the_reference_split_by_split_and_the_
     assert table.loc["grey", "ensemble_auc"] == pytest.approx(1.0)
     assert table.loc["grey", "auc_gain"] == pytest.approx(1 / 9) and table.loc["grey", "splits_better"] == 3
     assert table.loc["D", "auc_gain"] == 0 and table.loc["grey", "seconds_per_model"] == 5.0
+    assert table.loc["D", "auc_gain_p"] == 1.0 and table.loc["grey", "auc_gain_p"] == 0.0  # one gain on every split
+    noisy = levers.p_value(np.array([0.02, -0.01, 0.03, 0.0, 0.01]))
+    assert 0.05 < noisy < 1  # a mean gain of 0.01 with this spread over 5 overlapping splits is not established
     assert levers.choose(table.reset_index()) == "grey"  # cosine ties with grey but costs more
     close = table.reset_index().assign(ensemble_auc=lambda t: t["ensemble_auc"].where(t["lever"] != "D", 0.998))
     assert levers.choose(close) == "D"  # within the tie tolerance, no change wins

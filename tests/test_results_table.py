@@ -123,3 +123,14 @@ def test_the_targets_are_read_from_the_stored_verdicts(tmp_path: Path, met: bool
     verdict = "met." if met else "**not met**."
     assert f"0.017 for `D+ens2+tta` (target at most 0.015): {verdict}" in text
     assert "mean AUC 0.981 (target at least 0.98)" in text and f"p = 0.010 (below 0.05): {verdict}" in text
+
+
+@pytest.mark.parametrize("chosen, ending", [("D", "the rule chose no change."), ("smoothing", "chose `smoothing`.")])
+def test_the_levers_sentence_names_the_largest_gain_and_the_choice(chosen: str, ending: str) -> None:
+    row = {"auc_gain_sd": 0.02, "splits_better": 3}
+    levers = {"parameters": {"splits": 5}, "chosen": chosen, "summary": [
+        {**row, "lever": "D", "auc_gain": 0.0}, {**row, "lever": "grey", "auc_gain": -0.011},
+        {**row, "lever": "smoothing", "auc_gain": 0.014}]}
+    sentence = results_table.lever_sentence(levers)
+    assert sentence.startswith("Of 2 changes") and "`smoothing` (+0.014, sd 0.020" in sentence
+    assert "better on 3 of 5" in sentence and sentence.endswith(ending)

@@ -296,9 +296,15 @@ def split_metrics(rows: pd.DataFrame, members: int | None = None) -> pd.DataFram
     return pd.DataFrame(out)
 
 
+# Photos per split (notebook 06's 5-fold): the models learn from the training photos and are scored on the
+# validation photos, so these are the Nadeau-Bengio test's n_train and n_test (its overlap correction).
+TRAINING_PHOTOS, VALIDATION_PHOTOS = 93, 57
+
+
 def summary(rows: pd.DataFrame, members: int) -> pd.DataFrame:
     """Per lever: mean validation metrics over the splits (ensembles of ``members``), the paired difference of
-    the ensemble AUC and accuracy from the reference (mean and sd over the splits) and the cost."""
+    the ensemble AUC and accuracy from the reference (mean, sd over the splits and the corrected resampled
+    t-test's p-value, since the splits' training sets overlap) and the cost."""
     per_split = split_metrics(rows, members)
     reference = per_split[per_split["lever"] == REFERENCE].set_index("split")
     table = []
@@ -313,11 +319,22 @@ def summary(rows: pd.DataFrame, members: int) -> pd.DataFrame:
                       "ensemble_auc": group["ensemble_auc"].mean(),
                       "ensemble_accuracy": group["ensemble_accuracy"].mean(),
                       "auc_gain": float(auc_diff.mean()), "auc_gain_sd": float(auc_diff.std(ddof=1)),
+                      "auc_gain_p": p_value(auc_diff.to_numpy()),
                       "accuracy_gain": float(acc_diff.mean()), "accuracy_gain_sd": float(acc_diff.std(ddof=1)),
+                      "accuracy_gain_p": p_value(acc_diff.to_numpy()),
                       "splits_better": int((auc_diff > 0).sum()), "splits_worse": int((auc_diff < 0).sum()),
                       "seconds_per_model": group["seconds_per_model"].mean(),
                       "best_epoch": group["best_epoch"].mean()})
     return pd.DataFrame(table)
+
+
+def p_value(differences: np.ndarray) -> float:
+    """Two-sided p-value of paired differences over the splits (Nadeau-Bengio); 1 for the reference itself."""
+    from helpers import split_statistics
+
+    if len(differences) < 2 or not np.any(differences):
+        return 1.0
+    return float(split_statistics.nadeau_bengio(differences, TRAINING_PHOTOS, VALIDATION_PHOTOS)["p_value"])
 
 
 def gains_per_split(rows: pd.DataFrame, members: int) -> pd.DataFrame:
