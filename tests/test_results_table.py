@@ -134,3 +134,7 @@ def test_the_levers_sentence_names_the_largest_gain_and_the_choice(chosen: str, 
     sentence = results_table.lever_sentence(levers)
     assert sentence.startswith("Of 2 changes") and "`smoothing` (+0.014, sd 0.020" in sentence
     assert "better on 3 of 5" in sentence and sentence.endswith(ending)
+    if chosen != "D":
+        later = results_table.lever_sentence(levers, "D+ens2+tta")
+        assert later.endswith("chose `smoothing`, measured on validation photos only: notebook 06 still evaluates "
+                              "`D+ens2+tta`.")

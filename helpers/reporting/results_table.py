@@ -235,12 +235,13 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
                          "not met: [docs/results.md](docs/results.md) gives the numbers."))
     levers = results.get("07_levers")
     if levers and levers["summary"]:
-        sentences.append(lever_sentence(levers))
+        sentences.append(lever_sentence(levers, honest["final_variant"] if honest else None))
     return " ".join(sentences)
 
 
-def lever_sentence(levers: dict[str, Any]) -> str:
-    """Notebook 07's levers study in one sentence: the best single change on validation photos, and the choice."""
+def lever_sentence(levers: dict[str, Any], evaluated: str | None = None) -> str:
+    """Notebook 07's levers study in one sentence: the best change on validation photos, and the choice; a choice
+    that is not the variant notebook 06 evaluated (``evaluated``) is said to be validation evidence only."""
     rows = [r for r in levers["summary"] if r["lever"] != "D"]
     best = max(rows, key=lambda r: r["auc_gain"])
     splits = levers["parameters"]["splits"]
@@ -248,7 +249,9 @@ def lever_sentence(levers: dict[str, Any]) -> str:
     return (f"Of {len(rows)} changes to the training tried on the validation photos of {splits} leak-free splits "
             f"(notebook 07), the largest gain in AUC came from `{best['lever']}` ({best['auc_gain']:+.3f}, sd "
             f"{best['auc_gain_sd']:.3f} over the splits, better on {best['splits_better']} of {splits}); the rule "
-            "chose " + ("no change." if chosen == "D" else f"`{chosen}`."))
+            "chose " + ("no change" if chosen == "D" else f"`{chosen}`")
+            + (f", measured on validation photos only: notebook 06 still evaluates `{evaluated}`." if evaluated
+               and chosen != "D" else "."))
 
 
 def render_readme_blocks(root: str | os.PathLike | None = None) -> tuple[str, str]:
