@@ -97,7 +97,8 @@ def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = Non
     A figure labelled ``PHOTO_LABEL`` (``photo_grid``, feature maps) is saved at ``PHOTO_DPI`` as a lossless
     true-colour RGB PNG, never a palette (which bands the skin); in a notebook it is shown as ``notebook_copy``
     of the same pixels (a JPEG, unless the PNG is lighter) and closed, so that the notebook stores one light
-    image instead of a full-size PNG. Any other figure (a chart) is saved at ``PLOT_DPI`` by ``chart_png``.
+    image instead of a full-size PNG. Any other figure (a chart) is saved at ``PLOT_DPI`` by ``chart_png`` and
+    shown as that same file.
     """
     path = config.figures_dir(root) / f"{name}.png"
     photo = fig.get_label() == PHOTO_LABEL
@@ -105,8 +106,8 @@ def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = Non
     rendered = render_rgb(fig, dpi)
     png = png_bytes(rendered, dpi) if photo else chart_png(rendered, dpi)
     storage.atomic_write(path, lambda tmp: tmp.write_bytes(png))
-    if photo:
-        _show_instead(fig, *notebook_copy(rendered, png))
+    # The notebook stores what was saved (a chart's palette PNG is about three times lighter than the inline one).
+    _show_instead(fig, *(notebook_copy(rendered, png) if photo else (png, "png")))
     return str(path)
 
 
