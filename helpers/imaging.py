@@ -32,19 +32,19 @@ def downsize(images: np.ndarray, scale: float) -> np.ndarray:
     """A batch (N, H, W, C) scaled by ``scale`` (0.5: 250 x 200 -> 125 x 100); ``scale == 1`` copies it."""
     return resize_images(images, scaled_size(images.shape[1:3], scale))
 
+def luma(images: np.ndarray) -> np.ndarray:
+    """Grey levels (BT.601 luma) of a batch (N, H, W, 3): shape (N, H, W), float32."""
+    return np.asarray(images, dtype=np.float32) @ BT601.astype(np.float32)
+
 def grey_pixels(images: np.ndarray, shape: tuple[int, int] = GREY_SHAPE) -> np.ndarray:
     """Grey-level (BT.601 luma) images resized to ``shape`` and flattened: the classical methods' features."""
-    images = np.asarray(images, dtype=np.float32)
-    grey = images @ BT601.astype(np.float32)
-    return resize_images(grey[..., None], shape).reshape(len(images), -1)
+    return resize_images(luma(images)[..., None], shape).reshape(len(images), -1)
 
 
 def grey_rgb(images: np.ndarray) -> np.ndarray:
     """Grey-level (BT.601 luma) images repeated on three channels: colour removed, the input shape kept, so the
     report's architectures keep their parameter counts (photos then share the sketches' modality)."""
-    images = np.asarray(images, dtype=np.float32)
-    grey = images @ BT601.astype(np.float32)
-    return np.repeat(grey[..., None], images.shape[-1], axis=-1)
+    return np.repeat(luma(images)[..., None], np.shape(images)[-1], axis=-1)
 
 def standardise_per_image(images: np.ndarray, epsilon: float = 1e-6) -> np.ndarray:
     """Each image shifted and scaled to mean 0 and standard deviation 1 over its own pixels and channels: the

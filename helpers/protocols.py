@@ -104,17 +104,25 @@ def kfold_splits(labels: np.ndarray, folds: int = 5, repeats: int = 2, seed: int
     return out
 
 
+def kfold_leak_free_training(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 2,
+                             seed: int = config.SEED) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Split ``number`` of the photos' repeated K-fold and its training photos balanced by augmentation (seeded
+    per split): the leak-free training set of notebook 06 and of the studies that use its splits."""
+    splits = kfold_splits(photos["sex"].to_numpy(), folds, repeats, seed)[number]
+    train = photos.iloc[splits["train"]][["filename", "sex", "image_array"]].reset_index(drop=True)
+    return splits, augmentation.balance_by_augmentation(train, seed + number)
+
+
 def kfold_roles(photos: pd.DataFrame, number: int, folds: int, repeats: int, seed: int) -> dict[str, Any]:
     """Both protocols for split ``number`` of a repeated K-fold (numbered as in ``kfold_splits``).
 
     Leak-free: the photos' K-fold split, then the training photos balanced by augmentation (seeded per split).
     Report's protocol: the 268 balanced images of the repeat's seed, then their own K-fold: the leak is kept.
     """
-    splits = kfold_splits(photos["sex"].to_numpy(), folds, repeats, seed)[number]
+    splits, balanced_train = kfold_leak_free_training(photos, number, folds, repeats, seed)
     repeat = number // folds
     leak_free = frames_by_role(photos, splits)
-    train = leak_free["train"][["filename", "sex", "image_array"]]
-    leak_free["train"] = augmentation.balance_by_augmentation(train, seed + number)
+    leak_free["train"] = balanced_train
     balanced = augmentation.balance_by_augmentation(photos[["filename", "sex", "image_array"]], seed + repeat)
     report_splits = kfold_splits(balanced["sex"].to_numpy(), folds, 1, seed + repeat)[number % folds]
     return {"photo_splits": splits, "leak_free": leak_free, "report": frames_by_role(balanced, report_splits)}

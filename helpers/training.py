@@ -130,25 +130,25 @@ def learning_rate_of(recipe: Recipe, steps_per_epoch: int) -> float | keras.opti
                                                   warmup_target=recipe.learning_rate, warmup_steps=warmup)
 
 
-def compile_binary(model: keras.Model, learning_rate: float, ema_momentum: float | None = None,
-                   steps_per_epoch: int | None = None, recipe: Recipe | None = None) -> keras.Model:
+def compile_binary(model: keras.Model, recipe: Recipe, steps_per_epoch: int = 1) -> keras.Model:
     """Adam (AdamW with ``recipe.weight_decay``) + binary cross-entropy, tracking accuracy and ROC AUC.
 
-    With ``ema_momentum``, Adam keeps an exponential moving average of the weights and writes it into the
-    model once per epoch (Keras' ``use_ema`` with ``ema_overwrite_frequency``), so validation, early stopping
-    and the restored best weights all see the averaged weights. ``recipe`` adds its schedule, weight decay and
-    label smoothing.
+    The learning rate is the recipe's (a cosine schedule over ``steps_per_epoch``-step epochs if it asks for
+    one), and so are the label smoothing and the weight averaging: with ``ema_momentum``, Adam keeps an
+    exponential moving average of the weights and writes it into the model once per epoch (Keras' ``use_ema``
+    with ``ema_overwrite_frequency``), so validation, early stopping and the restored best weights all see the
+    averaged weights.
     """
-    ema = {} if ema_momentum is None else {"use_ema": True, "ema_momentum": ema_momentum,
-                                           "ema_overwrite_frequency": steps_per_epoch}
-    rate = learning_rate if recipe is None else learning_rate_of(recipe, steps_per_epoch or 1)
-    if recipe is not None and recipe.weight_decay:
+    ema = {} if recipe.ema_momentum is None else {"use_ema": True, "ema_momentum": recipe.ema_momentum,
+                                                  "ema_overwrite_frequency": steps_per_epoch}
+    rate = learning_rate_of(recipe, steps_per_epoch)
+    if recipe.weight_decay:
         optimizer = keras.optimizers.AdamW(rate, weight_decay=recipe.weight_decay, **ema)
         # Decay the kernels only: shrinking biases and batch-norm scales towards 0 is not regularisation.
         optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
     else:
         optimizer = keras.optimizers.Adam(rate, **ema)
-    smoothing = 0.0 if recipe is None else recipe.label_smoothing
+    smoothing = recipe.label_smoothing
     model.compile(
         optimizer=optimizer,
         loss=keras.losses.BinaryCrossentropy(label_smoothing=smoothing) if smoothing else "binary_crossentropy",
@@ -191,7 +191,7 @@ def fit(
     ``recipe.ema_momentum`` averages the weights (see ``compile_binary``).
     """
     steps_per_epoch = int(np.ceil(len(train[0]) / recipe.batch_size))
-    compile_binary(model, recipe.learning_rate, recipe.ema_momentum, steps_per_epoch, recipe)
+    compile_binary(model, recipe, steps_per_epoch)
     callbacks: list[keras.callbacks.Callback] = [EpochLogger(recipe.epochs)] if log_epochs else []
     callbacks += [
         keras.callbacks.EarlyStopping(
@@ -240,10 +240,10 @@ def fit_fixed(model: keras.Model, train: tuple[np.ndarray, np.ndarray], recipe: 
         raise ValueError("a refit needs at least one epoch")
     if recipe.online_augmentation:
         raise ValueError("fit_fixed refits on fixed images; on-the-fly augmentation is not supported there")
-    plain = replace(recipe, cosine=False, warmup_epochs=0, reduce_lr_patience=None)
-    steps_per_epoch = int(np.ceil(len(train[0]) / recipe.batch_size))
-    compile_binary(model, float(learning_rates[0]), recipe.ema_momentum, steps_per_epoch, plain)
     rates = [float(r) for r in learning_rates]
+    # The scheduler below sets each epoch's rate, so the recipe compiled here has a plain one.
+    plain = replace(recipe, learning_rate=rates[0], cosine=False, warmup_epochs=0, reduce_lr_patience=None)
+    compile_binary(model, plain, int(np.ceil(len(train[0]) / recipe.batch_size)))
     model.fit(train[0], train[1], batch_size=recipe.batch_size, shuffle=True, epochs=len(rates),
               class_weight=class_weight, verbose=0,
               callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch, _: rates[epoch])])

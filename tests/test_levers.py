@@ -59,14 +59,14 @@ def test_the_cosine_schedule_warms_up_then_decays():
 def test_adamw_decays_kernels_only_and_label_smoothing_reaches_the_loss():
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
     recipe = training.Recipe(weight_decay=1e-3, label_smoothing=0.1)
-    training.compile_binary(model, 1e-3, recipe=recipe)
+    training.compile_binary(model, recipe)
     assert isinstance(model.optimizer, keras.optimizers.AdamW)
     assert model.optimizer.weight_decay == pytest.approx(1e-3)
     kernel, bias = model.layers[0].kernel, model.layers[0].bias
     assert model.optimizer._use_weight_decay(kernel) and not model.optimizer._use_weight_decay(bias)
     assert model.loss.get_config()["label_smoothing"] == pytest.approx(0.1)
     plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
-    training.compile_binary(plain, 1e-3, recipe=training.FINAL_RECIPE)
+    training.compile_binary(plain, training.FINAL_RECIPE)
     assert type(plain.optimizer) is keras.optimizers.Adam and plain.loss == "binary_crossentropy"
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import augmentation, baselines, config, data, evaluation, imaging, models, photos, protocols, training
+from helpers import augmentation, baselines, config, data, evaluation, imaging, photos, protocols, training
 from helpers import sketches as sketch_files
 from helpers.infra import environment, storage
 from helpers.reporting import results
@@ -117,13 +117,6 @@ def lever_named(name: str) -> Lever:
 # ---- data -----------------------------------------------------------------------------------------------------
 
 
-def split_frames(photos_frame: pd.DataFrame, number: int, seed: int = config.SEED) -> dict[str, Any]:
-    """Split ``number`` of notebook 06's repeated 5-fold: the photos' indices and the balanced training frame."""
-    splits = protocols.kfold_splits(photos_frame["sex"].to_numpy(), 5, 2, seed)[number]
-    train = photos_frame.iloc[splits["train"]][["filename", "sex", "image_array"]].reset_index(drop=True)
-    return {"splits": splits, "train": augmentation.balance_by_augmentation(train, seed + number)}
-
-
 def training_sketches(pairs: pd.DataFrame, sketch_frame: pd.DataFrame, photos_frame: pd.DataFrame,
                       splits: dict[str, np.ndarray]) -> pd.DataFrame:
     """The sketches of this split's training people only (``sketches.for_training``), as a photo-like frame."""
@@ -152,18 +145,19 @@ def train_lever(lever: Lever, train: tuple[np.ndarray, np.ndarray], validation: 
     """One model of the lever (seeded); ``sketch_set`` is the prepared, balanced sketches of the training people."""
     import keras
 
+    from helpers import experiments
+
     keras.backend.clear_session()
     recipe = training.capped(replace(training.FINAL_RECIPE, **lever.recipe), epochs)
-    training.set_seed(seed)
-    model = models.build_final_model(input_shape=train[0].shape[1:],
-                                     batchnorm_momentum=training.FINAL_BATCHNORM_MOMENTUM)
-    if lever.sketches == "pretrain":
-        assert sketch_set is not None
-        training.fit(model, sketch_set, validation, recipe, log_epochs=False)
-    elif lever.sketches == "add":
+    if lever.sketches == "add":
         assert sketch_set is not None
         train = (np.concatenate([train[0], sketch_set[0]]), np.concatenate([train[1], sketch_set[1]]))
-    history = training.fit(model, train, validation, recipe, log_epochs=False)
+    if lever.sketches != "pretrain":
+        model, history = experiments.train_final(train, validation, seed, recipe, log_epochs=False)
+        return model, history, recipe
+    assert sketch_set is not None
+    model, _ = experiments.train_final(sketch_set, validation, seed, recipe, log_epochs=False)  # sketches first
+    history = training.fit(model, train, validation, recipe, log_epochs=False)  # then the photos
     return model, history, recipe
 
 
@@ -175,9 +169,8 @@ def lever_rows(lever: Lever, photos_frame: pd.DataFrame, numbers: Sequence[int],
     labels = photos_frame["sex"].to_numpy()
     rows = []
     for number in numbers:
-        plan = split_frames(photos_frame, number)
-        splits = plan["splits"]
-        train_images, train_labels = data.stack_images(plan["train"])
+        splits, balanced_train = protocols.kfold_leak_free_training(photos_frame, number)
+        train_images, train_labels = data.stack_images(balanced_train)
         sketch_set = None
         if lever.sketches:
             assert sketch_data is not None
@@ -225,11 +218,13 @@ def refit_rows(photos_frame: pd.DataFrame, numbers: Sequence[int], seeds: int, s
     for number in numbers:
         splits = protocols.kfold_splits(labels, 5, 2, config.SEED)[number]
         inner = protocols.inner_split(labels, splits["train"], config.SEED + number)
+        # The refit learns from the inner training + inner validation photos (all the split's training photos);
+        # the split's validation photos score it and its test photos are never used: both are held out here.
+        held_out = np.concatenate([splits["validation"], splits["test"]])
+        all_train = protocols.refit_training_set(photos_frame, {**inner, "test": held_out}, config.SEED + number)
         frame = photos_frame[["filename", "sex", "image_array"]]
         inner_train = augmentation.balance_by_augmentation(frame.iloc[inner["train"]].reset_index(drop=True),
                                                            config.SEED + number)
-        all_train = augmentation.balance_by_augmentation(frame.iloc[splits["train"]].reset_index(drop=True),
-                                                         config.SEED + number)
         x_inner, y_inner = data.stack_images(inner_train)
         x_all, y_all = data.stack_images(all_train)
         down = lambda x: imaging.downsize(x, scale)  # noqa: E731
