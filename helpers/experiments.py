@@ -49,24 +49,37 @@ def train_baseline(train: Arrays, validation: Arrays, seed: int = config.SEED,
 def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED,
                 recipe: training.Recipe | None = None, log_epochs: bool = True,
                 l2: float = models.FINAL_L2, batchnorm_momentum: float | None = None,
+                standardise: bool = False,
                 ) -> tuple[keras.Model, keras.callbacks.History]:
-    """Notebook 04's model and recipe: the final GAP/L2 CNN (L2 and momentum overridable for recipe searches)."""
+    """Notebook 04's model and recipe: the final GAP/L2 CNN (L2 and momentum overridable for recipe searches;
+    ``standardise``: per-image standardisation in the model)."""
     training.set_seed(seed)
     momentum = training.FINAL_BATCHNORM_MOMENTUM if batchnorm_momentum is None else batchnorm_momentum
-    model = models.build_final_model(input_shape=train[0].shape[1:], l2=l2, batchnorm_momentum=momentum)
+    model = models.build_final_model(input_shape=train[0].shape[1:], l2=l2, batchnorm_momentum=momentum,
+                                     standardise=standardise)
     history = training.fit(model, train, validation, recipe or training.FINAL_RECIPE, log_epochs=log_epochs)
     return model, history
 
 
 def train_variant(train: Arrays, validation: Arrays, variant: str, seed: int = config.SEED,
-                  epochs_cap: int | None = None, log_epochs: bool = False
+                  epochs_cap: int | None = None, log_epochs: bool = False, sketches: Arrays | None = None
                   ) -> tuple[list[keras.Model], list[keras.callbacks.History], bool]:
-    """The models of a final-CNN variant (``training.VARIANTS`` + ``ensN`` + ``tta``): one per seed
-    ``seed, seed + 1000, ...``; returns the models, their histories and whether to predict with flip TTA."""
+    """The models of a final-CNN variant (``training.VARIANTS`` + ``std``/``sketch`` + ``ensN`` + ``tta``): one
+    per seed ``seed, seed + 1000, ...``; returns the models, their histories and whether to predict with flip TTA.
+
+    A ``sketch`` variant needs ``sketches``, the training people's sketches prepared like ``train`` (they join
+    the training images); any other variant refuses them, so no input is ever silently dropped.
+    """
     recipe_name, n_models, tta = training.parse_variant(variant)
-    recipe = training.VARIANTS[recipe_name]
-    recipe = training.capped(recipe, epochs_cap)
-    trained = [train_final(train, validation, seed + 1000 * i, recipe, log_epochs=log_epochs) for i in range(n_models)]
+    inputs = training.variant_inputs(variant)
+    if inputs.sketches != (sketches is not None):
+        raise ValueError(f"variant {variant!r} " + ("needs the training people's sketches (sketches=...)"
+                                                    if inputs.sketches else "takes no sketches"))
+    if sketches is not None:
+        train = (np.concatenate([train[0], sketches[0]]), np.concatenate([train[1], sketches[1]]))
+    recipe = training.capped(training.VARIANTS[recipe_name], epochs_cap)
+    trained = [train_final(train, validation, seed + 1000 * i, recipe, log_epochs=log_epochs,
+                           standardise=inputs.standardise) for i in range(n_models)]
     return [m for m, _ in trained], [h for _, h in trained], tta
 
 
@@ -101,7 +114,8 @@ def refit_variant(train: Arrays, validation: Arrays, refit_train: Arrays, varian
         rates = training.refit_schedule(history, recipe)
         training.set_seed(seed + 1000 * i)
         model = models.build_final_model(input_shape=refit_train[0].shape[1:],
-                                         batchnorm_momentum=training.FINAL_BATCHNORM_MOMENTUM)
+                                         batchnorm_momentum=training.FINAL_BATCHNORM_MOMENTUM,
+                                         standardise=training.variant_inputs(variant).standardise)
         refitted.append(training.fit_fixed(model, refit_train, recipe, rates))
         epochs.append(len(rates))
     return Refit(refitted, members, threshold, scores, epochs, tta)

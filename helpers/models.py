@@ -14,6 +14,28 @@ FINAL_L2 = 1e-4  # not stated in the report; chosen in notebook 04's recipe comp
 FINAL_BATCHNORM_MOMENTUM = 0.9
 
 
+@keras.saving.register_keras_serializable(package="cufs")
+class PerImageStandardisation(keras.layers.Layer):
+    """Each image shifted and scaled to mean 0, standard deviation 1 over its own pixels and channels.
+
+    No weights (parameter counts unchanged): the step lives in the model, so a saved model carries it and
+    nothing that predicts with the model can forget it. ``helpers.imaging.standardise_per_image`` is the
+    NumPy twin.
+    """
+
+    def __init__(self, epsilon: float = 1e-6, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def call(self, images):
+        mean = keras.ops.mean(images, axis=(1, 2, 3), keepdims=True)
+        std = keras.ops.std(images, axis=(1, 2, 3), keepdims=True)
+        return (images - mean) / keras.ops.maximum(std, self.epsilon)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
 def build_baseline_model(
     input_shape: tuple[int, int, int] = config.INPUT_SHAPE, dropout: float = BASELINE_DROPOUT
 ) -> keras.Sequential:
@@ -42,12 +64,16 @@ def build_final_model(
     l2: float = FINAL_L2,
     dropout: float = 0.5,
     batchnorm_momentum: float = FINAL_BATCHNORM_MOMENTUM,
+    standardise: bool = False,
 ) -> keras.Sequential:
     """Model 2: four Conv2D(3x3) 32/64/128/256 with L2, each + MaxPool + BatchNorm, GAP, Dense(128), Dropout(0.5).
 
     423,361 parameters (960 non-trainable) whatever the input size, thanks to global average pooling.
+    ``standardise`` puts a weightless per-image standardisation in front (issue 19's lever); counts unchanged.
     """
     layers: list[keras.layers.Layer] = [keras.Input(shape=input_shape)]
+    if standardise:
+        layers.append(PerImageStandardisation(name="per_image_standardisation"))
     for i, filters in enumerate((32, 64, 128, 256)):
         layers += [
             keras.layers.Conv2D(

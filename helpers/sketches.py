@@ -103,3 +103,20 @@ def load_sketches(pairs: pd.DataFrame, folder: str | os.PathLike) -> pd.DataFram
     return pd.DataFrame({"filename": pairs["sketch"].tolist(), "photo": pairs["filename"].tolist(),
                          "sex": pairs["sex"].astype("int64").tolist(),
                          "image_array": [photos.load_image(folder / name) for name in pairs["sketch"]]})
+
+
+def load_paired(data_dir: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The photos' pairs (``pair_sketches``) and their decoded sketches (``load_sketches``), found beside the
+    photos that ``photos.current_photos(data_dir)`` finds."""
+    files = photos.current_photos(data_dir)
+    pairs = pair_sketches(files)
+    return pairs, load_sketches(pairs, sketch_folder(files.folder))
+
+
+def training_sketches(pairs: pd.DataFrame, sketch_frame: pd.DataFrame, training_photos: Iterable[str],
+                      held_out: Iterable[str]) -> pd.DataFrame:
+    """The sketches of the training photos' people only (``for_training``: refused if a held-out photo is among
+    the training photos), as a photo-like frame: ``filename`` (the sketch), ``sex``, ``image_array``."""
+    allowed = for_training(pairs, training_photos, held_out)
+    chosen = sketch_frame[sketch_frame["photo"].isin(set(allowed["filename"]))]
+    return chosen[["filename", "sex", "image_array"]].reset_index(drop=True)

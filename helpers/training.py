@@ -65,7 +65,27 @@ VARIANTS: dict[str, Recipe] = {
     "D+online": replace(FINAL_RECIPE, online_augmentation=True),
     "D+ema": replace(FINAL_RECIPE, ema_momentum=0.9),
     "D+online+ema": replace(FINAL_RECIPE, online_augmentation=True, ema_momentum=0.9),
+    "D+smooth": replace(FINAL_RECIPE, label_smoothing=0.1),  # issue 19's levers study (notebook 07)
 }
+# Two tokens of a variant name change the input rather than the recipe (issue 19's levers study):
+# "std" puts per-image standardisation in the model, "sketch" adds the training people's sketches.
+INPUT_TOKENS = {"std": "per-image standardisation in the model",
+                "sketch": "the training people's sketches added to the training images"}
+
+
+@dataclass(frozen=True)
+class VariantInputs:
+    """What a variant name asks of the input: per-image standardisation, the training people's sketches."""
+
+    standardise: bool = False
+    sketches: bool = False
+
+
+def variant_inputs(name: str) -> VariantInputs:
+    """``"D+smooth+std+sketch+ens2+tta"`` -> standardise and sketches on (the name is checked first)."""
+    parse_variant(name)
+    parts = name.split("+")
+    return VariantInputs(standardise="std" in parts, sketches="sketch" in parts)
 
 
 def capped(recipe: Recipe, epochs_cap: int | None) -> Recipe:
@@ -74,10 +94,14 @@ def capped(recipe: Recipe, epochs_cap: int | None) -> Recipe:
 
 
 def parse_variant(name: str) -> tuple[str, int, bool]:
-    """``"D+online+ens3+tta"`` -> (``"D+online"``, 3 models, TTA on); a name without ``ensN`` is one model."""
+    """``"D+online+ens3+tta"`` -> (``"D+online"``, 3 models, TTA on); a name without ``ensN`` is one model.
+
+    The input tokens (``INPUT_TOKENS``: ``std``, ``sketch``) are read by ``variant_inputs``, not here.
+    """
     parts = name.split("+")
     sizes = [int(p[3:]) for p in parts if p.startswith("ens") and p[3:].isdigit()]
-    recipe_name = "+".join(p for p in parts if p != "tta" and not (p.startswith("ens") and p[3:].isdigit()))
+    recipe_name = "+".join(p for p in parts if p != "tta" and p not in INPUT_TOKENS
+                           and not (p.startswith("ens") and p[3:].isdigit()))
     if recipe_name not in VARIANTS or len(sizes) > 1 or (sizes and sizes[0] < 1):
         raise ValueError(f"cannot read the variant name {name!r}; recipes: {sorted(VARIANTS)}")
     return recipe_name, (sizes[0] if sizes else 1), "tta" in parts

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import augmentation, baselines, config, data, evaluation, imaging, photos, protocols, training
+from helpers import augmentation, baselines, config, data, evaluation, imaging, protocols, training
 from helpers import sketches as sketch_files
 from helpers.infra import environment, storage
 from helpers.reporting import results
@@ -122,9 +122,7 @@ def training_sketches(pairs: pd.DataFrame, sketch_frame: pd.DataFrame, photos_fr
     """The sketches of this split's training people only (``sketches.for_training``), as a photo-like frame."""
     names = photos_frame["filename"].to_numpy()
     held_out = np.concatenate([names[splits["validation"]], names[splits["test"]]])
-    allowed = sketch_files.for_training(pairs, names[splits["train"]], held_out)
-    chosen = sketch_frame[sketch_frame["photo"].isin(set(allowed["filename"]))]
-    return chosen[["filename", "sex", "image_array"]].reset_index(drop=True)
+    return sketch_files.training_sketches(pairs, sketch_frame, names[splits["train"]], held_out)
 
 
 def prepare(images: np.ndarray, lever: Lever, scale: float) -> np.ndarray:
@@ -386,6 +384,27 @@ def refit_summary(rows: list[dict[str, Any]]) -> pd.DataFrame:
 # ---- the command ----------------------------------------------------------------------------------------------
 
 
+def variant_of(choice: str, scale: float, members: int) -> tuple[str, float]:
+    """The final-CNN variant (``training.parse_variant``'s grammar) and image scale of a lever or combination:
+    what notebook 06 trains when it carries the study's choice. Refuses a lever the variants cannot express."""
+    lever = lever_named(choice)
+    if lever.grey or lever.sketches not in (None, "add"):
+        raise ValueError(f"lever {choice!r} (grey input or sketch pre-training) has no final-CNN variant yet")
+    recipe = replace(training.FINAL_RECIPE, **lever.recipe)
+    names = [name for name, known in training.VARIANTS.items() if known == recipe]
+    if not names:
+        raise ValueError(f"lever {choice!r} trains a recipe that training.VARIANTS does not hold: add it there")
+    tokens = [names[0], *(["std"] if lever.standardise else []), *(["sketch"] if lever.sketches else []),
+              f"ens{members}", "tta"]
+    return "+".join(tokens), lever.scale or scale
+
+
+def chosen_variant(path: str | Path | None = None) -> tuple[str, float]:
+    """The study's choice as a final-CNN variant and image scale (``variant_of``), ensembles of the study's size."""
+    study = load(path)
+    return variant_of(study["chosen"], study["parameters"]["scale"], study["parameters"]["seeds"])
+
+
 def default_out() -> Path:
     """``results/07_levers.json`` under ``$CUFS_OUTPUT_DIR`` or the project."""
     return config.results_dir() / f"{RESULTS_NAME}.json"
@@ -455,9 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     numbers = range(args.splits)
     sketch_data = None
     if any(lever_named(name).sketches for name in wanted):
-        files = photos.current_photos(args.data_dir)
-        pairs = sketch_files.pair_sketches(files)
-        sketch_data = (pairs, sketch_files.load_sketches(pairs, sketch_files.sketch_folder(files.folder)))
+        sketch_data = sketch_files.load_paired(args.data_dir)
     for name in wanted:
         if any(r["lever"] == name for r in rows):
             continue

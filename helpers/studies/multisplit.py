@@ -37,12 +37,13 @@ Arrays = tuple[np.ndarray, np.ndarray]
 
 
 def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
-            epochs_cap: int | None = None, final_variant: str = "D") -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+            epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
+            ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``) seeded, quietly; scores on validation and test.
 
-    The final CNNs follow ``final_variant``, a candidate of ``helpers.studies.recipe_search``
-    (e.g. ``D+online+ens2+tta``:
-    recipe D with on-the-fly augmentation, an ensemble of 2 training seeds, flip TTA).
+    The final CNNs follow ``final_variant`` (``training.parse_variant``), e.g. ``D+smooth+std+sketch+ens2+tta``:
+    recipe D with label smoothing, per-image standardisation, the training people's ``sketches`` added, an
+    ensemble of 2 training seeds, flip TTA.
     """
     import keras
 
@@ -54,12 +55,14 @@ def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: 
         model, history = experiments.train_baseline(train, validation, seed, recipe, log_epochs=False)
         members, tta, histories = [model], False, [history]
     elif method in (LEAKY, LEAK_FREE):
-        members, histories, tta = experiments.train_variant(train, validation, final_variant, seed, epochs_cap)
+        members, histories, tta = experiments.train_variant(train, validation, final_variant, seed, epochs_cap,
+                                                            sketches=sketches)
         recipe = training.capped(training.VARIANTS[training.parse_variant(final_variant)[0]], epochs_cap)
     else:
         raise ValueError(f"unknown CNN method {method!r}; expected one of {CNN_METHODS}")
     info = {"epochs_run": float(np.mean([len(h.history["loss"]) for h in histories])),
-            "best_epoch": float(np.mean([training.best_epoch(h, recipe) for h in histories]))}
+            "best_epoch": float(np.mean([training.best_epoch(h, recipe) for h in histories])),
+            "n_sketches": 0 if sketches is None or method == "baseline_cnn" else len(sketches[1])}
     scores = predict_padded(members, np.concatenate([validation[0], test[0]]), tta=tta)
     return scores[:len(validation[0])], scores[len(validation[0]):], info
 
@@ -107,7 +110,8 @@ def specificity(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> flo
 
 def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 2, seed: int = config.SEED,
               image_scale: float = 0.5, epochs_cap: int | None = None, final_variant: str = "D",
-              methods: tuple[str, ...] = tuple(METHODS), log: Callable[[str], None] | None = print
+              methods: tuple[str, ...] = tuple(METHODS), log: Callable[[str], None] | None = print,
+              sketch_data: tuple[pd.DataFrame, pd.DataFrame] | None = None
               ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Every method on split ``number`` of a repeated stratified K-fold; returns the records and the leakage.
 
@@ -118,9 +122,18 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
     Each record's ``n_not_tested`` counts the images of the K-fold's pool that the split does not test on (the
     photos for the 188-photo methods, the 268 balanced images for the report's protocol): the ``n_train`` of
     the Nadeau-Bengio correction, which augmented training copies must not inflate.
+
+    A ``sketch`` variant needs ``sketch_data`` (``sketches.load_paired``): each final CNN then also trains on
+    the sketches of the people none of whose images its protocol validates or tests on, balanced by
+    augmentation like the photos; baseline and classical methods never see a sketch.
     """
-    from helpers.imaging import downsize, grey_pixels  # these two import TensorFlow: only here, when a split runs
+    from helpers import augmentation, sketches, training
+    from helpers.imaging import downsize, grey_pixels  # these import TensorFlow: only here, when a split runs
     from helpers.protocols import ROLES, assert_disjoint, kfold_roles, leaked_images
+
+    if training.variant_inputs(final_variant).sketches != (sketch_data is not None):
+        raise ValueError(f"final variant {final_variant!r} " + ("needs sketch_data=sketches.load_paired(...)"
+                         if sketch_data is None else "takes no sketches: leave sketch_data out"))
 
     split_seed = seed + number  # the training seed of this split's models
     images, labels = data.stack_images(photos)
@@ -132,18 +145,28 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
     def cnn_arrays(roles: Roles) -> tuple[Arrays, ...]:
         return tuple((downsize(x, image_scale), y) for x, y in (data.stack_images(roles[r]) for r in ROLES))
 
+    def sketch_arrays(roles: Roles) -> Arrays | None:
+        if sketch_data is None:
+            return None
+        people = {r: set(roles[r]["source"] if "source" in roles[r] else roles[r]["filename"]) for r in ROLES}
+        held_out = people["validation"] | people["test"]  # in the report's protocol a person can be in all three
+        frame = sketches.training_sketches(*sketch_data, sorted(people["train"] - held_out), sorted(held_out))
+        x, y = data.stack_images(augmentation.balance_by_augmentation(frame, split_seed + 500))
+        return downsize(x, image_scale), y
+
     photo_cnn = tuple((downsize(images[splits[r]], image_scale), labels[splits[r]]) for r in ROLES)
     features = grey_pixels(images)
     photo_features = tuple((features[splits[r]], labels[splits[r]]) for r in ROLES)
-    cnn_data = {"baseline_cnn": lambda: photo_cnn, LEAKY: lambda: cnn_arrays(report),
-                LEAK_FREE: lambda: cnn_arrays(leak_free)}
+    cnn_data = {"baseline_cnn": lambda: (*photo_cnn, None), LEAKY: lambda: (*cnn_arrays(report), sketch_arrays(report)),
+                LEAK_FREE: lambda: (*cnn_arrays(leak_free), sketch_arrays(leak_free))}
 
     records = []
     for method in methods:
         started = time.perf_counter()
         if method in CNN_METHODS:
-            train, val, test = cnn_data[method]()
-            val_scores, test_scores, info = run_cnn(method, train, val, test, split_seed, epochs_cap, final_variant)
+            train, val, test, sketch_set = cnn_data[method]()
+            val_scores, test_scores, info = run_cnn(method, train, val, test, split_seed, epochs_cap, final_variant,
+                                                    sketch_set)
         else:
             train, val, test = photo_features
             val_scores, test_scores, info = baselines.run_classical(method, train, val, test)
@@ -155,7 +178,8 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
         record["seconds"] = round(time.perf_counter() - started, 1)
         records.append(record)
         if log:
+            added = f" + {record['n_sketches']} sketches" if record.get("n_sketches") else ""
             log(f"split {number} | {method:<20} | test AUC {record['auc']:.3f} | acc {record['accuracy']:.3f} "
-                f"| bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} train / "
+                f"| bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} train{added} / "
                 f"{record['n_test']} test | {record['seconds']:6.1f} s")
     return records, leakage
