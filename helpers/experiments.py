@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from helpers import augmentation, config, data, evaluation, models, photos, training
+from helpers import augmentation, config, data, evaluation, imaging, models, photos, sketches, training
 from helpers.infra import provenance
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,18 @@ def report_protocol_data(
     balanced = augmentation.balanced_report_protocol(data_dir, root, seed=seed)
     images, labels = data.stack_images(balanced)
     return balanced, images, labels, data.split_indices(labels, seed=seed, stratify=True)
+
+
+def report_protocol_sketches(balanced: pd.DataFrame, splits: dict[str, np.ndarray],
+                             data_dir: str | os.PathLike | None = None, seed: int = config.SEED,
+                             image_scale: float = 1.0) -> Arrays:
+    """The sketches a ``sketch`` variant trains on under the report's split: those of the people none of whose
+    images are validated or tested on (``sketches.training_sketch_set``, balanced with seed ``seed + 500``),
+    scaled by ``image_scale``."""
+    roles = {role: balanced.iloc[index] for role, index in splits.items()}
+    frame = sketches.training_sketch_set(roles, sketches.load_paired(data_dir), seed + 500)
+    x, y = data.stack_images(frame)
+    return imaging.downsize(x, image_scale), y
 
 
 def take(images: np.ndarray, labels: np.ndarray, index: np.ndarray) -> Arrays:
@@ -130,11 +142,14 @@ def final_model_paths(root: str | os.PathLike | None = None, seed: int = config.
 
 
 def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int = config.SEED,
-                            variant: str = "D", epochs_cap: int | None = None) -> dict[str, Any]:
+                            variant: str = "D", epochs_cap: int | None = None,
+                            image_scale: float = 1.0) -> dict[str, Any]:
     """What notebook 04's model depends on: photos, seed, augmentation, variant (recipe with its epoch cap,
-    models, TTA), code; a quick run's models are thus never taken for the full run's."""
+    models, TTA, inputs), image scale, code; a quick run's models are thus never taken for the full run's."""
     recipe_name, n_models, tta = training.parse_variant(variant)
     return {
+        "image_scale": image_scale,
+        "inputs": asdict(training.variant_inputs(variant)),
         "step": "final model, report's protocol",
         "photos": photos.current_photos(data_dir).fingerprint(),
         "seed": seed,
@@ -145,16 +160,16 @@ def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int
         "flip_tta": tta,
         "l2": models.FINAL_L2,
         "batchnorm_momentum": training.FINAL_BATCHNORM_MOMENTUM,
-        "code": provenance.code_version(data, augmentation, models, training, sys.modules[__name__]),
+        "code": provenance.code_version(data, augmentation, models, training, sketches, sys.modules[__name__]),
     }
 
 
 def save_final_models(members: list[keras.Model], variant: str = "D", data_dir: str | os.PathLike | None = None,
-                      root: str | os.PathLike | None = None, seed: int = config.SEED, epochs_cap: int | None = None
-                      ) -> list[str]:
+                      root: str | os.PathLike | None = None, seed: int = config.SEED, epochs_cap: int | None = None,
+                      image_scale: float = 1.0) -> list[str]:
     """Save notebook 04's model(s), each with its provenance record (written last, removed first)."""
     paths = final_model_paths(root, seed, len(members))
-    fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap)
+    fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
     for member, path in zip(members, paths, strict=True):
         provenance.forget(path)
         training.save_model(member, path)
@@ -164,16 +179,18 @@ def save_final_models(members: list[keras.Model], variant: str = "D", data_dir: 
 
 def load_or_train_final_models(
     data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED,
-    variant: str = "D", epochs_cap: int | None = None,
+    variant: str = "D", epochs_cap: int | None = None, image_scale: float = 1.0,
 ) -> tuple[list[keras.Model], bool, bool]:
-    """Notebook 04's saved model(s) if made from these photos, seed, variant and code; else trained now.
+    """Notebook 04's saved model(s) if made from these photos, seed, variant, image scale and code; else
+    trained now (on images scaled by ``image_scale``, with the training people's sketches for a ``sketch``
+    variant).
 
     Returns the models, whether to predict with flip TTA, and whether they had to be trained; why saved
     models were not reused is logged.
     """
     _, n_models, tta = training.parse_variant(variant)
     paths = final_model_paths(root, seed, n_models)
-    fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap)
+    fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
     reasons = [(path, provenance.stale_reason([Path(path)], fingerprint)) for path in paths]
     stale = [(path, reason) for path, reason in reasons if reason is not None]
     if not stale:
@@ -188,8 +205,11 @@ def load_or_train_final_models(
                         "recipe.", path, reason)
         else:
             log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
-    _, images, labels, splits = report_protocol_data(data_dir, root, seed)
+    balanced, images, labels, splits = report_protocol_data(data_dir, root, seed)
+    images = imaging.downsize(images, image_scale)
+    sketch_set = (report_protocol_sketches(balanced, splits, data_dir, seed, image_scale)
+                  if training.variant_inputs(variant).sketches else None)
     members, _, _ = train_variant(take(images, labels, splits["train"]), take(images, labels, splits["validation"]),
-                                  variant, seed, epochs_cap)
-    save_final_models(members, variant, data_dir, root, seed, epochs_cap)
+                                  variant, seed, epochs_cap, sketches=sketch_set)
+    save_final_models(members, variant, data_dir, root, seed, epochs_cap, image_scale)
     return members, tta, True

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -120,3 +120,19 @@ def training_sketches(pairs: pd.DataFrame, sketch_frame: pd.DataFrame, training_
     allowed = for_training(pairs, training_photos, held_out)
     chosen = sketch_frame[sketch_frame["photo"].isin(set(allowed["filename"]))]
     return chosen[["filename", "sex", "image_array"]].reset_index(drop=True)
+
+
+def training_sketch_set(roles: Mapping[str, pd.DataFrame], sketch_data: tuple[pd.DataFrame, pd.DataFrame],
+                        seed: int) -> pd.DataFrame:
+    """The sketches a model may train on under ``roles`` (frames of ``train``, ``validation``, ``test``): those of
+    the people none of whose images (photo or augmented copy, by ``source``) are validated or tested on. In the
+    report's protocol a person can be in all three roles, and then keeps their sketch out. Balanced by
+    augmentation (seeded), like the training photos."""
+    from helpers import augmentation  # TensorFlow: only when sketches are balanced, not when they are paired
+
+    def people(frame: pd.DataFrame) -> set[str]:
+        return set(frame["source"] if "source" in frame else frame["filename"])
+
+    held_out = people(roles["validation"]) | people(roles["test"])
+    frame = training_sketches(*sketch_data, sorted(people(roles["train"]) - held_out), sorted(held_out))
+    return augmentation.balance_by_augmentation(frame, seed)

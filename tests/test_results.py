@@ -127,15 +127,31 @@ def test_the_final_model_writer_stores_both_verdicts_once(tmp_path):
     model = tiny_model()
     good = evaluated()
     results.write_final_model(
-        model=model, history=history(), recipe=training.VARIANTS["D"], splits=SPLITS, best_epoch=3, variant="D",
-        members=2, flip_tta=True, training_seconds=12.34, leakage={"test images": 6}, single_model=good,
-        evaluated=good, calibration={"test": {}}, stability=stability, seed=1, quick=False, epochs_cap=None,
-        root=tmp_path)
+        model=model, history=history(), recipe=training.VARIANTS["D"], splits=SPLITS, best_epoch=3,
+        variant=stability["variant"], members=2, flip_tta=True, training_seconds=12.34, leakage={"test images": 6},
+        single_model=good, evaluated=good, calibration={"test": {}}, stability=stability, seed=1, quick=False,
+        epochs_cap=None, variant_recipe=training.VARIANTS["D+smooth"], image_scale=stability["image_scale"],
+        training_sketches=134, root=tmp_path)
     stored = results.load("04_final_model", tmp_path)
+    assert stored["variant_recipe"]["label_smoothing"] == 0.1 and stored["recipe"]["label_smoothing"] == 0.0
+    assert stored["training_sketches"] == 134
     assert stored["verdicts"]["target"] == targets.single_split_verdict(good["test_at_0.5"])
     assert stored["verdicts"]["stability"] == stability["verdicts"]["stability"]
     assert stored["l2"] == pytest.approx(0.01) and stored["batchnorm_momentum"] == 0.9  # read from the model
     assert stored["training_seconds"] == 12.3 and stored["models"] == 2
+
+
+def test_the_final_model_writer_refuses_another_variants_stability(tmp_path):
+    stability = results.load("04_stability", ROOT)
+    model = tiny_model()
+    for variant, scale in (("D+ens5", stability["image_scale"]), (stability["variant"], 0.125)):
+        with pytest.raises(ValueError, match="re-run python -m helpers.studies.stability"):
+            results.write_final_model(
+                model=model, history=history(), recipe=training.VARIANTS["D"], splits=SPLITS, best_epoch=3,
+                variant=variant, members=2, flip_tta=True, training_seconds=1.0, leakage={}, single_model=evaluated(),
+                evaluated=evaluated(), calibration={"test": {}}, stability=stability, seed=1, quick=False,
+                epochs_cap=None, image_scale=scale, root=tmp_path)
+    assert not (tmp_path / "results").exists()
 
 
 def test_the_stability_study_is_judged_when_written(tmp_path):

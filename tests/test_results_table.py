@@ -115,13 +115,13 @@ def test_each_file_says_where_it_came_from(tmp_path: Path) -> None:
 def test_the_targets_are_read_from_the_stored_verdicts(tmp_path: Path, met: bool) -> None:
     def change(name, record):
         if name == "04_final_model":
-            record["verdicts"]["stability"].update(met=met, sd_accuracy=0.0166)
+            record["verdicts"]["stability"].update(met=met, sd_accuracy=0.0166, variant="D+x+ens2+tta")
         else:
             record["verdicts"]["leak_free_target"].update(met=met, mean_auc=0.981, p_value_auc_vs_pixel_logreg=0.01)
 
     text = results_table.render(copy_of_results(tmp_path, ("04_final_model", "06_honest_evaluation"), change))
     verdict = "met." if met else "**not met**."
-    assert f"0.017 for `D+ens2+tta` (target at most 0.015): {verdict}" in text
+    assert f"0.017 for `D+x+ens2+tta` (target at most 0.015): {verdict}" in text
     assert "mean AUC 0.981 (target at least 0.98)" in text and f"p = 0.010 (below 0.05): {verdict}" in text
 
 
@@ -138,3 +138,25 @@ def test_the_levers_sentence_names_the_largest_gain_and_the_choice(chosen: str, 
         later = results_table.lever_sentence(levers, "D+ens2+tta")
         assert later.endswith("chose `smoothing`, measured on validation photos only: notebook 06 still evaluates "
                               "`D+ens2+tta`.")
+
+
+def test_the_levers_sentence_sends_a_carried_choice_to_notebook_06() -> None:
+    row = {"auc_gain_sd": 0.02, "splits_better": 5, "auc_gain": 0.02}
+    levers = {"parameters": {"splits": 5, "scale": 0.25}, "chosen": "half+smoothing+sketch_add",
+              "summary": [{**row, "lever": "D", "auc_gain": 0.0}, {**row, "lever": "half+smoothing+sketch_add"}]}
+    carried = results_table.lever_sentence(levers, "D+smooth+sketch+ens2+tta", 0.5)
+    assert carried.endswith("which notebook 06 evaluates on its test folds as `D+smooth+sketch+ens2+tta` (the "
+                            "leak-free numbers above).")
+    for variant, scale in (("D+smooth+sketch+ens2+tta", 0.25), ("D+smooth+ens2+tta", 0.5),
+                           ("D+smooth+std+sketch+ens2+tta", 0.5)):
+        assert "still evaluates" in results_table.lever_sentence(levers, variant, scale)
+
+
+def test_the_lever_tokens_are_the_studys() -> None:
+    """``results_table`` reads variant names without TensorFlow; its token table must say what levers.variant_of
+    writes, for every lever the variants can express."""
+    from helpers.studies import levers
+
+    for name in ("D", "half", "quarter", *results_table.LEVER_TOKENS, "half+standardise+smoothing+sketch_add"):
+        variant, scale = levers.variant_of(name, 0.25, 2)
+        assert results_table.carries({"chosen": name, "parameters": {"scale": 0.25}}, variant, scale), name

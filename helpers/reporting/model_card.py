@@ -228,15 +228,24 @@ def render(root: str | os.PathLike | None = None) -> str:
     """The model card's Markdown."""
     r = load(root)
     final = r["04_final_model"]
+    recipe = final.get("variant_recipe", final["recipe"])  # the variant's recipe (files before issue 19: recipe D)
+    scale = float(final.get("image_scale", 1.0))
+    tokens = final["variant"].split("+")
+    extras = ([f"label smoothing {recipe['label_smoothing']:g}"] if recipe.get("label_smoothing") else []) + \
+        (["a per-image standardisation layer (no weights) in front of the network"] if "std" in tokens else []) + \
+        ([f"{final.get('training_sketches', 0)} sketches of people with no image in validation or test added to "
+          "the training images"] if "sketch" in tokens else [])
+    size = "a 250 x 200 RGB photo" + (f", scaled by {scale:g} before the network" if scale != 1.0 else "")
     model = (f"The report's final CNN (four convolutional blocks with L2 {final['l2']:g}, batch normalisation, global "
              f"average pooling; {final['parameters']['total']:,} parameters, as in the report: "
              f"{published.FINAL_PARAMS['total']:,}), trained as variant `{final['variant']}`: "
              f"{final['models']} model(s) "
              f"with different training seeds, probabilities averaged, flip test-time augmentation "
              f"{'on' if final['flip_tta'] else 'off'}. Recipe: Adam, learning rate "
-             f"{final['recipe']['learning_rate']:g}, "
-             f"batch {final['recipe']['batch_size']}, at most {final['recipe']['epochs']} epochs with early stopping "
-             f"on validation loss. Output: p(female) for a 250 x 200 RGB photo. Seed {final['seed']}. Trained with "
+             f"{recipe['learning_rate']:g}, "
+             f"batch {recipe['batch_size']}, at most {recipe['epochs']} epochs with early stopping "
+             f"on validation loss{''.join('; ' + e for e in extras)}. Output: p(female) for {size}. "
+             f"Seed {final['seed']}. Trained with "
              f"TensorFlow {final['environment']['tensorflow']}, Keras {final['environment']['keras']} on "
              f"{final['environment']['device']}. What the report itself did and found: "
              "[docs/report.md](docs/report.md).")

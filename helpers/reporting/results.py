@@ -239,10 +239,20 @@ def write_final_model(*, model: Any, history: Any, recipe: Any, splits: Mapping[
                       best_epoch: int, variant: str, members: int, flip_tta: bool, training_seconds: float,
                       leakage: Mapping[str, int], single_model: Mapping[str, Any], evaluated: Mapping[str, Any],
                       calibration: Mapping[str, Any], stability: Mapping[str, Any], seed: int, quick: bool,
-                      epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
+                      epochs_cap: int | None, variant_recipe: Any = None, image_scale: float = 1.0,
+                      training_sketches: int = 0, root: Root = None) -> dict[str, Any]:
     """Notebook 04's file: the chosen final CNN on the report's (leaky) split, its single model, calibration, the
-    stability study's spread, and both verdicts."""
+    stability study's spread, and both verdicts. ``recipe`` is the single model's, ``variant_recipe`` the chosen
+    variant's (trained on images scaled by ``image_scale``, with ``training_sketches`` sketches).
+
+    Refused when the stability study measured another variant or image size: its spread would not be this
+    model's."""
     from helpers import published
+
+    if (stability["variant"], float(stability.get("image_scale", 1.0))) != (variant, float(image_scale)):
+        raise ValueError(f"results/04_stability.json measured {stability['variant']} at scale "
+                         f"{stability.get('image_scale')}, not {variant} at {image_scale}: re-run "
+                         "python -m helpers.studies.stability")
 
     l2 = next(float(layer.kernel_regularizer.l2) for layer in model.layers
               if getattr(layer, "kernel_regularizer", None) is not None)
@@ -251,6 +261,8 @@ def write_final_model(*, model: Any, history: Any, recipe: Any, splits: Mapping[
         "model": "final GAP/L2 CNN (report's model 2), report's protocol (augment, then split)",
         **_single_split(model, history, recipe, splits, best_epoch, evaluated, seed, quick, epochs_cap),
         "variant": variant, "models": int(members), "flip_tta": bool(flip_tta), "l2": l2,
+        "variant_recipe": (variant_recipe or recipe).as_dict(), "image_scale": float(image_scale),
+        "training_sketches": int(training_sketches),
         "batchnorm_momentum": momentum, "training_seconds": round(float(training_seconds), 1),
         "leakage": {k: int(v) for k, v in leakage.items()}, "single_model": dict(single_model),
         "calibration": dict(calibration),

@@ -235,23 +235,44 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
                          "not met: [docs/results.md](docs/results.md) gives the numbers."))
     levers = results.get("07_levers")
     if levers and levers["summary"]:
-        sentences.append(lever_sentence(levers, honest["final_variant"] if honest else None))
+        sentences.append(lever_sentence(levers, honest["final_variant"] if honest else None,
+                                        honest["parameters"]["IMAGE_SCALE"] if honest else None))
     return " ".join(sentences)
 
 
-def lever_sentence(levers: dict[str, Any], evaluated: str | None = None) -> str:
+# The levers of notebook 07's study and the variant token that carries each into notebook 06 (as
+# ``levers.variant_of`` writes them; a test keeps the two equal); the size levers travel as 06's IMAGE_SCALE.
+LEVER_TOKENS = {"smoothing": "smooth", "standardise": "std", "sketch_add": "sketch"}
+LEVER_SCALES = {"half": 0.5, "quarter": 0.25}
+
+
+def carries(levers: dict[str, Any], variant: str, scale: float) -> bool:
+    """Whether notebook 06's ``variant`` at image ``scale`` is the levers study's choice."""
+    parts = [] if levers["chosen"] == "D" else levers["chosen"].split("+")
+    tokens = set(variant.split("+")) & {*LEVER_TOKENS.values(), "D"}
+    sizes = [LEVER_SCALES[p] for p in parts if p in LEVER_SCALES]
+    wanted = {LEVER_TOKENS.get(p, p) for p in parts if p not in LEVER_SCALES} | {"D"}
+    return tokens == wanted and (sizes[0] if sizes else levers["parameters"]["scale"]) == scale
+
+
+def lever_sentence(levers: dict[str, Any], evaluated: str | None = None, scale: float | None = None) -> str:
     """Notebook 07's levers study in one sentence: the best change on validation photos, and the choice; a choice
-    that is not the variant notebook 06 evaluated (``evaluated``) is said to be validation evidence only."""
+    that is not the variant notebook 06 evaluated (``evaluated`` at ``scale``) is said to be validation evidence
+    only, one that is is sent to notebook 06's numbers."""
     rows = [r for r in levers["summary"] if r["lever"] != "D"]
     best = max(rows, key=lambda r: r["auc_gain"])
     splits = levers["parameters"]["splits"]
     chosen = levers["chosen"]
+    if not evaluated or chosen == "D":
+        ending = "."
+    elif scale is not None and carries(levers, evaluated, scale):
+        ending = f", which notebook 06 evaluates on its test folds as `{evaluated}` (the leak-free numbers above)."
+    else:
+        ending = f", measured on validation photos only: notebook 06 still evaluates `{evaluated}`."
     return (f"Of {len(rows)} changes to the training tried on the validation photos of {splits} leak-free splits "
             f"(notebook 07), the largest gain in AUC came from `{best['lever']}` ({best['auc_gain']:+.3f}, sd "
             f"{best['auc_gain_sd']:.3f} over the splits, better on {best['splits_better']} of {splits}); the rule "
-            "chose " + ("no change" if chosen == "D" else f"`{chosen}`")
-            + (f", measured on validation photos only: notebook 06 still evaluates `{evaluated}`." if evaluated
-               and chosen != "D" else "."))
+            "chose " + ("no change" if chosen == "D" else f"`{chosen}`") + ending)
 
 
 def render_readme_blocks(root: str | os.PathLike | None = None) -> tuple[str, str]:

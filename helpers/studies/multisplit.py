@@ -127,7 +127,7 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
     the sketches of the people none of whose images its protocol validates or tests on, balanced by
     augmentation like the photos; baseline and classical methods never see a sketch.
     """
-    from helpers import augmentation, sketches, training
+    from helpers import sketches, training
     from helpers.imaging import downsize, grey_pixels  # these import TensorFlow: only here, when a split runs
     from helpers.protocols import ROLES, assert_disjoint, kfold_roles, leaked_images
 
@@ -148,10 +148,7 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
     def sketch_arrays(roles: Roles) -> Arrays | None:
         if sketch_data is None:
             return None
-        people = {r: set(roles[r]["source"] if "source" in roles[r] else roles[r]["filename"]) for r in ROLES}
-        held_out = people["validation"] | people["test"]  # in the report's protocol a person can be in all three
-        frame = sketches.training_sketches(*sketch_data, sorted(people["train"] - held_out), sorted(held_out))
-        x, y = data.stack_images(augmentation.balance_by_augmentation(frame, split_seed + 500))
+        x, y = data.stack_images(sketches.training_sketch_set(roles, sketch_data, split_seed + 500))
         return downsize(x, image_scale), y
 
     photo_cnn = tuple((downsize(images[splits[r]], image_scale), labels[splits[r]]) for r in ROLES)

@@ -1,6 +1,6 @@
 """What to expect when notebook 04 is re-run: the chosen variant on the report's split, over training seeds.
 
-    python -m helpers.studies.stability                       # 5 runs at full size -> results/04_stability.json
+    python -m helpers.studies.stability      # 5 runs of notebook 04's variant -> results/04_stability.json
     python -m helpers.studies.stability --runs 2 --scale 0.25 --epochs 1 --out /tmp/s.json   # a smoke run
 
 Run ``r`` trains the variant's models with the seeds ``23 + r, 23 + r + 1000, ...`` on the report's split
@@ -45,13 +45,16 @@ def run(variant: str, runs: int = 5, scale: float = 1.0, epochs: int | None = No
         data_dir: str | None = None, log=print) -> dict[str, Any]:
     """Train ``runs`` copies of ``variant`` and score each as a single model and as the variant."""
     started = time.perf_counter()
-    _, images, labels, splits = experiments.report_protocol_data(data_dir, seed=config.SEED)
+    balanced, images, labels, splits = experiments.report_protocol_data(data_dir, seed=config.SEED)
     sets = {role: (imaging.downsize(images[idx], scale), labels[idx]) for role, idx in splits.items()}
     _, n_models, tta = training.parse_variant(variant)
+    sketch_set = (experiments.report_protocol_sketches(balanced, splits, data_dir, config.SEED, scale)
+                  if training.variant_inputs(variant).sketches else None)  # as notebook 04 trains them
     rows = []
     for number in range(runs):
         seed = config.SEED + number
-        models, _, _ = experiments.train_variant(sets["train"], sets["validation"], variant, seed, epochs)
+        models, _, _ = experiments.train_variant(sets["train"], sets["validation"], variant, seed, epochs,
+                                                 sketches=sketch_set)
         for model_kind, members, use_tta in (("single model", models[:1], False), ("variance-reduced", models, tta)):
             rows.append({"run": number, "seed": seed, "model": model_kind, **score(members, use_tta, sets)})
         keras.backend.clear_session()
@@ -62,6 +65,7 @@ def run(variant: str, runs: int = 5, scale: float = 1.0, epochs: int | None = No
                                                                                               "max"])
     return {
         "variant": variant, "models_per_run": n_models, "flip_tta": tta, "runs": runs, "image_scale": scale,
+        "training_sketches": 0 if sketch_set is None else len(sketch_set[1]),
         "epochs_override": epochs, "split": "report's protocol, seed 23 (augment, then split)",
         "rows": rows,
         "spread": {model: {f"{metric}_{stat}": float(value) for (metric, stat), value in values.items()}
@@ -84,17 +88,18 @@ def spread_table(document: dict[str, Any]) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Spread of notebook 04's test metrics over training seeds.")
-    parser.add_argument("--variant", help="default: the candidate chosen by results/04_recipe_search.json")
+    parser.add_argument("--variant", help="default: the choice of results/07_levers.json (notebook 04's variant)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--scale", type=float, default=1.0, help="image scale (1.0: notebook 04's full size)")
+    parser.add_argument("--scale", type=float, help="image scale (default: the levers study's, notebook 04's)")
     parser.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")
     parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
     parser.add_argument("--out", help="default: results/ under $CUFS_OUTPUT_DIR or the project")
     args = parser.parse_args(argv)
-    from helpers.studies import recipe_search
+    from helpers.studies import levers
 
-    variant = args.variant or recipe_search.load()["chosen"]
-    document = run(variant, args.runs, args.scale, args.epochs, args.data_dir)
+    chosen_variant, chosen_scale = levers.chosen_variant()
+    variant, scale = args.variant or chosen_variant, args.scale or chosen_scale
+    document = run(variant, args.runs, scale, args.epochs, args.data_dir)
     out = Path(args.out) if args.out else default_out()
     results.write_study(RESULTS_NAME, document, out)
     print(f"written: {out}")
