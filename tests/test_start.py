@@ -19,3 +19,13 @@ def test_the_setup_import_prints_one_version_line_and_nothing_on_stderr():
     assert lines[0].startswith("Python ") and " | TensorFlow " in lines[0] and " | Keras " in lines[0]
     assert lines[-1] == "True" and len(lines) in (2, 3)  # the version line, perhaps one untested-version warning
     assert done.stderr == "", done.stderr
+
+
+def test_the_retracing_hint_is_dropped_and_other_tensorflow_warnings_kept():
+    code = ("import helpers.start, logging; log = logging.getLogger('tensorflow'); "
+            "log.warning('5 out of the last 12 calls to <f> triggered tf.function retracing. Tracing'); "
+            "log.warning('a real warning')")
+    done = subprocess.run([sys.executable, "-c", code],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, check=True)
+    assert "retracing" not in done.stdout + done.stderr
+    assert "a real warning" in done.stderr
