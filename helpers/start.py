@@ -24,5 +24,4 @@ def _not_a_retracing_hint(record: logging.LogRecord) -> bool:
     return "triggered tf.function retracing" not in record.getMessage()
 
 
-if not any(getattr(f, "__name__", "") == "_not_a_retracing_hint" for f in logging.getLogger("tensorflow").filters):
-    logging.getLogger("tensorflow").addFilter(_not_a_retracing_hint)
+logging.getLogger("tensorflow").addFilter(_not_a_retracing_hint)  # once: Python imports this module once

@@ -228,12 +228,12 @@ def render(root: str | os.PathLike | None = None) -> str:
     """The model card's Markdown."""
     r = load(root)
     final = r["04_final_model"]
-    recipe = final.get("variant_recipe", final["recipe"])  # the variant's recipe (files before issue 19: recipe D)
-    scale = float(final.get("image_scale", 1.0))
+    recipe = final["variant_recipe"]  # the presented variant's (final["recipe"] is section 3's single model)
+    scale = float(final["image_scale"])
     tokens = final["variant"].split("+")
     extras = ([f"label smoothing {recipe['label_smoothing']:g}"] if recipe.get("label_smoothing") else []) + \
         (["a per-image standardisation layer (no weights) in front of the network"] if "std" in tokens else []) + \
-        ([f"{final.get('training_sketches', 0)} sketches of people with no image in validation or test added to "
+        ([f"{final['training_sketches']} sketches of people with no image in validation or test added to "
           "the training images"] if "sketch" in tokens else [])
     size = "a 250 x 200 RGB photo" + (f", scaled by {scale:g} before the network" if scale != 1.0 else "")
     model = (f"The report's final CNN (four convolutional blocks with L2 {final['l2']:g}, batch normalisation, global "

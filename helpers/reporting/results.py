@@ -83,6 +83,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
     ResultsSpec("04_final_model", "notebook 04 (`make pipeline`)", {
         **_SINGLE_SPLIT, "variant": str, "models": int, "flip_tta": bool, "single_model": dict, "calibration": dict,
         "leakage": dict, "training_seconds": Number, "stability.spread": dict, "stability.runs": int,
+        "variant_recipe": dict, "image_scale": Number, "training_sketches": int,
         "verdicts.target.met": bool, "verdicts.stability.met": bool, "report": dict}),
     ResultsSpec("05_error_analysis", "notebook 05 (`make pipeline`)", {
         "seed": int, "quick": bool, "threshold": Number, "test_images": int, "errors": list,
@@ -98,7 +99,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict,
         "environment": dict}),
     ResultsSpec("04_stability", "python -m helpers.studies.stability", {
-        **_SPREAD, "variant": str, "spread.variance-reduced.accuracy_at_0.5_std": Number,
+        **_SPREAD, "variant": str, "image_scale": Number, "spread.variance-reduced.accuracy_at_0.5_std": Number,
         "verdicts.stability.met": bool}),
     ResultsSpec("02_baseline_seeds", "python -m helpers.studies.baseline_seeds", {**_SPREAD, "recipe": dict}),
     ResultsSpec("07_levers", "python -m helpers.studies.levers", {
@@ -249,9 +250,9 @@ def write_final_model(*, model: Any, history: Any, recipe: Any, splits: Mapping[
     model's."""
     from helpers import published
 
-    if (stability["variant"], float(stability.get("image_scale", 1.0))) != (variant, float(image_scale)):
+    if (stability["variant"], float(stability["image_scale"])) != (variant, float(image_scale)):
         raise ValueError(f"results/04_stability.json measured {stability['variant']} at scale "
-                         f"{stability.get('image_scale')}, not {variant} at {image_scale}: re-run "
+                         f"{stability['image_scale']}, not {variant} at {image_scale}: re-run "
                          "python -m helpers.studies.stability")
 
     l2 = next(float(layer.kernel_regularizer.l2) for layer in model.layers
