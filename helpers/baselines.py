@@ -50,3 +50,12 @@ def run_classical(method: str, train: Arrays, validation: Arrays, test: Arrays
     assert best is not None
     _, c, pipeline = best
     return pipeline.predict_proba(x_val)[:, 1], pipeline.predict_proba(x_test)[:, 1], {"C": c}
+
+
+def refit_classical(method: str, c: float, refit_train: Arrays, test: Arrays) -> tuple[np.ndarray, dict[str, Any]]:
+    """A classical method fitted afresh on ``refit_train`` (a split's training + validation features) with the ``C``
+    its validation run chose; scores on ``test``. The threshold stays the validation run's: nothing is chosen here.
+    """
+    x_refit, y_refit = refit_train
+    pipeline = classical_pipeline(method, c, len(x_refit), x_refit.shape[1]).fit(x_refit, y_refit)
+    return pipeline.predict_proba(test[0])[:, 1], {"C": c}

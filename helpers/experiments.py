@@ -108,29 +108,48 @@ class Refit:
 
 
 def refit_variant(train: Arrays, validation: Arrays, refit_train: Arrays, variant: str, seed: int = config.SEED,
-                  epochs_cap: int | None = None) -> Refit:
+                  epochs_cap: int | None = None, sketches: Arrays | None = None,
+                  refit_sketches: Arrays | None = None) -> Refit:
     """Train ``variant`` on ``train`` (early stopping on ``validation``), choose the threshold on its validation
     scores, then train each member afresh on ``refit_train`` (training + validation photos) for its best
-    epoch count with the same learning rates, epoch by epoch.
+    epoch count with the same learning rates, epoch by epoch (``refit_members``).
 
     Nothing here sees a test image: the threshold comes from validation predictions made before the refit,
-    and the refit has no held-out data to look at.
+    and the refit has no held-out data to look at. A ``sketch`` variant takes the sketches allowed to each fit.
     """
-    recipe_name, _, tta = training.parse_variant(variant)
-    recipe = training.capped(training.VARIANTS[recipe_name], epochs_cap)
-    members, histories, tta = train_variant(train, validation, variant, seed, epochs_cap)
+    members, histories, tta = train_variant(train, validation, variant, seed, epochs_cap, sketches=sketches)
     scores = training.predict_scores(members, validation[0], tta=tta)
     threshold = evaluation.youden_threshold(validation[1], scores)
+    refitted, epochs = refit_members(histories, refit_train, variant, seed, epochs_cap, sketches=refit_sketches)
+    return Refit(refitted, members, threshold, scores, epochs, tta)
+
+
+def refit_members(histories: list[keras.callbacks.History], refit_train: Arrays, variant: str,
+                  seed: int = config.SEED, epochs_cap: int | None = None, sketches: Arrays | None = None
+                  ) -> tuple[list[keras.Model], list[int]]:
+    """One fresh model per pre-refit member (seeds as ``train_variant``'s), trained on ``refit_train`` (plus
+    ``sketches`` for a ``sketch`` variant) with that member's learning rates up to its best epoch; returns the
+    models and their epoch counts. There is no validation data: the histories already chose when to stop."""
+    recipe_name, n_models, _ = training.parse_variant(variant)
+    inputs = training.variant_inputs(variant)
+    if inputs.sketches != (sketches is not None):
+        raise ValueError(f"variant {variant!r} " + ("needs the refit's sketches (sketches=...)"
+                                                    if inputs.sketches else "takes no sketches"))
+    if len(histories) != n_models:
+        raise ValueError(f"variant {variant!r} has {n_models} member(s), not {len(histories)} histories")
+    if sketches is not None:
+        refit_train = (np.concatenate([refit_train[0], sketches[0]]), np.concatenate([refit_train[1], sketches[1]]))
+    recipe = training.capped(training.VARIANTS[recipe_name], epochs_cap)
     refitted, epochs = [], []
     for i, history in enumerate(histories):
         rates = training.refit_schedule(history, recipe)
         training.set_seed(seed + 1000 * i)
         model = models.build_final_model(input_shape=refit_train[0].shape[1:],
                                          batchnorm_momentum=training.FINAL_BATCHNORM_MOMENTUM,
-                                         standardise=training.variant_inputs(variant).standardise)
+                                         standardise=inputs.standardise)
         refitted.append(training.fit_fixed(model, refit_train, recipe, rates))
         epochs.append(len(rates))
-    return Refit(refitted, members, threshold, scores, epochs, tta)
+    return refitted, epochs
 
 
 def final_model_paths(root: str | os.PathLike | None = None, seed: int = config.SEED, n_models: int = 1) -> list[str]:

@@ -15,6 +15,9 @@ METHODS: dict[str, str] = {
     "pixel_logreg": "logistic regression on 50x40 grey pixels",
     "eigenfaces_logreg": "PCA (30 eigenfaces, whitened) + logistic regression",
     "majority": "majority class (always male)",
+    "final_cnn_leak_free_refit": "final CNN, leak-free, refit on training + validation photos",
+    "pixel_logreg_refit": "logistic regression on pixels, refit on training + validation photos",
+    "eigenfaces_logreg_refit": "eigenfaces + logistic regression, refit on training + validation photos",
 }
 # Short names in words for figures and tables (METHODS' long labels stay: nbval compares the methods table).
 SHORT_LABELS: dict[str, str] = {
@@ -24,7 +27,15 @@ SHORT_LABELS: dict[str, str] = {
     "pixel_logreg": "logistic regression on pixels",
     "eigenfaces_logreg": "eigenfaces + logistic regression",
     "majority": "majority class (always male)",
+    "final_cnn_leak_free_refit": "final CNN, leak-free, refit",
+    "pixel_logreg_refit": "logistic regression on pixels, refit",
+    "eigenfaces_logreg_refit": "eigenfaces + logistic regression, refit",
 }
+# A refit method trains its base method, keeps the base's threshold (chosen on the validation photos before the
+# refit) and its stopping point (the CNN's best epoch, the regressions' C), then fits afresh on the training and
+# validation photos together and scores the test photos with that fit.
+REFIT_OF: dict[str, str] = {"final_cnn_leak_free_refit": "final_cnn_leak_free", "pixel_logreg_refit": "pixel_logreg",
+                            "eigenfaces_logreg_refit": "eigenfaces_logreg"}
 CNN_METHODS = ("baseline_cnn", "final_cnn_report", "final_cnn_leak_free")
 SUMMARY_METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "specificity", "f1", "auc")
 # The metrics that do not move with the share of female photos in the test set: the report's protocol tests on

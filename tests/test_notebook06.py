@@ -125,7 +125,7 @@ def test_results_file_has_every_method(executed):
         assert set(metrics) >= set(methods.SUMMARY_METRICS)
     assert results["test_images"]["final_cnn_report"] in (53, 54)
     assert all(n in (37, 38) for m, n in results["test_images"].items() if m != "final_cnn_report")
-    assert len(results["records"]) == 2 * 6
+    assert len(results["records"]) == 2 * len(methods.METHODS) == 2 * 9
     assert all(counts["leak_free"] == 0 and counts["report_protocol"] > 0 for counts in results["leakage"].values())
     assert set(results["inflation"]["difference_of_means"]) == set(methods.SUMMARY_METRICS)
 

@@ -1,7 +1,7 @@
 """The results files, in one place: their names and folder, what each holds, the verdicts stored in them.
 
 Every results file is written here, by one function per file (``write_baseline_model`` for notebook 02, ...,
-``write_study`` for the three studies), and read here (``load``, ``full_run_results``, ``load_all``): the deck,
+``write_study`` for the studies), and read here (``load``, ``full_run_results``, ``load_all``): the deck,
 the model card, the README's tables and the readings read nothing else. What a file must hold is its ``SPECS``
 entry, checked when it is written and when it is read; a file that lacks a field is refused with an error that
 names the file and the field. The verdicts (was a target met?) are computed once, when the file is written
@@ -102,6 +102,9 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         **_SPREAD, "variant": str, "image_scale": Number, "spread.variance-reduced.accuracy_at_0.5_std": Number,
         "verdicts.stability.met": bool}),
     ResultsSpec("02_baseline_seeds", "python -m helpers.studies.baseline_seeds", {**_SPREAD, "recipe": dict}),
+    ResultsSpec("06_splits", "python -m helpers.studies.split_study", {
+        "fingerprint": dict, "fingerprint.code": str, "parameters": dict, "splits": list, "records": list,
+        "leakage": dict, "split_seconds": dict, "total_seconds": Number, "environment": dict}),
     ResultsSpec("07_levers", "python -m helpers.studies.levers", {
         "parameters": dict, "choice_rule": str, "levers": dict, "rows": list, "summary": list,
         "ensemble_sizes": list, "refit_rows": list, "refit_summary": list, "chosen": str, "environment": dict}),
@@ -112,7 +115,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "n_splits": int, "splits": list, "split_kind": str, "final_variant": str, "method_labels": dict,
         "method_order": list, "test_images": dict, "summary": dict, "environment": dict}),
 )}
-STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "07_levers")
+STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "07_levers", "06_splits")
 
 
 def path(name: str, root: Root = None) -> Path:

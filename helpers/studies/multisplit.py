@@ -7,8 +7,11 @@ Two protocols build the data of one split (one seed):
 * the **leak-free protocol** splits the 188 real photos first (93 / 57 / 38, stratified), balances
   the training part alone by augmentation, and validates and tests on real photos only.
 
-Six methods are scored on every split (``helpers.methods.METHODS``); each chooses its threshold on the validation
-set (Youden's J; 0.5 for the majority class) and applies it to the test set. The protocols are in
+Nine methods are scored on every split (``helpers.methods.METHODS``); each chooses its threshold on the validation
+set (Youden's J; 0.5 for the majority class) and applies it to the test set. Three of them are refits
+(``helpers.methods.REFIT_OF``): the leak-free final CNN and the two logistic regressions, trained again on the
+training and validation photos together, with the threshold, the CNN's epochs and the regressions' C their
+validation run chose; no test photo takes part in any choice. The protocols are in
 ``helpers.protocols``, the classical methods in ``helpers.baselines``, resizing in ``helpers.imaging``
 and the summaries over splits in ``helpers.split_statistics``.
 """
@@ -24,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import baselines, config, data, evaluation
-from helpers.methods import CNN_METHODS, LEAK_FREE, LEAKY, MAJORITY, METHODS
+from helpers.methods import CNN_METHODS, LEAK_FREE, LEAKY, MAJORITY, METHODS, REFIT_OF
 
 if TYPE_CHECKING:  # TensorFlow loads only when a split runs: the summaries and the model card need the constants
     import keras
@@ -45,6 +48,15 @@ def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: 
     recipe D with label smoothing, per-image standardisation, the training people's ``sketches`` added, an
     ensemble of 2 training seeds, flip TTA.
     """
+    val_scores, test_scores, info, _ = train_cnn(method, train, validation, test, seed, epochs_cap, final_variant,
+                                                 sketches)
+    return val_scores, test_scores, info
+
+
+def train_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
+              epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
+              ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], list[keras.callbacks.History]]:
+    """``run_cnn``, also returning the members' training histories (what a refit repeats)."""
     import keras
 
     from helpers import experiments, training
@@ -64,7 +76,25 @@ def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: 
             "best_epoch": float(np.mean([training.best_epoch(h, recipe) for h in histories])),
             "n_sketches": 0 if sketches is None or method == "baseline_cnn" else len(sketches[1])}
     scores = predict_padded(members, np.concatenate([validation[0], test[0]]), tta=tta)
-    return scores[:len(validation[0])], scores[len(validation[0]):], info
+    return scores[:len(validation[0])], scores[len(validation[0]):], info, histories
+
+
+def refit_cnn(histories: list[keras.callbacks.History], refit_train: Arrays, test: Arrays, seed: int,
+              epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
+              ) -> tuple[np.ndarray, dict[str, Any]]:
+    """The final CNN refit on a split's training + validation images (``experiments.refit_members``: each member
+    repeats its validation run's learning rates up to its best epoch); scores on ``test``."""
+    import keras
+
+    from helpers import experiments, training
+
+    keras.backend.clear_session()
+    members, epochs = experiments.refit_members(histories, refit_train, final_variant, seed, epochs_cap,
+                                                sketches=sketches)
+    tta = training.parse_variant(final_variant)[2]
+    info = {"epochs_run": float(np.mean(epochs)), "best_epoch": float(np.mean(epochs)),
+            "n_sketches": 0 if sketches is None else len(sketches[1])}
+    return predict_padded(members, test[0], tta=tta), info
 
 
 def predict_padded(model: keras.Model | list[keras.Model], images: np.ndarray, batch_size: int = 32,
@@ -126,14 +156,22 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
     A ``sketch`` variant needs ``sketch_data`` (``sketches.load_paired``): each final CNN then also trains on
     the sketches of the people none of whose images its protocol validates or tests on, balanced by
     augmentation like the photos; baseline and classical methods never see a sketch.
+
+    A refit method (``REFIT_OF``) must come after its base method in ``methods``: it reuses the base's validation
+    scores (so its threshold), the CNN members' histories (their learning rates up to the best epoch) or the
+    regression's C. The CNN's refit set is the training and validation photos balanced by augmentation, with the
+    sketches of everyone not tested on; its ``n_train`` counts those images.
     """
     from helpers import sketches, training
     from helpers.imaging import downsize, grey_pixels  # these import TensorFlow: only here, when a split runs
-    from helpers.protocols import ROLES, assert_disjoint, kfold_roles, leaked_images
+    from helpers.protocols import ROLES, assert_disjoint, kfold_roles, leaked_images, refit_training_set
 
     if training.variant_inputs(final_variant).sketches != (sketch_data is not None):
         raise ValueError(f"final variant {final_variant!r} " + ("needs sketch_data=sketches.load_paired(...)"
                          if sketch_data is None else "takes no sketches: leave sketch_data out"))
+    for position, method in enumerate(methods):
+        if method in REFIT_OF and REFIT_OF[method] not in methods[:position]:
+            raise ValueError(f"{method!r} refits {REFIT_OF[method]!r}: list that method before it")
 
     split_seed = seed + number  # the training seed of this split's models
     images, labels = data.stack_images(photos)
@@ -151,22 +189,46 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
         x, y = data.stack_images(sketches.training_sketch_set(roles, sketch_data, split_seed + 500))
         return downsize(x, image_scale), y
 
+    def refit_arrays() -> tuple[Arrays, Arrays | None]:
+        # The leak-free CNN's refit: the training and validation photos balanced by augmentation, and the
+        # sketches of everyone not tested on; the test photos stay out (refit_training_set refuses them).
+        frame = refit_training_set(photos, splits, split_seed)
+        x, y = data.stack_images(frame)
+        roles = {"train": frame, "validation": leak_free["validation"].iloc[:0], "test": leak_free["test"]}
+        return (downsize(x, image_scale), y), sketch_arrays(roles)
+
     photo_cnn = tuple((downsize(images[splits[r]], image_scale), labels[splits[r]]) for r in ROLES)
     features = grey_pixels(images)
     photo_features = tuple((features[splits[r]], labels[splits[r]]) for r in ROLES)
+    refit_features = (features[np.concatenate([splits["train"], splits["validation"]])],
+                      labels[np.concatenate([splits["train"], splits["validation"]])])
     cnn_data = {"baseline_cnn": lambda: (*photo_cnn, None), LEAKY: lambda: (*cnn_arrays(report), sketch_arrays(report)),
                 LEAK_FREE: lambda: (*cnn_arrays(leak_free), sketch_arrays(leak_free))}
 
-    records = []
+    records, fitted = [], {}  # fitted: what each base method's refit reuses (scores, threshold, histories, C)
     for method in methods:
         started = time.perf_counter()
-        if method in CNN_METHODS:
+        if method in REFIT_OF:
+            base = fitted[REFIT_OF[method]]
+            val, test, val_scores = base["validation"], base["test"], base["val_scores"]
+            if REFIT_OF[method] == LEAK_FREE:
+                train, refit_sketches = refit_arrays()
+                test_scores, info = refit_cnn(base["histories"], train, test, split_seed, epochs_cap, final_variant,
+                                              refit_sketches)
+            else:
+                train = refit_features
+                test_scores, info = baselines.refit_classical(REFIT_OF[method], base["info"]["C"], train, test)
+            info["refit_of"] = REFIT_OF[method]
+        elif method in CNN_METHODS:
             train, val, test, sketch_set = cnn_data[method]()
-            val_scores, test_scores, info = run_cnn(method, train, val, test, split_seed, epochs_cap, final_variant,
-                                                    sketch_set)
+            val_scores, test_scores, info, histories = train_cnn(method, train, val, test, split_seed, epochs_cap,
+                                                                 final_variant, sketch_set)
+            fitted[method] = {"validation": val, "test": test, "val_scores": val_scores, "histories": histories}
         else:
             train, val, test = photo_features
             val_scores, test_scores, info = baselines.run_classical(method, train, val, test)
+            fitted[method] = {"validation": val, "test": test, "val_scores": val_scores, "info": info}
+        # A refit keeps its base's threshold: Youden's J on the base's validation scores, computed again here.
         threshold = 0.5 if method == MAJORITY else None
         pool = sum(len(report[r]) for r in ROLES) if method == LEAKY else len(photos)
         record = evaluate_method(method, val[1], val_scores, test[1], test_scores, threshold,
@@ -176,7 +238,7 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
         records.append(record)
         if log:
             added = f" + {record['n_sketches']} sketches" if record.get("n_sketches") else ""
-            log(f"split {number} | {method:<20} | test AUC {record['auc']:.3f} | acc {record['accuracy']:.3f} "
+            log(f"split {number} | {method:<25} | test AUC {record['auc']:.3f} | acc {record['accuracy']:.3f} "
                 f"| bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} train{added} / "
                 f"{record['n_test']} test | {record['seconds']:6.1f} s")
     return records, leakage

@@ -1,0 +1,188 @@
+"""Notebook 06's training, as a study: every method on every split of the repeated K-fold, once, to a results file.
+
+    python -m helpers.studies.split_study     # 5 x 2 splits, the levers study's variant -> results/06_splits.json
+    python -m helpers.studies.split_study --repeats 4                   # 5 x 4 splits (twice as long)
+    python -m helpers.studies.split_study --splits 0 1 --scale 0.25 --epochs 2 --out /tmp/s.json   # a smoke run
+
+Each split trains five CNN models and refits two more (about 10 minutes per split on a 2-core CPU), so the
+split loop runs here and notebook 06 reads its records: ``make pipeline`` stays short, and the notebook trains
+the splits itself only when asked (``TRAIN_HERE = True``) or when this file does not match its parameters, its
+photos or the code that trains (``matching`` says why).
+
+The run can be interrupted: each finished split is kept in ``data/processed/06_splits.progress.json`` with the
+fingerprint it was made under, and the next run with the same fingerprint starts after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from helpers import config
+
+RESULTS_NAME = "06_splits"
+
+
+def default_out() -> Path:
+    """``results/06_splits.json`` under ``$CUFS_OUTPUT_DIR`` or the project (not the folder the command runs in)."""
+    return config.results_dir() / f"{RESULTS_NAME}.json"
+
+
+def progress_path() -> Path:
+    """Where the finished splits of an interrupted run wait (ignored by git, like every file of ``data/``)."""
+    return config.processed_dir() / f"{RESULTS_NAME}.progress.json"
+
+
+def fingerprint(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None,
+                final_variant: str, method_names: Sequence[str], data_dir: str | None = None) -> dict[str, Any]:
+    """What the records depend on: the splits' parameters, the photos (and sketches) by content, and the code
+    version of every module that builds a split or trains and scores a method."""
+    from helpers import (
+        augmentation,
+        baselines,
+        data,
+        evaluation,
+        experiments,
+        imaging,
+        methods,
+        models,
+        photos,
+        protocols,
+        sketches,
+        training,
+    )
+    from helpers.infra import provenance
+    from helpers.studies import multisplit
+
+    files = photos.current_photos(data_dir)
+    inputs: dict[str, Any] = {"photos": files.fingerprint()}
+    if training.variant_inputs(final_variant).sketches:
+        folder = sketches.sketch_folder(files.folder)
+        inputs["sketches"] = provenance.files_fingerprint(
+            [folder / name for name in sketches.pair_sketches(files)["sketch"]])
+    return {"folds": int(folds), "repeats": int(repeats), "seed": int(seed), "image_scale": float(image_scale),
+            "epochs_cap": epochs_cap, "final_variant": final_variant, "methods": list(method_names),
+            "refits": dict(methods.REFIT_OF), **inputs,
+            # methods.py is left out: its labels name the methods in tables, its names and refits are above
+            "code": provenance.code_version(augmentation, baselines, data, evaluation, experiments, imaging, models,
+                                            multisplit, protocols, sketches, training)}
+
+
+def differences(found: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    """The fingerprint's entries that differ, in words (empty when the records can be reused)."""
+    return [f"{key} is {found.get(key)!r}, not {wanted.get(key)!r}" if key not in ("photos", "sketches", "code")
+            else f"the {key} differ" for key in sorted(set(found) | set(wanted)) if found.get(key) != wanted.get(key)]
+
+
+def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: float = 0.5,
+        epochs_cap: int | None = None, final_variant: str = "D", splits: Sequence[int] | None = None,
+        data_dir: str | None = None, log=print) -> dict[str, Any]:
+    """Every method of ``helpers.methods.METHODS`` on each split (all ``folds x repeats`` unless ``splits``),
+    resuming after the splits an interrupted run with the same fingerprint finished."""
+    from helpers import data, methods, sketches, training
+    from helpers.infra import environment, storage
+    from helpers.studies import multisplit
+
+    numbers = list(range(folds * repeats)) if splits is None else sorted(int(n) for n in splits)
+    method_names = tuple(methods.METHODS)
+    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, method_names, data_dir)
+    progress = progress_path()
+    done: dict[str, Any] = {}
+    reused: list[int] = []
+    if progress.is_file():
+        kept = storage.load_json(progress)
+        if kept.get("fingerprint") == wanted:
+            done = {k: v for k, v in kept["splits"].items() if int(k) in numbers}
+            reused = sorted(int(k) for k in done)
+            log(f"resuming: splits {reused} are done ({progress})")
+        else:
+            log(f"ignoring {progress}: " + "; ".join(differences(kept.get("fingerprint", {}), wanted)))
+    photo_frame = data.prepared_photos(data_dir)
+    sketch_data = sketches.load_paired(data_dir) if training.variant_inputs(final_variant).sketches else None
+    for number in numbers:
+        if str(number) in done:
+            continue
+        split_started = time.perf_counter()
+        records, leakage = multisplit.run_split(photo_frame, number, folds, repeats, seed, image_scale, epochs_cap,
+                                                final_variant, method_names, log, sketch_data)
+        done[str(number)] = {"records": records, "leakage": leakage,
+                             "seconds": round(time.perf_counter() - split_started, 1)}
+        storage.save_json(progress, {"fingerprint": wanted, "splits": done})
+    records = [r for n in numbers for r in done[str(n)]["records"]]
+    split_seconds = {str(n): done[str(n)]["seconds"] for n in numbers}
+    total = sum(split_seconds.values())
+    return {
+        "description": "notebook 06's records: every method on every split of the repeated stratified K-fold",
+        "fingerprint": wanted, "splits": numbers,
+        "parameters": {"FOLDS": folds, "REPEATS": repeats, "SEED": seed, "IMAGE_SCALE": image_scale,
+                       "EPOCHS_CAP": epochs_cap, "FINAL_VARIANT": final_variant},
+        "records": records, "leakage": {str(n): done[str(n)]["leakage"] for n in numbers},
+        "split_seconds": split_seconds, "total_seconds": round(total, 1),
+        "resumed_splits": reused,  # finished by an earlier, interrupted run with the same fingerprint
+        "environment": environment.describe(seed=seed, wall_seconds=total),
+    }
+
+
+def load(path: str | Path | None = None) -> dict[str, Any]:
+    """The study's document (``results/06_splits.json`` by default), checked against its spec."""
+    from helpers.reporting import results
+
+    return results.load(RESULTS_NAME, source=path or config.project_root() / "results" / f"{RESULTS_NAME}.json")
+
+
+def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None, final_variant: str,
+             splits: Sequence[int], data_dir: str | None = None, path: str | Path | None = None
+             ) -> tuple[dict[str, Any] | None, str]:
+    """The study's document if it was made with these parameters, photos and code and holds ``splits``; else
+    ``None`` and the reason in words (notebook 06 then trains the splits itself)."""
+    from helpers import methods
+    from helpers.reporting import results
+
+    try:
+        document = load(path)
+    except results.ResultsNotReadyError as err:
+        return None, str(err)
+    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, tuple(methods.METHODS),
+                         data_dir)
+    problems = differences(document["fingerprint"], wanted)
+    missing = sorted(set(splits) - set(document["splits"]))
+    if missing:
+        problems.append(f"splits {missing} are not in it")
+    if problems:
+        return None, f"{RESULTS_NAME}.json does not match this run: " + "; ".join(problems)
+    return document, "it matches this run's parameters, photos and code"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Notebook 06's split loop: every method on every split.")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=config.SEED)
+    parser.add_argument("--variant", help="default: the choice of results/07_levers.json (notebook 06's)")
+    parser.add_argument("--scale", type=float, help="image scale (default: the levers study's)")
+    parser.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")
+    parser.add_argument("--splits", type=int, nargs="+", help="only these splits (smoke runs only)")
+    parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
+    parser.add_argument("--out", help="default: results/ under $CUFS_OUTPUT_DIR or the project")
+    args = parser.parse_args(argv)
+    import helpers.start  # noqa: F401 (TensorFlow's start-up noise off)
+    from helpers.reporting import results
+    from helpers.studies import levers
+
+    chosen_variant, chosen_scale = levers.chosen_variant()
+    document = run(args.folds, args.repeats, args.seed, args.scale or chosen_scale, args.epochs,
+                   args.variant or chosen_variant, args.splits, args.data_dir)
+    out = Path(args.out) if args.out else default_out()
+    results.write_study(RESULTS_NAME, document, out)
+    if args.splits is None or sorted(args.splits) == list(range(args.folds * args.repeats)):
+        progress_path().unlink(missing_ok=True)  # complete: nothing left to resume
+    print(f"written: {out} ({document['total_seconds'] / 60:.1f} min of training)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
