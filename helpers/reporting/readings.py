@@ -117,7 +117,7 @@ def _target_sentence(target: Mapping[str, Any], paired_auc: Mapping[str, float])
 def honest_evaluation_reading(summary: pd.DataFrame, records: pd.DataFrame, leak: pd.DataFrame,
                               paired: Mapping[str, Mapping[str, float]], target: Mapping[str, Any],
                               leaked: Mapping[Any, Mapping[str, int]], cnn_shape: tuple[int, ...],
-                              final_variant: str, n_splits: int) -> str:
+                              final_variant: str, n_splits: int, refit_target: Mapping[str, Any] | None = None) -> str:
     """Notebook 06's conclusions, from the run: the leak, the paired test, the target, like with like, the floor.
 
     ``leak`` is ``summaries.leak_table``: the leak measured only on metrics that do not depend on the share of
@@ -169,6 +169,11 @@ def honest_evaluation_reading(summary: pd.DataFrame, records: pd.DataFrame, leak
         + ("At the 5 % level the CNN **is** better on AUC." if significant else
            "At the 5 % level the two **cannot be told apart** on AUC."),
         f"**The target.** {_target_sentence(target, auc)}",
+        *([] if refit_target is None else [
+            f"**With the refit** (section 8), judged the same way on the refit CNN and the refit pixel logistic "
+            f"regression: mean AUC {refit_target['mean_auc']:.3f}, mean accuracy {refit_target['mean_accuracy']:.3f}, "
+            f"p = {refit_target['p_value_auc_vs_pixel_logreg']:.3f}: the target is "
+            + ("**met**." if refit_target["met"] else "**not met** either." if not target["met"] else "**not met**.")]),
         f"**Like with like.** The two final-CNN rows differ only in the protocol. The baseline CNN (AUC "
         f"{mean('baseline_cnn', 'auc'):.3f}) differs from the leak-free final CNN ({mean(honest, 'auc'):.3f}) in "
         "architecture, recipe, augmentation and inference at once, so this table cannot say which of these matters; "
@@ -182,6 +187,41 @@ def honest_evaluation_reading(summary: pd.DataFrame, records: pd.DataFrame, leak
         "04, can be off by about that much.",
     ]
     return "\n\n".join(paragraphs)
+
+
+def refit_reading(gains: Mapping[str, Mapping[str, Mapping[str, float]]], versus: Mapping[str, Mapping[str, float]],
+                  labels: Mapping[str, str], refit_of: Mapping[str, str], n_splits: int) -> str:
+    """Notebook 06's refit section: what refitting on training + validation photos changed for each method (paired,
+    corrected), and the refit CNN against the refit pixel logistic regression."""
+    alpha = LEAK_FREE_TARGET["p_value"]
+
+    def change(test: Mapping[str, float]) -> str:
+        return f"{test['mean']:+.3f} (p = {test['p_value']:.3f})"
+
+    lines = [f"**Reading.** Over {n_splits} splits, refit minus first fit, split by split (corrected paired test):"]
+    for refit, base in refit_of.items():
+        g = gains[refit]
+        lines.append(f"- {labels[base]}: AUC {change(g['auc'])}, accuracy {change(g['accuracy'])}, balanced accuracy "
+                     f"{change(g['balanced_accuracy'])}.")
+    ranks_better_only = [labels[base] for refit, base in refit_of.items()
+                         if gains[refit]["auc"]["mean"] > 0 > gains[refit]["accuracy"]["mean"]]
+    text = "\n".join(lines)
+    if ranks_better_only:
+        text += ("\n\nFor " + join_words(ranks_better_only) + " the refit ranks the test photos better but classifies "
+                 "them worse: the threshold was chosen for the first fit's scores, and a model trained on more photos "
+                 "for as many epochs need not score on the same scale.")
+    significant = [labels[base] for refit, base in refit_of.items()
+                   if any(gains[refit][m]["p_value"] < alpha for m in ("auc", "accuracy", "balanced_accuracy"))]
+    text += ("\n\nNo change is significant at the 5 % level." if not significant else
+             "\n\nA change significant at the 5 % level: " + join_words(significant) + ".")
+    auc, accuracy = versus["auc"], versus["accuracy"]
+    win = auc["mean"] > 0 and auc["p_value"] < alpha
+    text += (f"\n\n**Refit against refit.** The refit CNN's AUC minus the refit pixel logistic regression's is "
+             f"{auc['mean']:+.3f} (corrected 95 % interval {auc['ci_low']:+.3f} to {auc['ci_high']:+.3f}, "
+             f"p = {auc['p_value']:.3f}), its accuracy {accuracy['mean']:+.3f} (p = {accuracy['p_value']:.3f}): "
+             + ("with both refit, the CNN **is** better on AUC at the 5 % level." if win else
+                "with both refit, the two **still cannot be told apart** on AUC at the 5 % level."))
+    return text
 
 
 # ---- calibration --------------------------------------------------------------------------------

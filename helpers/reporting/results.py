@@ -94,7 +94,9 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "parameters": dict, "recipes": dict, "method_labels": dict, "method_order": list, "test_images": dict,
         "summary": dict, "intervals": dict, "leakage": dict, "inflation.paired": dict,
         "inflation.includes_zero": dict, "paired_vs_pixel_logreg.auc.p_value": Number, "records": list,
-        "verdicts.leak_free_target.met": bool, "total_seconds": Number, "environment": dict}),
+        "verdicts.leak_free_target.met": bool, "refit.gains": dict, "refit.paired_vs_pixel_logreg_refit.auc.p_value":
+        Number, "verdicts.leak_free_target_refit.met": bool, "records_from.source": str, "total_seconds": Number,
+        "environment": dict}),
     ResultsSpec("04_recipe_search", "python -m helpers.studies.recipe_search", {
         "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict,
         "environment": dict}),
@@ -115,6 +117,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "n_splits": int, "splits": list, "split_kind": str, "final_variant": str, "method_labels": dict,
         "method_order": list, "test_images": dict, "summary": dict, "environment": dict}),
 )}
+REFIT_CNN = "final_cnn_leak_free_refit"  # methods.REFIT_OF's CNN (named here: reading needs no NumPy)
 STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "07_levers", "06_splits")
 
 
@@ -303,16 +306,21 @@ def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], fi
                             parameters: Mapping[str, Any], recipes: Mapping[str, Any], records: Any, summary: Any,
                             leakage: Mapping[int, Mapping[str, int]], inflation_table: Any, paired: Any, leak: Any,
                             female_share: Mapping[str, float], versus_pixels: Mapping[str, Mapping[str, float]],
+                            refit_gains: Mapping[str, Mapping[str, Mapping[str, float]]],
+                            refit_versus_pixels: Mapping[str, Mapping[str, float]], records_from: Mapping[str, Any],
                             total_seconds: float, root: Root = None) -> dict[str, Any]:
     """Notebook 06's file: every method over the repeated K-fold splits, the leak, the paired test against the
     pixel logistic regression, the per-split records and the leak-free target's verdict.
 
     ``records``, ``summary``, ``inflation_table``, ``paired`` and ``leak`` are the notebook's DataFrames
-    (``helpers.split_statistics``)."""
+    (``helpers.split_statistics``). ``refit_gains`` holds, per refit method, its paired test against its first fit;
+    ``refit_versus_pixels`` the refit CNN against the refit pixel logistic regression; ``records_from`` where the
+    per-split records came from (the split study's file, or this run)."""
     from helpers import methods, split_statistics
 
     summary_dict = split_statistics.summary_dict(summary)
     leak_free = summary_dict[methods.LEAK_FREE]
+    refit_cnn = summary_dict[REFIT_CNN]
     paired_keys = ("mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high")
     return write("06_honest_evaluation", {
         "description": "repeated stratified K-fold; report's protocol (augment, then split) vs leak-free "
@@ -333,8 +341,16 @@ def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], fi
             "test_female_share": {m: float(female_share[m]) for m in (methods.LEAKY, methods.LEAK_FREE)},
         },
         "paired_vs_pixel_logreg": {"test": "Nadeau-Bengio corrected resampled t-test", **versus_pixels},
+        "refit": {"rule": "refit on training + validation photos; threshold, epochs and C from the first fit's "
+                          "validation run", "refit_of": dict(methods.REFIT_OF),
+                  "gains": {m: dict(g) for m, g in refit_gains.items()},
+                  "paired_vs_pixel_logreg_refit": {"test": "Nadeau-Bengio corrected resampled t-test",
+                                                   **refit_versus_pixels}},
+        "records_from": dict(records_from),
         "verdicts": {"leak_free_target": targets.leak_free_verdict(
-            leak_free["auc"]["mean"], leak_free["accuracy"]["mean"], versus_pixels["auc"])},
+            leak_free["auc"]["mean"], leak_free["accuracy"]["mean"], versus_pixels["auc"]),
+            "leak_free_target_refit": targets.leak_free_verdict(
+            refit_cnn["auc"]["mean"], refit_cnn["accuracy"]["mean"], refit_versus_pixels["auc"])},
         "records": methods.records_for_json(records),
         "total_seconds": round(float(total_seconds), 1),
     }, root)

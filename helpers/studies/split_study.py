@@ -10,7 +10,8 @@ the splits itself only when asked (``TRAIN_HERE = True``) or when this file does
 photos or the code that trains (``matching`` says why).
 
 The run can be interrupted: each finished split is kept in ``data/processed/06_splits.progress.json`` with the
-fingerprint it was made under, and the next run with the same fingerprint starts after it.
+fingerprint it was made under, and the next run with the same fingerprint starts after it. A run with more
+repeats also reuses the splits of the results file it replaces (split n is the same for any number of repeats).
 """
 
 from __future__ import annotations
@@ -72,17 +73,51 @@ def fingerprint(folds: int, repeats: int, seed: int, image_scale: float, epochs_
                                             multisplit, protocols, sketches, training)}
 
 
-def differences(found: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
-    """The fingerprint's entries that differ, in words (empty when the records can be reused)."""
+# Split n of a repeated K-fold is the same whatever the number of repeats (each repeat draws from one seeded
+# generator in turn; tests/test_refit_and_split_study.py checks it), so a longer run reuses a shorter run's splits.
+SAME_FOR_ANY = ("repeats",)
+
+
+def differences(found: dict[str, Any], wanted: dict[str, Any], ignore: Sequence[str] = ()) -> list[str]:
+    """The fingerprint's entries that differ, in words (empty when the records can be reused); ``ignore``: keys
+    that may differ."""
+    keys = sorted((set(found) | set(wanted)) - set(ignore))
     return [f"{key} is {found.get(key)!r}, not {wanted.get(key)!r}" if key not in ("photos", "sketches", "code")
-            else f"the {key} differ" for key in sorted(set(found) | set(wanted)) if found.get(key) != wanted.get(key)]
+            else f"the {key} differ" for key in keys if found.get(key) != wanted.get(key)]
+
+
+def finished_splits(wanted: dict[str, Any], numbers: Sequence[int], log=print) -> dict[str, Any]:
+    """The splits of ``numbers`` already made under ``wanted`` (the number of repeats aside): from an interrupted
+    run's progress file, then from the study's results file (a 5 x 4 run reuses a 5 x 2 run's ten splits)."""
+    from helpers.infra import storage
+
+    done: dict[str, Any] = {}
+    progress, results_file = progress_path(), default_out()
+    if progress.is_file():
+        kept = storage.load_json(progress)
+        problems = differences(kept.get("fingerprint", {}), wanted, SAME_FOR_ANY)
+        if problems:
+            log(f"ignoring {progress}: " + "; ".join(problems))
+        else:
+            done.update({k: v for k, v in kept["splits"].items() if int(k) in numbers})
+    if results_file.is_file():
+        document = storage.load_json(results_file)
+        problems = differences(document.get("fingerprint", {}), wanted, SAME_FOR_ANY)
+        if not problems:
+            for k in document["split_seconds"]:
+                if int(k) in numbers and k not in done:
+                    done[k] = {"records": [r for r in document["records"] if str(r["split"]) == k],
+                               "leakage": document["leakage"][k], "seconds": document["split_seconds"][k]}
+    if done:
+        log(f"reusing splits {sorted(int(k) for k in done)}, already made with this fingerprint")
+    return done
 
 
 def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: float = 0.5,
         epochs_cap: int | None = None, final_variant: str = "D", splits: Sequence[int] | None = None,
         data_dir: str | None = None, log=print) -> dict[str, Any]:
     """Every method of ``helpers.methods.METHODS`` on each split (all ``folds x repeats`` unless ``splits``),
-    resuming after the splits an interrupted run with the same fingerprint finished."""
+    reusing the splits an interrupted or shorter run with the same fingerprint finished (``finished_splits``)."""
     from helpers import data, methods, sketches, training
     from helpers.infra import environment, storage
     from helpers.studies import multisplit
@@ -91,16 +126,8 @@ def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: 
     method_names = tuple(methods.METHODS)
     wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, method_names, data_dir)
     progress = progress_path()
-    done: dict[str, Any] = {}
-    reused: list[int] = []
-    if progress.is_file():
-        kept = storage.load_json(progress)
-        if kept.get("fingerprint") == wanted:
-            done = {k: v for k, v in kept["splits"].items() if int(k) in numbers}
-            reused = sorted(int(k) for k in done)
-            log(f"resuming: splits {reused} are done ({progress})")
-        else:
-            log(f"ignoring {progress}: " + "; ".join(differences(kept.get("fingerprint", {}), wanted)))
+    done = finished_splits(wanted, numbers, log)
+    reused = sorted(int(k) for k in done)
     photo_frame = data.prepared_photos(data_dir)
     sketch_data = sketches.load_paired(data_dir) if training.variant_inputs(final_variant).sketches else None
     for number in numbers:
@@ -122,7 +149,7 @@ def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: 
                        "EPOCHS_CAP": epochs_cap, "FINAL_VARIANT": final_variant},
         "records": records, "leakage": {str(n): done[str(n)]["leakage"] for n in numbers},
         "split_seconds": split_seconds, "total_seconds": round(total, 1),
-        "resumed_splits": reused,  # finished by an earlier, interrupted run with the same fingerprint
+        "resumed_splits": reused,  # made by an earlier run (interrupted, or with fewer repeats), same fingerprint
         "environment": environment.describe(seed=seed, wall_seconds=total),
     }
 
@@ -132,6 +159,27 @@ def load(path: str | Path | None = None) -> dict[str, Any]:
     from helpers.reporting import results
 
     return results.load(RESULTS_NAME, source=path or config.project_root() / "results" / f"{RESULTS_NAME}.json")
+
+
+def provenance_line(document: dict[str, Any]) -> str:
+    """Who made the study's records: the command, the commit, the date, the machine and the training time."""
+    env = document["environment"]
+    resumed = f", resumed after splits {document['resumed_splits']}" if document.get("resumed_splits") else ""
+    return (f"made by `python -m helpers.studies.split_study` at commit {env['git_commit']} on {env['date']} "
+            f"({env['device']}, TensorFlow {env['tensorflow']}, Keras {env['keras']}): "
+            f"{document['total_seconds'] / 60:.0f} min of training{resumed}")
+
+
+def record_lines(records: Any) -> list[str]:
+    """One line per split and method, as the loop prints them while it trains (``multisplit.run_split``)."""
+    lines = []
+    for record in records.to_dict("records"):
+        sketches = record.get("n_sketches")
+        added = f" + {int(sketches)} sketches" if isinstance(sketches, (int, float)) and sketches > 0 else ""
+        lines.append(f"split {record['split']} | {record['method']:<25} | test AUC {record['auc']:.3f} | acc "
+                     f"{record['accuracy']:.3f} | bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} "
+                     f"train{added} / {record['n_test']} test | {record['seconds']:6.1f} s")
+    return lines
 
 
 def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None, final_variant: str,
@@ -148,7 +196,7 @@ def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap
         return None, str(err)
     wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, tuple(methods.METHODS),
                          data_dir)
-    problems = differences(document["fingerprint"], wanted)
+    problems = differences(document["fingerprint"], wanted, SAME_FOR_ANY)  # the splits it holds are checked below
     missing = sorted(set(splits) - set(document["splits"]))
     if missing:
         problems.append(f"splits {missing} are not in it")
