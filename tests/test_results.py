@@ -176,17 +176,27 @@ def test_the_honest_evaluation_writer_judges_the_leak_free_target(tmp_path):
     summary = split_statistics.summarise(records)
     versus = {m: split_statistics.corrected_paired_test(records, methods.LEAK_FREE, "pixel_logreg", m, 150, 38)
               for m in ("auc", "accuracy")}
+    refit_versus = {m: split_statistics.corrected_paired_test(
+        records, "final_cnn_leak_free_refit", "pixel_logreg_refit", m, 150, 38) for m in ("auc", "accuracy")}
+    gains = {r: {"auc": split_statistics.corrected_paired_test(records, r, b, "auc", 150, 38)}
+             for r, b in methods.REFIT_OF.items()}
     leak = split_statistics.leak_table(summary, records)
     record = results.write_honest_evaluation(
         seed=1, quick=False, splits=[0, 1, 2, 3], final_variant="D", parameters={}, recipes={}, records=records,
         summary=summary, leakage={0: {"report_protocol": 3}}, inflation_table=split_statistics.inflation(summary),
         paired=split_statistics.paired_inflation(records), leak=leak,
-        female_share={methods.LEAKY: 0.5, methods.LEAK_FREE: 0.29}, versus_pixels=versus, total_seconds=1.0,
-        root=tmp_path)
-    target = results.load("06_honest_evaluation", tmp_path)["verdicts"]["leak_free_target"]
-    lf = record["summary"][methods.LEAK_FREE]
+        female_share={methods.LEAKY: 0.5, methods.LEAK_FREE: 0.29}, versus_pixels=versus, refit_gains=gains,
+        refit_versus_pixels=refit_versus, records_from={"source": "this notebook"}, total_seconds=1.0, root=tmp_path)
+    verdicts = results.load("06_honest_evaluation", tmp_path)["verdicts"]
+    target, refit_target = verdicts["leak_free_target"], verdicts["leak_free_target_refit"]
+    lf, refit = record["summary"][methods.LEAK_FREE], record["summary"]["final_cnn_leak_free_refit"]
     assert target == targets.leak_free_verdict(lf["auc"]["mean"], lf["accuracy"]["mean"], versus["auc"])
     assert target["checks"]["auc"] and target["checks"]["accuracy"]  # 0.99 >= 0.98 and >= 0.95
+    # The refit pair is judged the same way, on its own numbers.
+    assert refit_target == targets.leak_free_verdict(refit["auc"]["mean"], refit["accuracy"]["mean"],
+                                                     refit_versus["auc"])
+    assert refit_target["checks"]["better_than_pixel_logreg"]  # 0.99 against 0.91 on every split
+    assert record["refit"]["gains"] == gains and record["records_from"] == {"source": "this notebook"}
 
 
 def test_spread_over_splits():
