@@ -7,13 +7,15 @@
 #                   (a small .venv-slides with Jinja2 only, and the system's Chromium for the PDF)
 #   make test-full  the test suite with the notebooks re-executed in full (about as long as the pipeline)
 #   make test-colab the unit tests again in .venv-colab, pinned to today's Colab (.ci/constraints-colab.txt)
+#   make test-seed  notebooks 01 and 02 in full with seed 29 instead of 23, into build/seed-check (the committed
+#                   notebooks, figures and results stay untouched): an assert that holds for one draw only fails
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 COLAB_VENV ?= .venv-colab
 SLIDES_VENV ?= .venv-slides
 
-.PHONY: setup pipeline test test-full test-colab lint slides clean
+.PHONY: setup pipeline test test-full test-colab test-seed lint slides clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +36,10 @@ test: lint
 
 test-full: lint
 	CUFS_QUICK=0 $(PY) -m pytest
+
+# A full run (the runner forces CUFS_QUICK=0) with another seed; build/ is git-ignored and `make clean` removes it.
+test-seed: setup
+	$(PY) -m helpers.infra.pipeline --only 01 02 --seed 29 --executed-dir build/seed-check
 
 $(COLAB_VENV)/.installed: requirements.txt requirements-dev.txt .ci/constraints-colab.txt
 	$(PYTHON) -m venv $(COLAB_VENV)

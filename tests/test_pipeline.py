@@ -181,7 +181,7 @@ def test_ctrl_c_says_which_notebook_was_interrupted_and_exits_130(tmp_path: Path
         pipeline.main(["--executed-dir", str(tmp_path / "run")])
     assert stopped.value.code == 130
     message = capsys.readouterr().err
-    assert "Interrupted while running 04_x.ipynb" in message and "was not changed" in message
+    assert "Interrupted while running 04_x.ipynb" in message and "nothing was changed" in message
     assert len(message.strip().splitlines()) == 1, "one line, no traceback"
 
 
@@ -200,3 +200,119 @@ def test_the_pipeline_reprints_the_deck_from_the_new_results(tmp_path: Path, mon
     written.clear()
     pipeline.refresh_slides()
     assert "pdf" not in written and "no Chromium" in capsys.readouterr().out
+
+
+# ---- a failed or interrupted run leaves the tree as it was ----------------------------------------------------
+
+WRITE = ("import os\nfrom pathlib import Path\nout = Path(os.environ['CUFS_OUTPUT_DIR'])\n"
+         "def write(name, data):\n    (out / name).parent.mkdir(parents=True, exist_ok=True)\n"
+         "    (out / name).write_bytes(data)\n")
+
+
+def _three_notebooks(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """01 writes a new figure and rewrites a results file, 02 rewrites another and writes a figure in a new
+    folder, 03 raises; the output root already holds figures and results of an earlier run."""
+    folder, out = tmp_path / "notebooks", tmp_path / "out"
+    folder.mkdir()
+    _write_notebook(folder / "01_a.ipynb", "SEED = 23", WRITE,
+                    "write('figures/01_new.png', b'new')\nwrite('results/01.json', b'{\"run\": 2}')")
+    _write_notebook(folder / "02_b.ipynb", "SEED = 23", WRITE,
+                    "write('results/02.json', b'{\"run\": 2}')\nwrite('figures/02/curves.png', b'new')")
+    _write_notebook(folder / "03_c.ipynb", "SEED = 23", "raise ValueError('boom')")
+    for name, data in {"figures/old.png": b"old", "results/01.json": b'{"run": 1}', "results/02.json": b'{"run": 1}',
+                       "results/archive/01.json": b'{"run": 0}'}.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    monkeypatch.setenv("CUFS_OUTPUT_DIR", str(out))
+    monkeypatch.setattr(pipeline, "numbered_notebooks", lambda _=None: sorted(folder.glob("*.ipynb")))
+    return folder, out
+
+
+def _tree(tmp_path: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under ``tmp_path``, except the git-ignored data/ of the output."""
+    return {str(p.relative_to(tmp_path)): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(tmp_path.rglob("*")) if p.relative_to(tmp_path).parts[:2] != ("out", "data")}
+
+
+def _snapshots_left(out: Path) -> list[Path]:
+    return list((out / "data").rglob(".pipeline-snapshot-*"))
+
+
+def test_a_failing_notebook_undoes_what_the_earlier_ones_wrote(tmp_path: Path, monkeypatch) -> None:
+    folder, out = _three_notebooks(tmp_path, monkeypatch)
+    before = _tree(tmp_path)
+    with pytest.raises(SystemExit) as failure:
+        pipeline.main(["--no-readme"])
+    assert "FAILED 03_c.ipynb" in str(failure.value)
+    assert _tree(tmp_path) == before, "every notebook, figure and results file as before the run, nothing new"
+    assert (out / "data" / "failed_runs" / "03_c.ipynb").is_file(), "the failed copy is still kept"
+    assert not _snapshots_left(out)
+
+
+def test_ctrl_c_undoes_the_run_and_exits_130(tmp_path: Path, monkeypatch, capsys) -> None:
+    folder, out = _three_notebooks(tmp_path, monkeypatch)
+    before = _tree(tmp_path)
+
+    def runner(notebook, destination, parameters, failed_dir):  # what the notebooks write, without kernels
+        (out / "results" / f"{notebook.name[:2]}.json").write_text('{"run": 2}')
+        (out / "figures" / notebook.stem).mkdir()
+        (out / "figures" / notebook.stem / "new.png").write_bytes(b"new")
+        if notebook.name.startswith("02"):
+            raise KeyboardInterrupt
+        destination.write_text("executed")
+
+    monkeypatch.setattr(pipeline, "run_notebook", runner)
+    with pytest.raises(SystemExit) as stopped:
+        pipeline.main(["--no-readme"])
+    assert stopped.value.code == 130
+    message = capsys.readouterr().err
+    assert "Interrupted while running 02_b.ipynb" in message and "nothing was changed" in message
+    assert len(message.strip().splitlines()) == 1, "one line, no traceback"
+    assert _tree(tmp_path) == before
+    assert not _snapshots_left(out)
+
+
+def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path, monkeypatch) -> None:
+    from helpers.reporting import results_table
+
+    folder, out = _three_notebooks(tmp_path, monkeypatch)
+    project = tmp_path / "project"
+    for name in ("README.md", "MODEL_CARD.md", "docs/results.md", "docs/slides.pdf"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(f"old {name}")
+    monkeypatch.setattr(pipeline.config, "project_root", lambda: project)
+    before = _tree(tmp_path)
+
+    def rewrite(*names, base=project):
+        for name in names:
+            (base / name).parent.mkdir(parents=True, exist_ok=True)
+            (base / name).write_text("new")
+
+    monkeypatch.setattr(pipeline, "run_notebook", lambda nb, *_: rewrite(f"results/{nb.name[:2]}.json", base=out))
+    monkeypatch.setattr(results_table, "refresh_readme", lambda: rewrite("README.md", "docs/results.md") or True)
+    monkeypatch.setattr(pipeline, "refresh_model_card", lambda: rewrite("MODEL_CARD.md"))
+
+    def broken_slides():
+        rewrite("build/slides.html", "docs/slides.pdf")
+        raise RuntimeError("the browser crashed")
+
+    monkeypatch.setattr(pipeline, "refresh_slides", broken_slides)
+    with pytest.raises(RuntimeError, match="browser crashed"):
+        pipeline.main([])
+    after = _tree(tmp_path)
+    assert after.pop("project/build") is None, "a folder outside figures/ and results/ may stay, empty"
+    assert after == before
+    assert not _snapshots_left(out)
+
+
+def test_a_successful_run_keeps_its_outputs_and_no_snapshot(tmp_path: Path, monkeypatch) -> None:
+    folder, out = _three_notebooks(tmp_path, monkeypatch)
+    before = _tree(tmp_path)
+    assert pipeline.main(["--no-readme", "--only", "01", "02"]) == 0
+    assert (out / "figures" / "01_new.png").read_bytes() == b"new"
+    assert (out / "figures" / "02" / "curves.png").read_bytes() == b"new"
+    assert (out / "results" / "01.json").read_bytes() == (out / "results" / "02.json").read_bytes() == b'{"run": 2}'
+    assert (out / "figures" / "old.png").read_bytes() == b"old"
+    assert (folder / "01_a.ipynb").read_bytes() != before["notebooks/01_a.ipynb"], "executed in place"
+    assert (folder / "03_c.ipynb").read_bytes() == before["notebooks/03_c.ipynb"]
+    assert not _snapshots_left(out)

@@ -5,8 +5,11 @@
     python -m helpers.infra.pipeline --data-dir PATH --seed 23 --output-dir /tmp/run
 
 Notebooks are found by their numbers (``notebooks/NN_name.ipynb``). Each is executed to
-a temporary file and moved over the original only when it succeeds, so a failure never
-leaves a half-run notebook behind; the failed copy is kept under ``data/failed_runs/``.
+a temporary file and moved over the original only when it succeeds; the failed copy is kept under
+``data/failed_runs/``. The whole run is one transaction (``all_or_nothing``): the output root's
+``figures/`` and ``results/``, the notebooks it runs and the documents it regenerates at the end are
+copied first and put back exactly as they were if a notebook fails, Ctrl-C stops the run or anything
+else goes wrong, so a failed run leaves the tree as it found it.
 
 Paths given to the runner (``--data-dir``, ``--output-dir``, ``--executed-dir``, and ``$CUFS_DIR`` /
 ``$CUFS_OUTPUT_DIR``) are resolved against the folder the command was run from before the kernels
@@ -20,8 +23,10 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,34 +248,91 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[config.QUICK_ENV] = quick_before
 
 
+def regenerated_documents() -> list[Path]:
+    """The files the end of a run in place rewrites from the results (README.md and docs/results.md by
+    ``results_table.refresh_readme``, MODEL_CARD.md by ``model_card.refresh``, the deck by ``refresh_slides``)."""
+    from helpers.reporting import model_card, results_table, slides
+
+    root = config.project_root()
+    return [root / "README.md", root / results_table.FULL_TABLE, root / model_card.CARD,
+            root / slides.DEFAULT_OUTPUT, root / "docs" / "slides.pdf"]
+
+
+@contextlib.contextmanager
+def all_or_nothing(paths: list[Path], scratch: Path) -> Iterator[None]:
+    """Put ``paths`` (files or folders, present or not) back exactly as they were if the block raises anything.
+
+    A notebook writes its figures and results while it runs, and the README, the model card and the deck are
+    regenerated from them only at the end: a run that stopped at notebook 05 would leave the results of 01-04
+    new and the documents old, a tree that contradicts itself (and fails the tests that compare them). So the
+    run is one transaction: the paths are copied into a hidden folder under ``scratch`` (git-ignored) first; on
+    any failure (SystemExit, KeyboardInterrupt, an exception) what the run wrote or created there is removed and
+    the copies are moved back; on success the copies are deleted. The caches under data/processed and data/models
+    are not part of it: they are keyed by fingerprints, so what a failed run left there is still right.
+    """
+    saved = Path(tempfile.mkdtemp(prefix=".pipeline-snapshot-", dir=scratch))
+    copies: dict[Path, Path] = {}
+    try:
+        for number, path in enumerate(dict.fromkeys(paths)):
+            copy = saved / str(number)
+            if path.is_dir():
+                shutil.copytree(path, copy, symlinks=True)
+            elif path.exists():
+                shutil.copy2(path, copy)
+            copies[path] = copy  # no copy: the path did not exist, and must not after a failure
+        yield
+    except BaseException:
+        # A second Ctrl-C must not stop the restore halfway.
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+        try:
+            for path, copy in copies.items():
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink(missing_ok=True)
+                if os.path.lexists(copy):
+                    shutil.move(copy, path)
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
+        raise
+    finally:
+        shutil.rmtree(saved, ignore_errors=True)
+
+
 def run_all(args: argparse.Namespace) -> int:
-    """Run the selected notebooks in order, then refresh the README's table and the model card."""
+    """Run the selected notebooks in order, then refresh the README's table and the model card; all or nothing."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # nor TensorFlow's C++ chatter on the terminal
     notebooks = select(numbered_notebooks(), args.only)
     parameters = notebook_parameters(args)
     target_dir = Path(args.executed_dir).resolve() if args.executed_dir else None
-    failed_dir = config.output_root(args.output_dir) / "data" / "failed_runs"
+    destinations = [(target_dir / notebook.name) if target_dir else notebook for notebook in notebooks]
+    output_root = config.output_root(args.output_dir)
+    failed_dir = output_root / "data" / "failed_runs"
+    refresh = not args.output_dir and not args.executed_dir and not args.no_readme
+    kept = [output_root / "figures", output_root / "results", *destinations,
+            *(regenerated_documents() if refresh else [])]
     total = time.perf_counter()
-    for notebook in notebooks:
-        destination = (target_dir / notebook.name) if target_dir else notebook
-        if target_dir:
-            target_dir.mkdir(parents=True, exist_ok=True)
-        start = time.perf_counter()
-        try:
-            run_notebook(notebook, destination, parameters, failed_dir)
-        except KeyboardInterrupt:  # Ctrl-C: one line instead of asyncio's traceback, and the shell's usual status
-            print(f"\nInterrupted while running {notebook.name}: {destination} was not changed (figures or results "
-                  "it wrote before the interrupt may have been; `git status` shows them).", file=sys.stderr)
-            raise SystemExit(130) from None
-        print(f"ok  {notebook.name:<34} {time.perf_counter() - start:7.1f} s", flush=True)
-    print(f"all {len(notebooks)} notebook(s) done in {time.perf_counter() - total:.1f} s")
-    if not args.output_dir and not args.executed_dir and not args.no_readme:
-        from helpers.reporting import results_table
+    with all_or_nothing(kept, config.processed_dir(args.output_dir)):
+        for notebook, destination in zip(notebooks, destinations, strict=True):
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            start = time.perf_counter()
+            try:
+                run_notebook(notebook, destination, parameters, failed_dir)
+            except KeyboardInterrupt:  # Ctrl-C: one line instead of asyncio's traceback, and the shell's status
+                print(f"\nInterrupted while running {notebook.name}: nothing was changed (the notebooks, figures "
+                      "and results the run had written are put back as they were).", file=sys.stderr)
+                raise SystemExit(130) from None
+            print(f"ok  {notebook.name:<34} {time.perf_counter() - start:7.1f} s", flush=True)
+        print(f"all {len(notebooks)} notebook(s) done in {time.perf_counter() - total:.1f} s")
+        if refresh:
+            from helpers.reporting import results_table
 
-        changed = results_table.refresh_readme()
-        print("README.md results table " + ("refreshed" if changed else "already up to date"))
-        refresh_model_card()
-        refresh_slides()
+            changed = results_table.refresh_readme()
+            print("README.md results table " + ("refreshed" if changed else "already up to date"))
+            refresh_model_card()
+            refresh_slides()
     return 0
 
 
