@@ -27,9 +27,10 @@ Core, imported by the notebooks:
 
 Machinery:
 
-- ``studies``: the runs behind the notebooks' choices: ``recipe_search`` (notebook 04's recipe), ``stability`` and
-  ``baseline_seeds`` (notebooks 04 and 02 over training seeds), ``levers`` (issue 19's levers on validation photos,
-  read by notebook 07), ``multisplit`` (notebook 06's loop over splits);
+- ``studies``: the runs behind the notebooks' choices and claims: ``recipe_search`` (notebook 04's recipe),
+  ``stability`` and ``baseline_seeds`` (notebooks 04 and 02 over seeds), ``analysis_seeds`` (notebook 05's
+  measurements over seeds), ``levers`` (issue 19's levers on validation photos, read by notebook 07),
+  ``split_study`` and ``multisplit`` (notebook 06's loop over splits, and its finalist);
 - ``reporting``: ``results`` (every results file: names, fields, verdicts; written and read only there),
   ``targets`` (the targets and their verdicts), ``readings`` (prose about a run), ``results_table`` (the README's
   findings and tables), ``slides`` with ``templates/`` (the deck), ``model_card`` (MODEL_CARD.md);

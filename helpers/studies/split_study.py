@@ -115,15 +115,16 @@ def finished_splits(wanted: dict[str, Any], numbers: Sequence[int], log=print) -
 
 def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: float = 0.5,
         epochs_cap: int | None = None, final_variant: str = "D", splits: Sequence[int] | None = None,
-        data_dir: str | None = None, log=print) -> dict[str, Any]:
+        data_dir: str | None = None, log=print, only: Sequence[str] | None = None) -> dict[str, Any]:
     """Every method of ``helpers.methods.METHODS`` on each split (all ``folds x repeats`` unless ``splits``),
-    reusing the splits an interrupted or shorter run with the same fingerprint finished (``finished_splits``)."""
+    reusing the splits an interrupted or shorter run with the same fingerprint finished (``finished_splits``);
+    ``only``: these methods alone (a finalist's records on the same splits, for notebook 06's nested choice)."""
     from helpers import data, methods, sketches, training
     from helpers.infra import environment, storage
     from helpers.studies import multisplit
 
     numbers = list(range(folds * repeats)) if splits is None else sorted(int(n) for n in splits)
-    method_names = tuple(methods.METHODS)
+    method_names = tuple(m for m in methods.METHODS if only is None or m in only)
     wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, method_names, data_dir)
     progress = progress_path()
     done = finished_splits(wanted, numbers, log)
@@ -183,10 +184,10 @@ def record_lines(records: Any) -> list[str]:
 
 
 def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None, final_variant: str,
-             splits: Sequence[int], data_dir: str | None = None, path: str | Path | None = None
-             ) -> tuple[dict[str, Any] | None, str]:
-    """The study's document if it was made with these parameters, photos and code and holds ``splits``; else
-    ``None`` and the reason in words (notebook 06 then trains the splits itself)."""
+             splits: Sequence[int], data_dir: str | None = None, path: str | Path | None = None,
+             only: Sequence[str] | None = None) -> tuple[dict[str, Any] | None, str]:
+    """The study's document if it was made with these parameters, photos and code (and ``only`` these methods)
+    and holds ``splits``; else ``None`` and the reason in words (notebook 06 then trains the splits itself)."""
     from helpers import methods
     from helpers.reporting import results
 
@@ -194,14 +195,15 @@ def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap
         document = load(path)
     except results.ResultsNotReadyError as err:
         return None, str(err)
-    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, tuple(methods.METHODS),
-                         data_dir)
+    names = tuple(m for m in methods.METHODS if only is None or m in only)
+    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, names, data_dir)
     problems = differences(document["fingerprint"], wanted, SAME_FOR_ANY)  # the splits it holds are checked below
     missing = sorted(set(splits) - set(document["splits"]))
     if missing:
         problems.append(f"splits {missing} are not in it")
     if problems:
-        return None, f"{RESULTS_NAME}.json does not match this run: " + "; ".join(problems)
+        return None, f"{Path(path).name if path else RESULTS_NAME + '.json'} does not match this run: " + "; ".join(
+            problems)
     return document, "it matches this run's parameters, photos and code"
 
 
@@ -216,14 +218,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", type=int, nargs="+", help="only these splits (smoke runs only)")
     parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
     parser.add_argument("--out", help="default: results/ under $CUFS_OUTPUT_DIR or the project")
+    parser.add_argument("--only", nargs="+", metavar="METHOD", help="train only these methods (with --out)")
     args = parser.parse_args(argv)
+    if args.only and not args.out:
+        parser.error("--only writes a partial study: name its file with --out")
     import helpers.start  # noqa: F401 (TensorFlow's start-up noise off)
     from helpers.reporting import results
     from helpers.studies import levers
 
     chosen_variant, chosen_scale = levers.chosen_variant()
     document = run(args.folds, args.repeats, args.seed, args.scale or chosen_scale, args.epochs,
-                   args.variant or chosen_variant, args.splits, args.data_dir)
+                   args.variant or chosen_variant, args.splits, args.data_dir, only=args.only)
     out = Path(args.out) if args.out else default_out()
     results.write_study(RESULTS_NAME, document, out)
     if args.splits is None or sorted(args.splits) == list(range(args.folds * args.repeats)):
