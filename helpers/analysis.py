@@ -216,8 +216,8 @@ def compare_groups(values_a: np.ndarray, values_b: np.ndarray) -> dict[str, floa
 
 def lighting_statistics(test_images: np.ndarray, correct: np.ndarray, p_female: np.ndarray,
                         photo_images: np.ndarray, photo_labels: np.ndarray) -> dict[str, Any]:
-    """The lighting hypothesis as numbers: face luminance of misclassified vs correct test images, its rank
-    correlation with p(female), and male vs female faces over the real photos."""
+    """The lighting hypothesis as numbers: face luminance of misclassified vs correct test images (``None`` without
+    errors), its rank correlation with p(female), and male vs female faces over the real photos."""
     luminance = mean_luminance(test_images)
     correct = np.asarray(correct, dtype=bool)
     rho, rho_p = spearmanr(luminance, p_female)
@@ -225,7 +225,9 @@ def lighting_statistics(test_images: np.ndarray, correct: np.ndarray, p_female: 
     photo_labels = np.asarray(photo_labels)
     return {
         "face_luminance": luminance,
-        "errors_vs_correct": compare_groups(luminance[~correct], luminance[correct]),
+        # None when a run makes no error (or no correct decision): there is then nothing to compare
+        "errors_vs_correct": compare_groups(luminance[~correct], luminance[correct]) if 0 < correct.sum() < len(correct)
+        else None,
         "rho": float(rho),
         "rho_p": float(rho_p),
         "male_vs_female": compare_groups(photo_luminance[photo_labels == 0], photo_luminance[photo_labels == 1]),

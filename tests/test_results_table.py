@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers.infra import storage
+from helpers.reporting import results as results_files
 from helpers.reporting import results_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,26 +25,27 @@ def test_the_compact_table_has_at_most_ten_rows_with_short_labels() -> None:
     assert all(len(row.split(" | ")[0]) <= 70 for row in rows[2:]), "labels stay short"
 
 
-def test_the_findings_follow_the_significance_of_the_paired_test() -> None:
+def test_the_findings_follow_the_significance_of_the_headlines_paired_test() -> None:
     results = committed()
-    paired = results["06_honest_evaluation"]["paired_vs_pixel_logreg"]["auc"]
+    paired = results["06_honest_evaluation"]["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"]
     text = results_table.findings(results)
     assert f"p = {paired['p_value']:.2f}" in text
-    significant = copy.deepcopy(results)
-    significant["06_honest_evaluation"]["paired_vs_pixel_logreg"]["auc"].update(mean=0.02, p_value=0.01)
-    tied = copy.deepcopy(results)
-    tied["06_honest_evaluation"]["paired_vs_pixel_logreg"]["auc"].update(mean=0.02, p_value=0.4)
+    significant, tied = copy.deepcopy(results), copy.deepcopy(results)
+    for changed, p_value in ((significant, 0.01), (tied, 0.4)):
+        changed["06_honest_evaluation"]["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"].update(
+            mean=0.02, p_value=p_value)
     assert "is significant at the 5 % level" in results_table.findings(significant)
-    assert "does not beat the pixel baseline" in results_table.findings(tied)
+    assert "the two cannot be told apart" in results_table.findings(tied)
 
 
-def test_the_findings_say_above_only_where_the_report_is_beaten() -> None:
+def test_the_findings_place_the_seeds_range_against_the_report() -> None:
     results = committed()
-    final = results["04_final_model"]
-    for auc, word in ((0.99, "above"), (0.90, "below"), (0.9383, "equal to")):
+    single = results["04_stability"]["spread"]["single model"]
+    for low, high, words in ((0.95, 0.99, "every seed above"), (0.80, 0.90, "every seed below"),
+                             (0.90, 0.99, "around")):
         changed = copy.deepcopy(results)
-        changed["04_final_model"]["test_at_0.5"] = {**final["test_at_0.5"], "auc": auc}
-        assert f"test AUC of {auc:.3f}, {word} the report's 0.938" in results_table.findings(changed)
+        changed["04_stability"]["spread"]["single model"] = {**single, "auc_min": low, "auc_max": high}
+        assert f"AUC of {low:.3f} to {high:.3f} ({words} the report's 0.938)" in results_table.findings(changed)
 
 
 @pytest.mark.parametrize("established", [True, False])

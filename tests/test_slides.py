@@ -41,10 +41,12 @@ def test_the_deck_shows_the_results_files_numbers(deck: Path):
     text = deck.read_text(encoding="utf-8")
     final, honest = committed("04_final_model"), committed("06_honest_evaluation")
     for value in (final["test_at_0.5"]["auc"], final["test_at_0.5"]["accuracy"], published.FINAL_MODEL["auc"],
-                  final["calibration"]["test"]["brier"], honest["paired_vs_pixel_logreg"]["auc"]["p_value"]):
+                  final["calibration"]["test"]["brier"],
+                  honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]["auc"]["p_value"]):
         assert f"{value:.3f}" in text
-    leak_free = honest["summary"]["final_cnn_leak_free"]["auc"]
-    assert f"{leak_free['mean']:.3f} ± {leak_free['std']:.3f}" in text
+    headline = honest["selection"]["summary"][results.NESTED]["auc"]
+    for leak_free in (headline, honest["summary"]["final_cnn_leak_free"]["auc"]):
+        assert f"{leak_free['mean']:.3f} ± {leak_free['std']:.3f}" in text
     assert f"{final['parameters']['total']:,}" in text
 
 
@@ -153,7 +155,7 @@ def test_a_tied_cnn_row_is_not_set_in_bold():
     inputs = slides.load_inputs(ROOT)
     honest = inputs["06_honest_evaluation"]
     for p_value, bold in ((0.4, False), (0.01, True)):
-        honest["paired_vs_pixel_logreg"]["auc"].update(mean=0.01, p_value=p_value)
+        honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]["auc"].update(mean=0.01, p_value=p_value)
         rows = slides.honest_slide(inputs, ROOT)["table"]["rows"]
         assert any(row["ours"] for row in rows) == bold
 

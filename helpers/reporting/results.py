@@ -87,7 +87,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "verdicts.target.met": bool, "verdicts.stability.met": bool, "report": dict}),
     ResultsSpec("05_error_analysis", "notebook 05 (`make pipeline`)", {
         "seed": int, "quick": bool, "threshold": Number, "test_images": int, "errors": list,
-        "luminance_misclassified_vs_correct": dict, "grad_cam_enrichment_by_decision": dict,
+        "luminance_misclassified_vs_correct": (dict, type(None)), "grad_cam_enrichment_by_decision": dict,
         "deep_channels_top_share": list, "environment": dict}),
     ResultsSpec("06_honest_evaluation", "notebook 06 (`make pipeline`)", {
         "seed": int, "quick": bool, "n_splits": int, "splits": list, "split_kind": str, "final_variant": str,
@@ -96,6 +96,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "inflation.includes_zero": dict, "paired_vs_pixel_logreg.auc.p_value": Number, "records": list,
         "verdicts.leak_free_target.met": bool, "refit.gains": dict, "refit.paired_vs_pixel_logreg_refit.auc.p_value":
         Number, "verdicts.leak_free_target_refit.met": bool, "records_from.source": str, "total_seconds": Number,
+        "selection.summary": dict, "selection.paired_vs_pixel_logreg": dict, "selection.picks": dict,
         "environment": dict}),
     ResultsSpec("04_recipe_search", "python -m helpers.studies.recipe_search", {
         "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict,
@@ -103,10 +104,16 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
     ResultsSpec("04_stability", "python -m helpers.studies.stability", {
         **_SPREAD, "variant": str, "image_scale": Number, "spread.variance-reduced.accuracy_at_0.5_std": Number,
         "verdicts.stability.met": bool}),
-    ResultsSpec("02_baseline_seeds", "python -m helpers.studies.baseline_seeds", {**_SPREAD, "recipe": dict}),
-    ResultsSpec("06_splits", "python -m helpers.studies.split_study", {
+    ResultsSpec("02_baseline_seeds", "python -m helpers.studies.baseline_seeds", {
+        **_SPREAD, "recipe": dict, "draws": list, "draw_spread": dict}),
+    ResultsSpec("05_analysis_seeds", "python -m helpers.studies.analysis_seeds", {
+        "runs": int, "rows": list, "seeds": list, "variant": str, "image_scale": Number, "environment": dict}),
+    *(ResultsSpec(name, command, {
         "fingerprint": dict, "fingerprint.code": str, "parameters": dict, "splits": list, "records": list,
-        "leakage": dict, "split_seconds": dict, "total_seconds": Number, "environment": dict}),
+        "leakage": dict, "split_seconds": dict, "total_seconds": Number, "environment": dict})
+      for name, command in (("06_splits", "python -m helpers.studies.split_study"),
+                            ("06_finalist_recipe_d", "python -m helpers.studies.split_study --variant D+ens2+tta "
+                             "--scale 0.5 --only final_cnn_leak_free --out results/06_finalist_recipe_d.json"))),
     ResultsSpec("07_levers", "python -m helpers.studies.levers", {
         "parameters": dict, "choice_rule": str, "levers": dict, "rows": list, "summary": list,
         "ensemble_sizes": list, "refit_rows": list, "refit_summary": list, "chosen": str, "environment": dict}),
@@ -118,7 +125,11 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "method_order": list, "test_images": dict, "summary": dict, "environment": dict}),
 )}
 REFIT_CNN = "final_cnn_leak_free_refit"  # methods.REFIT_OF's CNN (named here: reading needs no NumPy)
-STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "07_levers", "06_splits")
+# Notebook 06's headline: the final CNN chosen on each split's own validation photos (between a recipe fixed in
+# advance and notebook 07's choice), and that fixed recipe alone.
+NESTED, FIXED = "final_cnn_nested_choice", "final_cnn_fixed_recipe"
+STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "05_analysis_seeds", "07_levers", "06_splits",
+           "06_finalist_recipe_d")
 
 
 def path(name: str, root: Root = None) -> Path:
@@ -281,7 +292,7 @@ def write_final_model(*, model: Any, history: Any, recipe: Any, splits: Mapping[
 
 
 def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any, errors: Any,
-                         errors_vs_correct: Mapping[str, Any], spearman: tuple[float, float],
+                         errors_vs_correct: Mapping[str, Any] | None, spearman: tuple[float, float],
                          male_vs_female: Mapping[str, Any], enrichment: Any, deep_channels_top_share: Sequence[float],
                          root: Root = None) -> dict[str, Any]:
     """Notebook 05's file: the errors, the luminance tests, the Grad-CAM shares and the deep feature maps.
@@ -292,7 +303,7 @@ def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any,
     return write("05_error_analysis", {
         "seed": seed, "quick": bool(quick), "threshold": float(threshold), "test_images": len(test),
         "errors": errors[["filename", "sex", "p_female", "source", "augmented"]].to_dict("records"),
-        "luminance_misclassified_vs_correct": dict(errors_vs_correct),
+        "luminance_misclassified_vs_correct": None if errors_vs_correct is None else dict(errors_vs_correct),
         "luminance_vs_p_female_spearman": {"rho": float(spearman[0]), "p_value": float(spearman[1])},
         "luminance_male_vs_female_photos": dict(male_vs_female),
         **{f"grad_cam_{s.split('_')[1]}_share_mean": float(test[s].mean()) for s in shares},
@@ -308,19 +319,21 @@ def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], fi
                             female_share: Mapping[str, float], versus_pixels: Mapping[str, Mapping[str, float]],
                             refit_gains: Mapping[str, Mapping[str, Mapping[str, float]]],
                             refit_versus_pixels: Mapping[str, Mapping[str, float]], records_from: Mapping[str, Any],
-                            total_seconds: float, root: Root = None) -> dict[str, Any]:
+                            total_seconds: float, selection: Mapping[str, Any], root: Root = None) -> dict[str, Any]:
     """Notebook 06's file: every method over the repeated K-fold splits, the leak, the paired test against the
     pixel logistic regression, the per-split records and the leak-free target's verdict.
 
     ``records``, ``summary``, ``inflation_table``, ``paired`` and ``leak`` are the notebook's DataFrames
     (``helpers.split_statistics``). ``refit_gains`` holds, per refit method, its paired test against its first fit;
     ``refit_versus_pixels`` the refit CNN against the refit pixel logistic regression; ``records_from`` where the
-    per-split records came from (the split study's file, or this run)."""
+    per-split records came from (the split study's file, or this run); ``selection`` the final CNN chosen without
+    the splits' test photos (a fixed recipe, and a choice on each split's validation photos: the headline)."""
     from helpers import methods, split_statistics
 
     summary_dict = split_statistics.summary_dict(summary)
     leak_free = summary_dict[methods.LEAK_FREE]
     refit_cnn = summary_dict[REFIT_CNN]
+    nested = selection["summary"][NESTED]
     paired_keys = ("mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high")
     return write("06_honest_evaluation", {
         "description": "repeated stratified K-fold; report's protocol (augment, then split) vs leak-free "
@@ -346,11 +359,13 @@ def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], fi
                   "gains": {m: dict(g) for m, g in refit_gains.items()},
                   "paired_vs_pixel_logreg_refit": {"test": "Nadeau-Bengio corrected resampled t-test",
                                                    **refit_versus_pixels}},
-        "records_from": dict(records_from),
+        "records_from": dict(records_from), "selection": dict(selection),
         "verdicts": {"leak_free_target": targets.leak_free_verdict(
             leak_free["auc"]["mean"], leak_free["accuracy"]["mean"], versus_pixels["auc"]),
             "leak_free_target_refit": targets.leak_free_verdict(
-            refit_cnn["auc"]["mean"], refit_cnn["accuracy"]["mean"], refit_versus_pixels["auc"])},
+            refit_cnn["auc"]["mean"], refit_cnn["accuracy"]["mean"], refit_versus_pixels["auc"]),
+            "leak_free_target_nested": targets.leak_free_verdict(
+            nested["auc"]["mean"], nested["accuracy"]["mean"], selection["paired_vs_pixel_logreg"][NESTED]["auc"])},
         "records": methods.records_for_json(records),
         "total_seconds": round(float(total_seconds), 1),
     }, root)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from helpers import config
 from helpers.reporting import results
+
+if TYPE_CHECKING:  # the model card and the deck read this study's counts without the scientific stack
+    import numpy as np
+    import pandas as pd
 
 RESULTS_NAME = "05_analysis_seeds"
 SEEDS = tuple(range(23, 30))  # 23 is the committed run; 29 the seed whose run first broke notebook 05's old asserts
@@ -40,6 +41,7 @@ def region_areas(height: int, width: int) -> dict[str, float]:
 def measure(members: list[Any], flip: bool, balanced: pd.DataFrame, images: np.ndarray,
             labels: np.ndarray, splits: dict[str, np.ndarray], scale: float) -> dict[str, Any]:
     """Notebook 05's measurements of one trained ensemble on its split (the notebook writes each out)."""
+    import numpy as np
     from sklearn import metrics
 
     from helpers import analysis, imaging, models  # TensorFlow: only when a study runs
@@ -143,6 +145,8 @@ def load(source: str | Path | None = None) -> dict[str, Any]:
 
 def enrichment_table(document: dict[str, Any]) -> pd.DataFrame:
     """One row per seed and decision: each region's Grad-CAM share over its area share (1 = no preference)."""
+    import pandas as pd
+
     return pd.DataFrame([{"seed": row["seed"], "decision": decision, **values}
                          for row in document["rows"]
                          for decision, values in row["grad_cam_enrichment"].items() if values is not None])
