@@ -81,11 +81,11 @@ def _repeated_rows(honest: dict[str, Any], before: str, paired: bool) -> list[st
         rows.append(_row(f"{before}Ours, {k} {kind}{variant} (mean ± sd): {label}",
                          str(honest["test_images"][method]), honest["summary"][method]))
     selection = honest.get("selection")  # the archived runs predate it
-    for method, label in ((results_files.NESTED, "final CNN, leak-free, settings chosen inside each split on its "
-                           "validation photos (the headline)"),
-                          (results_files.FIXED, f"final CNN, leak-free, recipe fixed in advance "
-                           f"(`{selection['fixed_variant']}`)" if selection else "")):
-        if selection:
+    if selection:
+        for method, label in ((results_files.NESTED, "final CNN, leak-free, settings chosen inside each split on "
+                               "its validation photos (the headline)"),
+                              (results_files.FIXED, "final CNN, leak-free, recipe fixed in advance "
+                               f"(`{selection['fixed_variant']}`)")):
             rows.append(_row(f"{before}Ours, {k} {kind} (mean ± sd): {label}",
                              str(honest["test_images"]["final_cnn_leak_free"]), selection["summary"][method]))
     if paired:
@@ -185,7 +185,7 @@ def compact_rows(results: dict[str, dict[str, Any]]) -> list[str]:
                               ("pixel_logreg", f"logistic regression on grey pixels, {k} splits"),
                               ("eigenfaces_logreg", f"eigenfaces + logistic regression, {k} splits"),
                               ("majority", "always 'male'")):
-            row(label, images[method if method in images else "final_cnn_leak_free"], summary[method])
+            row(label, images.get(method, images["final_cnn_leak_free"]), summary[method])  # the headline's are 06's
         paired = honest["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]
         cells = [f"{paired[m]['mean']:+.3f} (p = {paired[m]['p_value']:.2f})" for m in ("auc", "accuracy",
                                                                                       "balanced_accuracy")]
