@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 SEED = 23
+# NumPy takes seeds below 2**32, and the notebooks derive more seeds by adding up to a few thousand
+# (split number, ensemble member x 1000, sketches + 500): the largest seed leaves room for them.
+MAX_SEED = 2**32 - 1 - 10**6
 IMAGE_WIDTH = 200
 IMAGE_HEIGHT = 250
 # Keras works in (rows, columns, channels): a 200-wide x 250-high portrait is 250 x 200.

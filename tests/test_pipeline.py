@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers import config
 from helpers.infra import pipeline
 
 
@@ -97,6 +98,7 @@ def test_relative_paths_reach_the_kernel_as_meant(tmp_path: Path, monkeypatch) -
 @pytest.mark.parametrize(("argv", "message"), [
     (["--seed", "-5"], "out of range"),
     (["--seed", "4294967296"], "out of range"),
+    (["--seed", str(config.MAX_SEED + 1)], "out of range"),
     (["--seed", "abc"], "not an integer"),
     (["--data-dir", "no/such/folder"], "no such folder"),
 ])
@@ -106,6 +108,20 @@ def test_bad_arguments_are_refused_before_anything_runs(argv, message, capsys, m
         pipeline.main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_largest_seed_leaves_room_for_every_derived_seed() -> None:
+    """The notebooks add the split number, 1000 per ensemble member and 500 for sketches to the seed; NumPy,
+    scikit-learn and Keras must take every such seed derived from the largest one the runner accepts."""
+    import keras
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    assert pipeline.seed_value(str(config.MAX_SEED)) == config.MAX_SEED
+    largest = config.MAX_SEED + 99 + 1000 * 9 + 500 + 3  # 100 splits, 10 members: far beyond the notebooks'
+    keras.utils.set_random_seed(largest)
+    np.random.default_rng(largest)
+    next(StratifiedKFold(2, shuffle=True, random_state=largest).split(np.zeros(4), [0, 1, 0, 1]))
 
 
 def test_output_dir_that_is_a_file_is_refused(tmp_path: Path, capsys) -> None:

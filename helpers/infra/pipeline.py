@@ -89,8 +89,10 @@ def seed_value(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"{value} is out of range: a seed is an integer from 0 to 2**32 - 1")
+    if not 0 <= value <= config.MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"{value} is out of range: a seed is an integer from 0 to {config.MAX_SEED:,} (NumPy takes seeds below "
+            "2**32 and the notebooks add up to a few thousand to yours for splits and ensemble members)")
     return value
 
 
@@ -222,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help=f"photos folder or dataset root (default: ${config.DATA_ENV_VAR}, "
                         "then data/raw/, then a kagglehub download)")
     parser.add_argument("--seed", type=seed_value,
-                        help=f"seed for splits, augmentation and training, 0 to 2**32-1 (default {config.SEED})")
+                        help=f"seed for splits, augmentation and training, 0 to {config.MAX_SEED} "
+                             f"(default {config.SEED})")
     parser.add_argument("--output-dir", help="where figures/, results/ and data/ are written (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebooks (numbers or names)")
     parser.add_argument("--executed-dir", help="write executed notebooks here instead of in place (and, unless "
