@@ -116,6 +116,12 @@ def test_notebook06_reads_the_study_only_when_it_matches(study_env, monkeypatch)
         assert found is None and words in why
     found, why = split_study.matching(**args, splits=[0, 5])
     assert found is None and "splits [5] are not in it" in why
+    # Another seed may read the stored study (notebook 06 with --seed 29), and is told which seed made it;
+    # any other difference still refuses it.
+    found, why = split_study.matching(**{**args, "seed": 29}, splits=[0, 1], any_seed=True)
+    assert found is not None and "made with seed 23" in why
+    found, why = split_study.matching(**{**args, "seed": 29, "image_scale": 0.5}, splits=[0, 1], any_seed=True)
+    assert found is None and "image_scale" in why and "seed" not in why
     changed = {**document, "fingerprint": {**document["fingerprint"], "code": "0" * 16}}
     results.write_study("06_splits", changed, out)
     found, why = split_study.matching(**args, splits=[0])
@@ -124,6 +130,23 @@ def test_notebook06_reads_the_study_only_when_it_matches(study_env, monkeypatch)
     assert found is None and "missing" in why
     lines = split_study.record_lines(pd.DataFrame(document["records"][:2]))
     assert lines[0].startswith("split 0 | baseline_cnn") and "93 train / 38 test" in lines[0]
+
+
+def test_a_folder_with_the_photos_only_still_reads_a_study_made_with_sketches(study_env, monkeypatch, tmp_path):
+    from helpers import photos
+
+    monkeypatch.setattr(multisplit, "run_split", FakeSplits())
+    document = split_study.run(folds=2, repeats=2, image_scale=0.25, final_variant="D+sketch", log=lambda _: None)
+    out = study_env / "results" / "06_splits.json"
+    results.write_study("06_splits", document, out)
+    only = tmp_path / "photos_only" / "photos"  # the report's data: photos, no sketches/ beside them
+    only.mkdir(parents=True)
+    for photo in photos.current_photos().files:
+        (only / photo.name).symlink_to(photo)
+    found, why = split_study.matching(2, 2, 23, 0.25, None, "D+sketch", [0, 1], str(only), out)
+    assert found is not None and "its sketches not checked" in why
+    found, why = split_study.matching(2, 2, 23, 0.5, None, "D+sketch", [0, 1], str(only), out)
+    assert found is None and "image_scale" in why  # everything else is still checked
 
 
 def test_the_fingerprint_names_the_code_that_trains():

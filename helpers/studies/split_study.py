@@ -39,9 +39,10 @@ def progress_path() -> Path:
 
 
 def fingerprint(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None,
-                final_variant: str, method_names: Sequence[str], data_dir: str | None = None) -> dict[str, Any]:
-    """What the records depend on: the splits' parameters, the photos (and sketches) by content, and the code
-    version of every module that builds a split or trains and scores a method."""
+                final_variant: str, method_names: Sequence[str], data_dir: str | None = None,
+                check_sketches: bool = True) -> dict[str, Any]:
+    """What the records depend on: the splits' parameters, the photos (and sketches, unless ``check_sketches``
+    is off) by content, and the code version of every module that builds a split or trains and scores a method."""
     from helpers import (
         augmentation,
         baselines,
@@ -61,7 +62,7 @@ def fingerprint(folds: int, repeats: int, seed: int, image_scale: float, epochs_
 
     files = photos.current_photos(data_dir)
     inputs: dict[str, Any] = {"photos": files.fingerprint()}
-    if training.variant_inputs(final_variant).sketches:
+    if check_sketches and training.variant_inputs(final_variant).sketches:
         folder = sketches.sketch_folder(files.folder)
         inputs["sketches"] = provenance.files_fingerprint(
             [folder / name for name in sketches.pair_sketches(files)["sketch"]])
@@ -185,9 +186,10 @@ def record_lines(records: Any) -> list[str]:
 
 def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None, final_variant: str,
              splits: Sequence[int], data_dir: str | None = None, path: str | Path | None = None,
-             only: Sequence[str] | None = None) -> tuple[dict[str, Any] | None, str]:
+             only: Sequence[str] | None = None, any_seed: bool = False) -> tuple[dict[str, Any] | None, str]:
     """The study's document if it was made with these parameters, photos and code (and ``only`` these methods)
-    and holds ``splits``; else ``None`` and the reason in words (notebook 06 then trains the splits itself)."""
+    and holds ``splits``; else ``None`` and the reason in words (notebook 06 then trains the splits itself).
+    ``any_seed``: a study made with another seed matches too (its document names its seed)."""
     from helpers import methods
     from helpers.reporting import results
 
@@ -195,16 +197,27 @@ def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap
         document = load(path)
     except results.ResultsNotReadyError as err:
         return None, str(err)
+    from helpers.photos import DataNotFoundError
+
     names = tuple(m for m in methods.METHODS if only is None or m in only)
-    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, names, data_dir)
-    problems = differences(document["fingerprint"], wanted, SAME_FOR_ANY)  # the splits it holds are checked below
+    ignored = (*SAME_FOR_ANY, "seed") if any_seed else SAME_FOR_ANY
+    unchecked = ""
+    try:
+        wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, names, data_dir)
+    except DataNotFoundError:  # the photos without their sketches/ folder: the study can be read, not re-made
+        wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, names, data_dir, False)
+        ignored, unchecked = (*ignored, "sketches"), " (its sketches not checked: no sketches/ beside the photos)"
+    problems = differences(document["fingerprint"], wanted, ignored)  # the splits it holds are checked below
     missing = sorted(set(splits) - set(document["splits"]))
     if missing:
         problems.append(f"splits {missing} are not in it")
     if problems:
         return None, f"{Path(path).name if path else RESULTS_NAME + '.json'} does not match this run: " + "; ".join(
             problems)
-    return document, "it matches this run's parameters, photos and code"
+    if document["fingerprint"]["seed"] != seed:
+        return document, (f"it matches this run's photos, code and parameters except the seed: it was made with "
+                          f"seed {document['fingerprint']['seed']}{unchecked}")
+    return document, f"it matches this run's parameters, photos and code{unchecked}"
 
 
 def main(argv: list[str] | None = None) -> int:
