@@ -189,8 +189,13 @@ def test_the_honest_evaluation_writer_judges_the_leak_free_target(tmp_path):
         refit_versus_pixels=refit_versus, records_from={"source": "this notebook"}, total_seconds=1.0,
         selection={"summary": {results.NESTED: {"auc": {"mean": 0.97}, "accuracy": {"mean": 0.96}}},
                    "paired_vs_pixel_logreg": {results.NESTED: {"auc": {"mean": 0.01, "p_value": 0.3}}},
-                   "picks": {"0": methods.LEAK_FREE}}, root=tmp_path)
+                   "picks": {"0": methods.LEAK_FREE}},
+        shortcut=pd.DataFrame({"AUC, real photos only": [0.9, 0.8], "mean score: copies": [0.7, float("nan")]},
+                              index=pd.Index([0, 1], name="split")), root=tmp_path)
     verdicts = results.load("06_honest_evaluation", tmp_path)["verdicts"]
+    stored = results.load("06_honest_evaluation", tmp_path)["shortcut"]
+    assert stored["per_split"][1] == {"split": 1, "AUC, real photos only": 0.8, "mean score: copies": None}
+    assert stored["mean"]["mean score: copies"] == 0.7  # a split without such copies does not count
     target, refit_target = verdicts["leak_free_target"], verdicts["leak_free_target_refit"]
     lf, refit = record["summary"][methods.LEAK_FREE], record["summary"]["final_cnn_leak_free_refit"]
     assert target == targets.leak_free_verdict(lf["auc"]["mean"], lf["accuracy"]["mean"], versus["auc"])

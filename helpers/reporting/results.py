@@ -13,6 +13,7 @@ TensorFlow or the scientific stack; the writers import what they need when calle
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import statistics
@@ -97,7 +98,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "verdicts.leak_free_target.met": bool, "refit.gains": dict, "refit.paired_vs_pixel_logreg_refit.auc.p_value":
         Number, "verdicts.leak_free_target_refit.met": bool, "records_from.source": str, "total_seconds": Number,
         "selection.summary": dict, "selection.paired_vs_pixel_logreg": dict, "selection.picks": dict,
-        "environment": dict}),
+        "shortcut.per_split": list, "shortcut.mean": dict, "environment": dict}),
     ResultsSpec("04_recipe_search", "python -m helpers.studies.recipe_search", {
         "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict,
         "environment": dict}),
@@ -319,7 +320,8 @@ def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], fi
                             female_share: Mapping[str, float], versus_pixels: Mapping[str, Mapping[str, float]],
                             refit_gains: Mapping[str, Mapping[str, Mapping[str, float]]],
                             refit_versus_pixels: Mapping[str, Mapping[str, float]], records_from: Mapping[str, Any],
-                            total_seconds: float, selection: Mapping[str, Any], root: Root = None) -> dict[str, Any]:
+                            total_seconds: float, selection: Mapping[str, Any], shortcut: Any,
+                            root: Root = None) -> dict[str, Any]:
     """Notebook 06's file: every method over the repeated K-fold splits, the leak, the paired test against the
     pixel logistic regression, the per-split records and the leak-free target's verdict.
 
@@ -327,7 +329,9 @@ def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], fi
     (``helpers.split_statistics``). ``refit_gains`` holds, per refit method, its paired test against its first fit;
     ``refit_versus_pixels`` the refit CNN against the refit pixel logistic regression; ``records_from`` where the
     per-split records came from (the split study's file, or this run); ``selection`` the final CNN chosen without
-    the splits' test photos (a fixed recipe, and a choice on each split's validation photos: the headline)."""
+    the splits' test photos (a fixed recipe, and a choice on each split's validation photos: the headline);
+    ``shortcut`` the report's protocol per split (rows): mean scores of the test groups and the AUC with and
+    without the augmented copies."""
     from helpers import methods, split_statistics
 
     summary_dict = split_statistics.summary_dict(summary)
@@ -360,6 +364,10 @@ def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], fi
                   "paired_vs_pixel_logreg_refit": {"test": "Nadeau-Bengio corrected resampled t-test",
                                                    **refit_versus_pixels}},
         "records_from": dict(records_from), "selection": dict(selection),
+        "shortcut": {"per_split": [{"split": int(split), **{k: None if math.isnan(v) else float(v)
+                                                            for k, v in row.items()}}
+                                   for split, row in shortcut.iterrows()],
+                     "mean": {k: float(v) for k, v in shortcut.mean().items()}},
         "verdicts": {"leak_free_target": targets.leak_free_verdict(
             leak_free["auc"]["mean"], leak_free["accuracy"]["mean"], versus_pixels["auc"]),
             "leak_free_target_refit": targets.leak_free_verdict(
