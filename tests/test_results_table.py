@@ -25,6 +25,13 @@ def test_the_compact_table_has_at_most_ten_rows_with_short_labels() -> None:
     assert all(len(row.split(" | ")[0]) <= 70 for row in rows[2:]), "labels stay short"
 
 
+def test_the_findings_are_at_most_five_short_bullets() -> None:
+    lines = results_table.findings(committed()).splitlines()
+    assert 4 <= len(lines) <= 5 and all(line.startswith("- **") for line in lines)
+    assert all(len(line.split()) <= 80 for line in lines), "a newcomer reads a bullet at a glance"
+    assert "docs/results.md" in lines[-1]
+
+
 def test_the_findings_follow_the_significance_of_the_headlines_paired_test() -> None:
     results = committed()
     paired = results["06_honest_evaluation"]["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"]
@@ -56,7 +63,7 @@ def test_the_leak_sentence_follows_the_intervals(established: bool) -> None:
         inflation["paired"][metric]["ci_low"] = 0.01 if established else -0.01
     text = results_table.findings(results)
     assert ("established for" in text) == established
-    assert ("cannot tell apart from zero" in text) == (not established)
+    assert ("cannot tell it apart from zero" in text) == (not established)
 
 
 def test_the_committed_readme_and_results_page_are_current(tmp_path: Path) -> None:

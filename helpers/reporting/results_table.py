@@ -201,79 +201,97 @@ def _range_against(spread: dict[str, float], theirs: float) -> str:
 
 
 def findings(results: dict[str, dict[str, Any]]) -> str:
-    """What the project found, in a few sentences written from the results files (empty parts are left out)."""
+    """What the project found, in at most five bullets written from the results files (missing parts are left
+    out); the details (the selection, the target, the refit, the levers) are in ``details``."""
     baseline, final, honest, seeds = (results.get(n) for n in ("02_baseline_model", "04_final_model",
                                                                 "06_honest_evaluation", "02_baseline_seeds"))
-    sentences = []
+    bullets = []
     stable = results.get("04_stability")
     if final and stable:
         single, reduced = stable["spread"]["single model"], stable["spread"]["variance-reduced"]
         report = published.FINAL_MODEL["auc"]
-        sentences.append(
-            "Both of the report's networks are rebuilt with its exact parameter counts. On the report's own "
-            f"protocol, over {stable['runs']} training seeds, one final CNN reaches a test AUC of "
-            f"{single['auc_min']:.3f} to {single['auc_max']:.3f} ({_range_against(single, report)} the report's "
-            f"{report:.3f}) and an ensemble of {stable['models_per_run']} reaches {reduced['auc_min']:.3f} to "
-            f"{reduced['auc_max']:.3f}; the ensemble's accuracy at 0.5 lies between "
-            f"{reduced['accuracy_at_0.5_min']:.3f} and {reduced['accuracy_at_0.5_max']:.3f} (the report: "
-            f"{published.FINAL_MODEL['accuracy']:.3f}).")
+        bullets.append(
+            "**Rebuilt.** Both of the report's networks, with its exact parameter counts. On the report's own "
+            f"protocol one final CNN reaches a test AUC of {single['auc_min']:.3f} to {single['auc_max']:.3f} "
+            f"({_range_against(single, report)} the report's {report:.3f}) over {stable['runs']} training seeds, an "
+            f"ensemble of {stable['models_per_run']} models {reduced['auc_min']:.3f} to {reduced['auc_max']:.3f}.")
     if baseline and seeds:
         runs = {(r["split_seed"], r["seed"]): r for r in [*seeds["rows"], *seeds.get("draws", [])]}.values()
         auc = [r["auc"] for r in runs]
         one_side = sum(r["called_female_at_0.5"] in (0, r["test_photos"]) for r in runs)
         gains = [r["accuracy_at_threshold"] - r["accuracy_at_0.5"] for r in runs]
-        sentences.append(
-            "The report's baseline failed at the threshold 0.5 "
-            f"(accuracy {published.BASELINE_AT_HALF['accuracy']:.3f}, AUC {published.BASELINE_AT_HALF['auc']:.3f}). "
-            f"Over {len(auc)} runs of ours ({seeds['runs']} training seeds on the report's split, the others drawing "
-            f"the split too) the test AUC ranges from {min(auc):.3f} to {max(auc):.3f}, and in {one_side} of them "
-            "every test photo falls on one side of 0.5: where the scores sit against 0.5 is a matter of the draw. A "
-            f"threshold chosen on validation data raises the test accuracy in {sum(g > 0 for g in gains)} runs and "
-            f"lowers it in {sum(g < 0 for g in gains)}.")
+        bullets.append(
+            "**The report's failed baseline is one draw.** The report's baseline failed at 0.5 (AUC "
+            f"{published.BASELINE_AT_HALF['auc']:.3f}). Over {len(auc)} runs of ours, seeds and splits drawn anew, "
+            f"its test AUC ranges from {min(auc):.3f} to {max(auc):.3f}, and in {one_side} of them every test photo "
+            "falls on one side of 0.5. A threshold chosen on validation data raises the accuracy in "
+            f"{sum(g > 0 for g in gains)} runs and lowers it in {sum(g < 0 for g in gains)}.")
     if honest:
         k, inflation = honest["n_splits"], honest["inflation"]
         metrics = inflation["prevalence_free_metrics"]
-        words = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
-                 "specificity": "specificity"}
-        shut = [words.get(m, m) for m in metrics if inflation["paired"][m]["ci_low"] > 0]
-        pairs = ", ".join(f"{words.get(m, m)} by {inflation['paired'][m]['mean']:+.3f}" for m in metrics[:2])
+        shut = [LEAK_WORDS.get(m, m) for m in metrics if inflation["paired"][m]["ci_low"] > 0]
+        pairs = " and ".join(f"{LEAK_WORDS.get(m, m)} by {inflation['paired'][m]['mean']:+.3f}" for m in metrics[:2])
         shared = ""
         if final:
-            shared = (f", so {final['leakage']['shares a source with any other split']} of its "
-                      f"{final['leakage']['test images']} test images share their person with a training or validation "
-                      "image")
-        leak = (f"The report's protocol augments before splitting{shared}; measured on the same {k} splits, the leak "
-                f"raises the final CNN's {pairs} (paired), an effect "
-                + (f"established for {', '.join(shut)} (corrected 95 % interval above zero)." if shut else
-                   "that the corrected 95 % intervals cannot tell apart from zero with this many splits."))
-        sentences.append(leak)
-        selection = honest["selection"]
-        summary = {**honest["summary"], **selection["summary"]}
-        paired = selection["paired_vs_pixel_logreg"][results_files.NESTED]["auc"]
-        significant = paired["p_value"] < P_LEVEL
+            shared = (f": {final['leakage']['shares a source with any other split']} of its "
+                      f"{final['leakage']['test images']} test images share their person with a training or "
+                      "validation image")
+        copies = ""
+        if honest.get("shortcut"):
+            mean = honest["shortcut"]["mean"]
+            copies = (" Only female photos are augmented, and copies score above real female photos even for unseen "
+                      "people: without them the leaky AUC falls from "
+                      f"{mean['AUC, all test images']:.3f} to {mean['AUC, real photos only']:.3f}.")
+        bullets.append(
+            f"**The report's protocol leaks.** It augments before it splits{shared}. Over {k} splits the leak "
+            f"raises the final CNN's {pairs} (paired; "
+            + (f"established for {', '.join(shut)})." if shut else
+               "the corrected intervals cannot tell it apart from zero).") + copies)
+        summary = {**honest["summary"], **honest["selection"]["summary"]}
+        paired = honest["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"]
+        significant = paired["p_value"] < P_LEVEL and paired["mean"] > 0
+        bullets.append(
+            "**The honest number.** Leak-free, with the final CNN's settings chosen inside each split on its own "
+            f"validation photos, the mean test AUC over {k} splits is "
+            f"{_mean(summary, results_files.NESTED, 'auc'):.3f} (accuracy "
+            f"{_mean(summary, results_files.NESTED, 'accuracy'):.3f}), against "
+            f"{_mean(summary, 'pixel_logreg', 'auc'):.3f} ({_mean(summary, 'pixel_logreg', 'accuracy'):.3f}) for a "
+            f"logistic regression on grey pixels. The CNN's edge ({paired['mean']:+.3f}, p = {paired['p_value']:.2f}) "
+            + ("is significant at the 5 % level." if significant else
+               "is not significant at the 5 % level: on these 188 photos the two cannot be told apart."))
+        target = honest["verdicts"]["leak_free_target_nested"]
+        bullets.append("**More in [docs/results.md](docs/results.md):** the project's leak-free target ("
+                       + ("met" if target["met"] else "not met") + "), the refit on training and validation photos, "
+                       "the changes to training tried in notebook 07, and where every number comes from.")
+    return "\n".join(f"- {bullet}" for bullet in bullets)
+
+
+LEAK_WORDS = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
+              "specificity": "specificity"}
+
+
+def details(results: dict[str, dict[str, Any]]) -> list[str]:
+    """docs/results.md's findings in more detail: how the headline's choice compares with notebook 07's, the
+    target, the refit and the levers (one paragraph each)."""
+    honest, levers = results.get("06_honest_evaluation"), results.get("07_levers")
+    paragraphs = []
+    if honest:
+        summary = {**honest["summary"], **honest["selection"]["summary"]}
         nested, chosen = _mean(summary, results_files.NESTED, "auc"), _mean(summary, "final_cnn_leak_free", "auc")
-        sentences.append(
-            "The honest numbers are the leak-free ones, with the final CNN's settings chosen inside each split on "
-            f"its own validation photos: over {k} splits it reaches a mean AUC of {nested:.3f} and a mean accuracy "
-            f"of {_mean(summary, results_files.NESTED, 'accuracy'):.3f}, against "
-            f"{_mean(summary, 'pixel_logreg', 'auc'):.3f} and {_mean(summary, 'pixel_logreg', 'accuracy'):.3f} for a "
-            f"logistic regression on grey pixels; the CNN's edge in AUC ({paired['mean']:+.3f}, p = "
-            f"{paired['p_value']:.2f}) "
-            + ("is significant at the 5 % level." if significant and paired["mean"] > 0 else
-               "is not significant at the 5 % level: on these 188 photos the two cannot be told apart.")
-            + f" With the settings notebook 07 chose on the validation photos of other splits of the same K-fold "
-            f"(photos that are test photos here) the mean AUC is {chosen:.3f}: "
+        paragraphs.append(
+            f"**The choice of settings.** The headline's settings are chosen inside each split (mean AUC "
+            f"{nested:.3f}). With the settings notebook 07 chose on the validation photos of other splits of the same "
+            f"K-fold (photos that are test photos here) the mean AUC is {chosen:.3f}: "
             + (f"that choice flattered the CNN by {chosen - nested:+.3f}." if round(chosen - nested, 3) > 0 else
                "that choice did not flatter the CNN here."))
         target = honest["verdicts"]["leak_free_target_nested"]
-        sentences.append("The project's leak-free target (notebook 06) is " + ("met." if target["met"] else
-                         "not met: [docs/results.md](docs/results.md) gives the numbers."))
-        sentences.append(refit_sentence(honest))
-    levers = results.get("07_levers")
+        paragraphs.append("**The target.** The project's leak-free target (notebook 06) is "
+                          + ("met." if target["met"] else "not met: the targets below give the numbers."))
+        paragraphs.append(f"**The refit.** {refit_sentence(honest)}")
     if levers and levers["summary"]:
-        sentences.append(lever_sentence(levers, honest["final_variant"] if honest else None,
-                                        honest["parameters"]["IMAGE_SCALE"] if honest else None))
-    return " ".join(sentences)
+        paragraphs.append("**The levers.** " + lever_sentence(levers, honest["final_variant"] if honest else None,
+                                                            honest["parameters"]["IMAGE_SCALE"] if honest else None))
+    return paragraphs
 
 
 def refit_sentence(honest: dict[str, Any]) -> str:
@@ -346,6 +364,8 @@ def render_full_page(root: str | os.PathLike | None = None) -> str:
         "Test-set metrics; female is the positive class. Every threshold other than 0.5 is chosen on the "
         "validation set. Generated from `results/*.json` by `python -m helpers.reporting.results_table` (the pipeline "
         "refreshes it); do not edit. \"Before:\" rows are earlier recipes kept in `results/archive/`.", "",
+        "## The findings in more detail", "",
+        *[line for paragraph in details(load_results(root)) for line in (paragraph, "")],
         render(root), ""])
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -142,7 +143,8 @@ def baseline_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
             "title": f"Baseline CNN ({b['parameters']['total']:,} parameters), class weights",
             "table": {"header": ["test", *METRICS],
                       "rows": metric_rows(columns, ())},  # one split: no row is set in bold as a winner
-            "bullets": [f"Threshold {threshold:.3f} chosen on validation (Youden's J), not on test as in the report",
+            "bullets": [f"Threshold {threshold:.3f} chosen on validation (Youden's J); "
+                        "the report does not say which set it used",
                         f"Early stopping: best epoch {b['best_epoch']} of {b['epochs_run']}"],
             "figures": [figure("02_roc_curve", "test ROC, validation threshold marked", root)]}
 
@@ -164,6 +166,11 @@ def balancing_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
             "figures": [figure("03_augmented_examples", "female photos and their augmented copies", root)]}
 
 
+# The variant's tokens that change the training, in words (the deck names no internal variant string).
+VARIANT_WORDS = {"smooth": "label smoothing", "std": "per-image standardisation",
+                 "sketch": "the training people's sketches"}
+
+
 def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     """Notebook 04: the final CNN beside the report's Table 5, its seed spread and target."""
     f = r["04_final_model"]
@@ -172,13 +179,13 @@ def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
                "report (Table 5)": published.FINAL_MODEL}
     stable = f["stability"]["spread"]
     target = f["verdicts"]["target"]
-    return {"kicker": f"Notebook 04 · the final GAP/L2 CNN, {f['parameters']['total']:,} parameters, "
-                      f"variant {f['variant']}",
+    added = [VARIANT_WORDS[token] for token in f["variant"].split("+") if token in VARIANT_WORDS]
+    return {"kicker": f"Notebook 04 · the final GAP/L2 CNN, {f['parameters']['total']:,} parameters",
             "title": "The final model beside the report's Table 5",
             "table": {"header": ["test (report's split)", *METRICS],
                       "rows": metric_rows(columns, ())},  # one split: no row is set in bold as a winner
             "bullets": [f"Chosen on validation data only: {f['models']} model(s), flip TTA "
-                        f"{'on' if f['flip_tta'] else 'off'}",
+                        f"{'on' if f['flip_tta'] else 'off'}" + "".join(f", {words}" for words in added),
                         f"Over {f['stability']['runs']} training seeds: AUC "
                         f"{stable['variance-reduced']['auc_mean']:.3f} ± {stable['variance-reduced']['auc_std']:.3f}, "
                         f"accuracy {stable['variance-reduced']['accuracy_at_0.5_mean']:.3f} ± "
@@ -197,7 +204,7 @@ def rerun_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
             "title": "One training run is one draw",
             "bullets": [f"Notebook 04 over {stable['runs']} training seeds: test AUC {one['auc_mean']:.3f} ± "
                         f"{one['auc_std']:.3f} for one model, {reduced['auc_mean']:.3f} ± {reduced['auc_std']:.3f} "
-                        f"for {stable['variant']}",
+                        f"for the final model's {stable['models_per_run']}-model ensemble",
                         f"Notebook 02's baseline over {base['runs']} training seeds: accuracy at 0.5 from "
                         f"{spread['accuracy_at_0.5_min']:.3f} to {spread['accuracy_at_0.5_max']:.3f}, at the "
                         f"validation threshold from {spread['accuracy_at_threshold_min']:.3f} to "
@@ -224,7 +231,7 @@ def architecture_slide(r: Mapping[str, Any], which: str) -> dict[str, Any]:
     same = result["parameters"]["total"] == totals["total"] and [m.get("params") for m in ours] == [
         p for _, _, p in theirs]
     kind = "Baseline CNN: Flatten feeds one big dense layer" if which == "baseline" else \
-        "Final CNN: global average pooling, a quarter of the parameters"
+        "Final CNN: global average pooling, under a third of the baseline's parameters"
     return {"kicker": f"Notebook {'02' if which == 'baseline' else '04'} · the architecture, layer by layer",
             "title": kind, "layout": "compact",
             "table": {"header": ["layer", "output (ours)", "output (report)", "parameters (ours)",
@@ -236,9 +243,8 @@ def architecture_slide(r: Mapping[str, Any], which: str) -> dict[str, Any]:
 
 def curves_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     """Notebook 04: the training curves and the confusion matrices (the report's Figures 2 and 4)."""
-    f = r["04_final_model"]
     return {"kicker": "Notebook 04 · training and errors (the report's Figures 2 and 4)",
-            "title": f"Early stopping restored epoch {f['best_epoch']} of {f['epochs_run']} (model 0)",
+            "title": "Training curves of both ensemble members, and where their errors fall",
             "figures": [figure("04_training_curves", "training and validation curves, every ensemble member", root),
                         figure("04_confusion_matrix_0.5", "test confusion matrix at 0.5", root),
                         figure("04_confusion_matrix_threshold", "at the validation threshold", root)],
@@ -315,7 +321,8 @@ def splits_figure_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     """Notebook 06: the per-split figure, full size."""
     h = r["06_honest_evaluation"]
     return {"kicker": "Notebook 06 · the figure", "title": f"Every split is a dot ({h['n_splits']} per method)",
-            "figures": [figure("06_repeated_splits", "test metrics per split and method", root)]}
+            "figures": [figure("06_auc_per_split", "test AUC per split and method; the other metrics: notebook 06",
+                               root)]}
 
 
 METRIC_WORDS = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
@@ -394,11 +401,13 @@ def provenance_slide(r: Mapping[str, Any]) -> dict[str, Any]:
     rows = []
     for name in RESULTS:
         env = r[name].get("environment", {})
-        rows.append({"cells": [name, env.get("device", "?"), f"TF {env.get('tensorflow')} / Keras {env.get('keras')}",
-                               env.get("git_commit", "?"), env.get("date", "?")]})
-    return {"kicker": "Where the numbers come from", "title": "Reproduce every slide",
+        device = re.sub(r"\(R\)| Processor| \(\d+ cores\)", "", env.get("device", "?")).replace(": ", " ")
+        commit = env.get("git_commit", "?")
+        rows.append({"cells": [name, device, f"TF {env.get('tensorflow')} / Keras {env.get('keras')}",
+                               commit[:7] + ("+" if commit.endswith("+changes") else ""), env.get("date", "?")]})
+    return {"kicker": "Where the numbers come from", "title": "Reproduce every slide", "layout": "compact",
             "table": {"header": ["results file", "device", "libraries", "commit", "date"], "rows": rows},
-            "bullets": ["make pipeline  (runs notebooks 01-07 headless, about half an hour on a 2-core CPU)",
+            "bullets": ["make pipeline  (runs notebooks 01-07 headless, 10 to 20 minutes on a 2-core CPU)",
                         "make slides  (this deck, from results/ and figures/)",
                         "Another CPU or GPU draws other numbers from the same seed: compare ranges, not digits"]}
 
