@@ -32,7 +32,7 @@ Machinery:
   measurements over seeds), ``levers`` (issue 19's levers on validation photos, read by notebook 07),
   ``split_study`` and ``multisplit`` (notebook 06's loop over splits, and its finalist);
 - ``reporting``: ``results`` (every results file: names, fields, verdicts; written and read only there),
-  ``targets`` (the targets and their verdicts), ``readings`` (prose about a run), ``results_table`` (the README's
+  ``targets`` (the targets and their verdicts), ``results_table`` (the README's
   findings and tables), ``slides`` with ``templates/`` (the deck), ``model_card`` (MODEL_CARD.md);
 - ``infra``: ``pipeline`` (the headless runner), ``artifacts`` (image artifacts between notebooks),
   ``provenance`` (what an artifact was made from), ``storage`` (atomic, pickle-free files), ``environment`` (the

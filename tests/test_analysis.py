@@ -267,12 +267,9 @@ def test_grad_cam_of_an_ensemble_of_one_is_the_models_own_map(final_model, faces
     assert both.max() == pytest.approx(1.0) or both.max() == 0.0
 
 
-def test_a_run_without_errors_has_no_luminance_comparison_and_still_reads():
-    from helpers.reporting import readings
-
+def test_a_run_without_errors_has_no_luminance_comparison():
     images = np.concatenate([np.full((1, 250, 200, 3), v, np.float32) for v in (0.2, 0.5, 0.8)])
     stats = analysis.lighting_statistics(images, np.array([True, True, True]), np.array([0.1, 0.5, 0.9]),
                                          images, np.array([0, 1, 1]))
     assert stats["errors_vs_correct"] is None
-    text = readings.lighting_reading(None, stats["rho"], stats["rho_p"], stats["male_vs_female"])
-    assert "no test image" in text
+    assert np.isfinite(stats["rho"]) and set(stats["male_vs_female"]) >= {"mean_a", "mean_b", "p_value"}

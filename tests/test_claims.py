@@ -186,6 +186,36 @@ def test_06_augmented_copies_score_above_real_female_photos_even_of_unseen_peopl
     assert table["real_only"].mean() < table["all"].mean() and (table["real_only"] < table["all"]).mean() >= 0.5
 
 
+def test_06_brier_the_cnn_and_the_pixels_are_closer_than_their_spread_and_one_split_is_a_draw(honest) -> None:
+    _, records = honest
+    brier = records.groupby("method")["brier"].agg(["mean", "std", "min", "max"])
+    cnn, pixels, leaky = (brier.loc[m] for m in ("final_cnn_leak_free", "pixel_logreg", "final_cnn_report"))
+    gap = abs(cnn["mean"] - pixels["mean"])
+    assert gap < min(cnn["std"], pixels["std"]) and leaky["mean"] < cnn["mean"]
+    assert (brier["max"] - brier["min"]).drop("majority").max() > gap
+
+
+def test_06_no_refit_changes_significantly_and_the_refit_pair_cannot_be_told_apart(honest) -> None:
+    document, _ = honest
+    gains = document["refit"]["gains"]
+    assert all(test["p_value"] > 0.05 for tests in gains.values() for test in tests.values())
+    assert document["refit"]["paired_vs_pixel_logreg_refit"]["auc"]["p_value"] > 0.05
+
+
+def test_06_conclusions_hold_for_the_stored_study(honest) -> None:
+    document, _ = honest
+    paired = document["inflation"]["paired"]
+    for metric in document["inflation"]["prevalence_free_metrics"]:  # higher on average, interval includes zero
+        assert paired[metric]["mean"] > 0 and paired[metric]["ci_low"] < 0 < paired[metric]["ci_high"]
+    against_pixels = [document["selection"]["paired_vs_pixel_logreg"]["final_cnn_nested_choice"]["auc"],
+                      document["paired_vs_pixel_logreg"]["auc"],
+                      document["refit"]["paired_vs_pixel_logreg_refit"]["auc"]]
+    assert all(test["mean"] > 0 and test["p_value"] > 0.05 for test in against_pixels)
+    assert not any(verdict["met"] for verdict in document["verdicts"].values())
+    majority = document["summary"]["majority"]
+    assert majority["balanced_accuracy"]["mean"] == 0.5 and majority["accuracy"]["mean"] > 0.7
+
+
 # ---- notebook 02 section 6: the baseline over seeds -----------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """No result typed by hand: a number in a notebook's markdown is a fact of the report, of the data or of the
-method, never a measurement of one run (those are written by ``helpers.reporting.readings`` into cell outputs).
+method, never a measurement of one run (a code cell prints those below the prose).
 
 A re-run on another machine changes the measurements; it cannot change these facts, so prose that holds
 only facts stays true.
@@ -77,7 +77,6 @@ def test_markdown_states_no_measured_number(path: Path):
         if cell["cell_type"] == "markdown" and (numbers := metric_like_numbers("".join(cell["source"])))
     }
     assert not offending, (
-        f"{path.name}: markdown cells state measured numbers {offending}; generate them with helpers.reporting.readings"
-        " "
-        "(a code cell whose output is the reading) or state only facts of the report, the data or the method."
+        f"{path.name}: markdown cells state measured numbers {offending}; print them from a code cell below the "
+        "prose, or state only facts of the report, the data or the method."
     )

@@ -1,3 +1,3 @@
 """What is built from the results: the results files themselves (``results``, the only module that writes or
-reads them), the targets and their verdicts, the notebooks' readings, the README's tables, the deck and the model
-card."""
+reads them), the targets and their verdicts, the README's tables, the deck and the model card; the notebooks'
+prose is written by hand, in the notebooks."""

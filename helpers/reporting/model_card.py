@@ -24,7 +24,7 @@ import pandas as pd
 from helpers import config, evaluation, published, split_statistics
 from helpers.infra import storage
 from helpers.methods import LEAK_FREE, LEAKY, PREVALENCE_FREE, with_specificity
-from helpers.reporting import readings, results, targets
+from helpers.reporting import results, targets
 
 CARD = "MODEL_CARD.md"
 NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "05_analysis_seeds",
@@ -34,6 +34,16 @@ NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analy
 class ModelCardError(results.ResultsNotReadyError):
     """The results needed for the card are missing or come from a quick run; the message says what to run."""
 
+
+
+def join_words(words: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def errors_by_kind(confusion: list[list[int]]) -> tuple[int, int]:
+    """(female photos called male, male photos called female) from a 2 x 2 matrix, rows = true (male, female)."""
+    return int(confusion[1][0]), int(confusion[0][1])
 
 def load(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
     """The results files the card reads: a full run's, with the calibration step."""
@@ -85,7 +95,7 @@ def leak_line(honest: Mapping[str, Any]) -> str:
             f"{split_statistics.INTERVAL_LABEL}): {', '.join(parts)}. "
             + ("Every interval includes zero: with this many splits the leak's effect on these metrics cannot be "
                "told apart from none. " if len(unclear) == len(parts) else
-               f"The interval includes zero for {readings.join_words(unclear)}. " if unclear else
+               f"The interval includes zero for {join_words(unclear)}. " if unclear else
                "No interval includes zero: the leak inflates each of these metrics. ")
             + "Precision, F1 and accuracy are left out here: the report's test sets are balanced, the leak-free "
               "ones keep the data's share of female photos, so those metrics differ even without a leak.")
@@ -158,7 +168,7 @@ def failure_section(r: Mapping[str, Any]) -> list[str]:
     """Notebook 05's errors, the lighting test and the Grad-CAM shares, as failure modes."""
     errors = r["05_error_analysis"]
     final = r["04_final_model"]
-    f_as_m, m_as_f = readings.errors_by_kind(final["test_confusion_at_threshold"])
+    f_as_m, m_as_f = errors_by_kind(final["test_confusion_at_threshold"])
     lum = errors["luminance_misclassified_vs_correct"]
     rows = [f"| {e['filename']} | {config.CLASS_NAMES[e['sex']]} | {e['p_female']:.2f} | "
             f"{'augmented copy of ' + e['source'] if e['augmented'] else 'real photo'} |" for e in errors["errors"]]

@@ -2,7 +2,7 @@
 
 Every results file is written here, by one function per file (``write_baseline_model`` for notebook 02, ...,
 ``write_study`` for the studies), and read here (``load``, ``full_run_results``, ``load_all``): the deck,
-the model card, the README's tables and the readings read nothing else. What a file must hold is its ``SPECS``
+the model card and the README's tables read nothing else. What a file must hold is its ``SPECS``
 entry, checked when it is written and when it is read; a file that lacks a field is refused with an error that
 names the file and the field. The verdicts (was a target met?) are computed once, when the file is written
 (``helpers.reporting.targets``), and stored under ``verdicts``.
