@@ -132,14 +132,6 @@ def plot_confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float, tit
     return fig
 
 
-def plot_history(history: dict[str, list[float]], title: str) -> plt.Figure:
-    """Training and validation loss and accuracy of one model, the epoch of lowest validation loss marked as
-    restored (``plots.training_curves`` for one member)."""
-    values = dict(getattr(history, "history", history))
-    restored = int(np.argmin(np.asarray(values["val_loss"], dtype=float))) + 1
-    return plots.training_curves([values], [restored], title)
-
-
 # ---- over notebook 06's splits -----------------------------------------------------------------
 
 FONT = {"ticks": 12, "labels": 13, "titles": 14}  # readable on a projector: no tick label below 11 pt

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import re
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,9 +27,8 @@ from helpers import config
 from helpers.infra import storage
 
 PLOT_DPI = 110
-# Grids of photos (and feature maps) are saved as true-colour PNGs, which is lossless: no banding of the skin,
-# unlike the 256-colour palette used before. 80 dpi keeps each photo at 140-190 pixels wide (they are
-# 200 x 250) and figures/ light; a notebook shows a JPEG copy of the same pixels (``notebook_copy``).
+# Photo grids are lossless true-colour PNGs (a 256-colour palette bands the skin); 80 dpi keeps each photo
+# 140-190 pixels wide and figures/ light; a notebook shows a JPEG copy of the same pixels (``notebook_copy``).
 PHOTO_DPI = 80
 PHOTO_LABEL = "photos"
 JPEG_QUALITY = 85
@@ -400,49 +398,3 @@ def _clip_loss_axis(ax: plt.Axes, losses: np.ndarray, histories: Sequence[Mappin
     ax.text(0.99, 0.97, f"▲ {above} point{'s' if above != 1 else ''} above {robust:.2f}, off the axis "
             f"(highest {highest:.2f})", transform=ax.transAxes, ha="right", va="top", fontsize=NOTE_PT,
             bbox={"boxstyle": "round", "fc": "white", "ec": "0.7", "alpha": 0.9}, gid="off-top-note")
-
-
-# ---- checking a figure --------------------------------------------------------------------------------------
-
-_COLUMN_NAME = re.compile(r"\b[A-Za-z]+_[A-Za-z0-9_.]+\b")  # val_loss, p_female, accuracy_at_0.5
-
-
-def readability_problems(fig: plt.Figure, min_tick: float = 11, min_title: float = 13,
-                         min_caption: float = MIN_CAPTION_PT) -> list[str]:
-    """What would make ``fig`` hard to read on a projector: texts that look like column names (``val_loss``),
-    tick labels, legends and notes under ``min_tick`` points, titles under ``min_title`` (``min_caption`` for the
-    captions of photo cells, axes drawn without axis). An empty list means none was found."""
-    fig.canvas.draw()
-    problems: list[str] = []
-
-    def check(text: matplotlib.text.Text, minimum: float, what: str) -> None:
-        content = text.get_text()
-        if not content.strip() or not text.get_visible():
-            return
-        if _COLUMN_NAME.search(content):
-            problems.append(f"{what} {content!r} looks like a column name")
-        if text.get_fontsize() < minimum - 1e-6:
-            problems.append(f"{what} {content!r} is {text.get_fontsize():.1f} pt (< {minimum} pt)")
-
-    for ax in fig.axes:
-        photo = not ax.axison
-        for title in (ax.title, getattr(ax, "_left_title", ax.title), getattr(ax, "_right_title", ax.title)):
-            check(title, min_caption if photo else min_title, "caption" if photo else "title")
-        if not photo:
-            for axis, name in ((ax.xaxis, "x"), (ax.yaxis, "y")):
-                check(axis.label, min_tick, f"{name} label")
-                for label in axis.get_ticklabels():
-                    check(label, min_tick, f"{name} tick label")
-        for text in ax.texts:
-            check(text, min_tick, "note")
-        legend = ax.get_legend()
-        for text in legend.get_texts() if legend else ():
-            check(text, min_tick, "legend entry")
-    if getattr(fig, "_suptitle", None) is not None:
-        check(fig._suptitle, min_title, "figure title")
-    for legend in fig.legends:
-        for text in legend.get_texts():
-            check(text, min_tick, "legend entry")
-    for text in fig.texts:
-        check(text, min_tick, "figure note")
-    return problems

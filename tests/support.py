@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+
+from helpers import plots
 
 
 def assert_same_photos(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
@@ -28,3 +34,49 @@ def synthetic_photos(n_male: int = 134, n_female: int = 54, size: tuple[int, int
     images = np.clip(base[:, None, None, None] + noise, 0, 1).astype(np.float32)
     names = [f"m-{i:03d}-01.jpg" for i in range(n_male)] + [f"f-{i:03d}-01.jpg" for i in range(n_female)]
     return pd.DataFrame({"filename": names, "sex": labels, "image_array": list(images)})
+
+
+# ---- checking a figure (a projector shows what a notebook saves) ----------------------------------------------
+
+_COLUMN_NAME = re.compile(r"\b[A-Za-z]+_[A-Za-z0-9_.]+\b")  # val_loss, p_female, accuracy_at_0.5
+
+
+def readability_problems(fig: plt.Figure, min_tick: float = 11, min_title: float = 13,
+                         min_caption: float = plots.MIN_CAPTION_PT) -> list[str]:
+    """What would make ``fig`` hard to read on a projector: texts that look like column names (``val_loss``),
+    tick labels, legends and notes under ``min_tick`` points, titles under ``min_title`` (``min_caption`` for the
+    captions of photo cells, axes drawn without axis). An empty list means none was found."""
+    fig.canvas.draw()
+    problems: list[str] = []
+
+    def check(text: matplotlib.text.Text, minimum: float, what: str) -> None:
+        content = text.get_text()
+        if not content.strip() or not text.get_visible():
+            return
+        if _COLUMN_NAME.search(content):
+            problems.append(f"{what} {content!r} looks like a column name")
+        if text.get_fontsize() < minimum - 1e-6:
+            problems.append(f"{what} {content!r} is {text.get_fontsize():.1f} pt (< {minimum} pt)")
+
+    for ax in fig.axes:
+        photo = not ax.axison
+        for title in (ax.title, getattr(ax, "_left_title", ax.title), getattr(ax, "_right_title", ax.title)):
+            check(title, min_caption if photo else min_title, "caption" if photo else "title")
+        if not photo:
+            for axis, name in ((ax.xaxis, "x"), (ax.yaxis, "y")):
+                check(axis.label, min_tick, f"{name} label")
+                for label in axis.get_ticklabels():
+                    check(label, min_tick, f"{name} tick label")
+        for text in ax.texts:
+            check(text, min_tick, "note")
+        legend = ax.get_legend()
+        for text in legend.get_texts() if legend else ():
+            check(text, min_tick, "legend entry")
+    if getattr(fig, "_suptitle", None) is not None:
+        check(fig._suptitle, min_title, "figure title")
+    for legend in fig.legends:
+        for text in legend.get_texts():
+            check(text, min_tick, "legend entry")
+    for text in fig.texts:
+        check(text, min_tick, "figure note")
+    return problems

@@ -7,6 +7,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from support import readability_problems
 
 from helpers import analysis, plots
 from helpers.models import build_final_model
@@ -66,7 +67,7 @@ def test_plot_feature_maps_share_one_labelled_colour_scale():
     assert low == 0.0 and high == pytest.approx(np.percentile(maps, 99.5))
     assert {panel.images[0].get_cmap().name for panel in panels} == {analysis.FEATURE_MAP_CMAP}
     assert fig.get_label() == plots.PHOTO_LABEL
-    assert plots.readability_problems(fig) == []
+    assert readability_problems(fig) == []
     plt.close(fig)
 
 

@@ -7,12 +7,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from support import readability_problems
 
 from helpers import evaluation_plots
 
 matplotlib.use("Agg")
 import os
-import types
 from pathlib import Path
 
 import matplotlib
@@ -98,7 +98,7 @@ def test_reliability_curves_differ_in_grey_scale_too():
     assert ax.get_xlabel() == "mean predicted probability of female (per bin)"
     assert ax.get_ylabel() == "observed share of female photos"
     assert hist.get_xlabel() == "predicted probability of female"
-    assert plots.readability_problems(fig) == []
+    assert readability_problems(fig) == []
 
 
 def test_reliability_legends_are_off_the_data():
@@ -111,7 +111,7 @@ def test_reliability_legends_are_off_the_data():
         for ax in fig.axes:
             legend = ax.get_legend().get_window_extent(renderer)
             assert legend.y1 <= ax.get_window_extent(renderer).y0, "the legend sits under its axes"
-        assert plots.readability_problems(fig) == []
+        assert readability_problems(fig) == []
 
 
 def test_reliability_spread_draws_thin_splits_and_one_bold_pooled_curve():
@@ -133,12 +133,10 @@ def assert_png(path: str, folder: Path) -> None:
 
 def test_plots_return_figures_and_save_as_png(output_dir):
     figures = Path(os.environ[config.OUTPUT_ENV_VAR]) / "figures"
-    history = {"loss": [0.7, 0.5], "val_loss": [0.8, 0.6], "accuracy": [0.5, 0.7], "val_accuracy": [0.4, 0.6]}
     made = {
         "test_roc": evaluation_plots.plot_roc(Y, SCORES, "ROC"),
         "test_roc_threshold": evaluation_plots.plot_roc(Y, SCORES, "ROC", threshold=0.4),
         "test_confusion": evaluation_plots.plot_confusion(Y, SCORES, 0.5, "confusion"),
-        "test_history": evaluation_plots.plot_history(history, "toy"),
     }
     for name, fig in made.items():
         assert isinstance(fig, matplotlib.figure.Figure)
@@ -159,11 +157,6 @@ def test_plot_contents():
     heat = evaluation_plots.plot_confusion([0, 0, 0, 1], [0.9, 0.1, 0.2, 0.8], 0.5, "cm")
     texts = [t.get_text() for t in heat.axes[0].texts]
     assert texts == ["2", "1", "0", "1"]
-    history = evaluation_plots.plot_history(
-        {"loss": [3, 2, 1], "val_loss": [3, 3, 2], "accuracy": [0, 1, 1], "val_accuracy": [0, 0, 1]}, "t"
-    )
-    assert len(history.axes) == 2
-    assert history.axes[0].lines[0].get_xdata().tolist() == [1, 2, 3]
 
 
 def test_roc_figure_says_what_its_axes_mean_and_labels_the_threshold():
@@ -174,7 +167,7 @@ def test_roc_figure_says_what_its_axes_mean_and_labels_the_threshold():
     [note] = [t for t in ax.texts if "threshold 0.350" in t.get_text()]
     assert note.xy == pytest.approx((0.5, 1.0)), "the label points at the operating point"
     assert "FPR 0.50, TPR 1.00" in note.get_text()
-    assert plots.readability_problems(fig) == []
+    assert readability_problems(fig) == []
 
 
 def test_confusion_figure_names_the_classes_in_words_with_large_counts():
@@ -185,23 +178,7 @@ def test_confusion_figure_names_the_classes_in_words_with_large_counts():
     assert [t.get_text() for t in ax.get_xticklabels()] == list(config.CLASS_NAMES)
     assert [t.get_text() for t in ax.get_yticklabels()] == list(config.CLASS_NAMES)
     assert min(t.get_fontsize() for t in ax.texts) >= 20
-    assert plots.readability_problems(fig) == []
-
-
-def test_plot_history_marks_the_epoch_of_lowest_validation_loss_as_restored():
-    values = {"loss": [0.7, 0.5, 0.4, 0.3], "val_loss": [0.8, 0.6, 0.65, 0.7],
-              "accuracy": [0.5, 0.7, 0.8, 0.9], "val_accuracy": [0.4, 0.6, 0.6, 0.55]}
-    fig = evaluation_plots.plot_history(values, "Baseline CNN")
-    [star] = [line for line in fig.axes[0].lines if line.get_gid() == "restored"]
-    assert (star.get_xdata()[0], star.get_ydata()[0]) == (2, 0.6)
-    assert "weights restored (epoch 2)" in [t.get_text() for t in fig.legends[0].get_texts()]
-    loss_ax, accuracy_ax = fig.axes
-    assert "loss" in loss_ax.get_ylabel() and "val_loss" not in loss_ax.get_ylabel()
-    assert accuracy_ax.get_ylabel().startswith("accuracy")
-    assert fig._suptitle.get_text() == "Baseline CNN"
-    assert plots.readability_problems(fig) == []
-    history = types.SimpleNamespace(history=values)  # a Keras History works as well
-    assert len(evaluation_plots.plot_history(history, "t").axes) == 2
+    assert readability_problems(fig) == []
 
 
 def test_save_test_figures_saves_the_three_standard_figures(tmp_path):

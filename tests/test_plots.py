@@ -15,6 +15,7 @@ import pytest
 import seaborn as sns
 from PIL import Image
 from scipy import ndimage
+from support import readability_problems
 
 from helpers import evaluation_plots, photos, plots
 
@@ -107,7 +108,7 @@ def test_photo_grid_captions_are_legible_and_stay_in_their_cells() -> None:
     assert fig.axes[1].title.get_fontsize() == fig.axes[0].title.get_fontsize(), "one caption size per grid"
     heading = fig._suptitle.get_window_extent(renderer)
     assert heading.y0 >= max(ax.title.get_window_extent(renderer).y1 for ax in fig.axes) - 1
-    assert plots.readability_problems(fig) == []
+    assert readability_problems(fig) == []
 
 
 def test_photo_grid_colorbar_names_its_colormap_and_meaning() -> None:
@@ -243,7 +244,7 @@ def test_class_count_bars_label_every_bar() -> None:
     fig = plots.class_count_bars(counts, "counts")
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert sorted(labels) == sorted(["134", "54", "134", "134"])
-    assert plots.readability_problems(fig) == []
+    assert readability_problems(fig) == []
 
 
 # ---- training curves ------------------------------------------------------------------------------------------
@@ -266,7 +267,7 @@ def test_training_curves_draw_every_member_and_mark_the_restored_epochs() -> Non
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "model 1: weights restored (epoch 3)" in legend and "model 2: weights restored (epoch 2)" in legend
     assert "solid: validation" in legend and "dashed: training" in legend
-    assert plots.readability_problems(fig) == []
+    assert readability_problems(fig) == []
 
 
 def test_training_curves_member_labels_and_a_single_model() -> None:
@@ -319,13 +320,13 @@ def test_readability_problems_finds_column_names_and_small_type() -> None:
     ax.set_ylabel("accuracy_at_0.5")
     ax.set_title("p_female", fontsize=9)
     ax.legend()
-    problems = plots.readability_problems(fig)
+    problems = readability_problems(fig)
     assert any("'accuracy_at_0.5' looks like a column name" in p for p in problems)
     assert any("'val_loss'" in p for p in problems) and any("'p_female' is 9.0 pt" in p for p in problems)
     assert any("tick label" in p for p in problems), "matplotlib's default 10 pt ticks are too small"
     fig, ax = plt.subplots()
     plots.style_axes(ax, title="validation loss", xlabel="epoch", ylabel="loss")
-    assert plots.readability_problems(fig) == []
+    assert readability_problems(fig) == []
 
 
 def test_a_heavy_notebook_copy_is_encoded_at_a_lower_quality(monkeypatch) -> None:

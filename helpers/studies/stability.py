@@ -79,13 +79,6 @@ def load(path: str | Path | None = None) -> dict[str, Any]:
     return results.load(RESULTS_NAME, source=path or config.project_root() / "results" / f"{RESULTS_NAME}.json")
 
 
-def spread_table(document: dict[str, Any]) -> pd.DataFrame:
-    """Mean, standard deviation, min and max over the runs, per model and metric (notebook 04's table)."""
-    table = pd.DataFrame(document["rows"]).groupby("model", sort=False)[
-        ["auc", "accuracy_at_0.5", "accuracy_at_threshold"]].agg(["mean", "std", "min", "max"])
-    return table.round(3)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Spread of notebook 04's test metrics over training seeds.")
     parser.add_argument("--variant", help="default: the choice of results/07_levers.json (notebook 04's variant)")
