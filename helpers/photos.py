@@ -29,9 +29,9 @@ How images are decoded
     change the counts and the seeded split); unreadable for lack of permission -> ``PhotoAccessError``;
     more than ``MAX_IMAGE_PIXELS`` pixels (a decompression bomb) -> ``ImageTooLargeError``; all name the
     file and say what to do.
-  * EXIF orientation is applied; 16-bit and float images are scaled to [0, 1] (not clipped to white);
-    grey, palette, CMYK and alpha images become RGB (alpha is dropped, colours kept); any other size
-    is resized (bilinear) to 200 wide x 250 high.
+  * EXIF orientation is applied; grey, palette, CMYK and alpha images become RGB (alpha is dropped, colours
+    kept); images with more than 8 bits per channel (16-bit, float) -> ``CorruptImageError``, as CUFS has
+    none; any other size is resized (bilinear) to 200 wide x 250 high.
 
 The frame and the split are in ``helpers.data``; the artifacts passed between notebooks, with their provenance,
 in ``helpers.infra.artifacts``.
@@ -373,34 +373,18 @@ def refuse_oversized(image: Image.Image, path: Path) -> None:
 
 
 def to_rgb_array(image: Image.Image, path: Path) -> np.ndarray:
-    """8-bit RGB pixels of any PIL mode; high-bit-depth images are scaled, not clipped."""
-    mode = image.mode
-    if mode.startswith("I;16") or mode in ("I", "F"):
-        return np.repeat(_scaled_to_8_bits(np.asarray(image), mode, path)[..., None], 3, axis=2)
+    """8-bit RGB pixels. CUFS photos are 8-bit RGB JPEGs: images with more than 8 bits per channel (16-bit,
+    32-bit or float modes) are refused with a clear error rather than guessed at."""
+    if image.mode.startswith("I") or image.mode == "F":
+        raise CorruptImageError(f"{path} has {image.mode} pixels, more than 8 bits per channel; CUFS photos are "
+                                "8-bit RGB. Save it as an 8-bit RGB JPEG or PNG.")
     try:
         return np.asarray(image.convert("RGB"))
     except (ValueError, OSError) as err:
         raise CorruptImageError(
-            f"{path} uses the colour mode {mode}, which cannot be converted to RGB ({err}). "
+            f"{path} uses the colour mode {image.mode}, which cannot be converted to RGB ({err}). "
             "Save it as an 8-bit RGB JPEG or PNG."
         ) from err
-
-
-def _scaled_to_8_bits(values: np.ndarray, mode: str, path: Path) -> np.ndarray:
-    """Grey values of a 16-bit, 32-bit integer or float image, mapped to 0..255."""
-    values = values.astype(np.float64)
-    if mode.startswith("I;16") or (mode == "I" and values.max(initial=0) > 255):
-        if values.min(initial=0) < 0 or values.max(initial=0) > 65535:
-            raise CorruptImageError(f"{path} holds integer values outside 0..65535; save it as an 8-bit image.")
-        values = values / 65535.0
-    elif mode == "F" and values.max(initial=0) <= 1.0:
-        pass  # floats already in [0, 1]
-    else:
-        values = values / 255.0
-    if np.isnan(values).any() or values.min(initial=0) < 0 or values.max(initial=0) > 1:
-        raise CorruptImageError(f"{path} holds values outside the range of an image; save it as an 8-bit image.")
-    return np.rint(values * 255.0).astype(np.uint8)
-
 
 
 # ---- loading ------------------------------------------------------------------------------------------

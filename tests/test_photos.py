@@ -424,22 +424,13 @@ def test_real_kaggle_style_root_loads_the_188_photos(real_photos_dir, tmp_path):
     assert found.labels.count(0) == 134 and found.labels.count(1) == 54
 
 
-def test_16_bit_png_keeps_its_grey_levels(tmp_path):
-    path = tmp_path / "f-001-01.png"
-    values = np.linspace(0, 65535, 200 * 250).reshape(250, 200).astype(np.uint16)
-    Image.fromarray(values).save(path)
-    with Image.open(path) as image:
-        assert image.mode.startswith("I")  # what Pillow makes of it
-    array = photos.load_image(path)
-    assert array.shape == (250, 200, 3)
-    assert abs(float(array.mean()) - 0.5) < 0.01, "a 16-bit ramp must average mid-grey, not load as white"
-    assert array.min() == 0.0 and array.max() == 1.0
-
-
-def test_float_image_in_unit_range(tmp_path):
+@pytest.mark.parametrize("mode", ["I;16", "F"])
+def test_an_image_beyond_8_bits_is_refused_with_a_clear_error(tmp_path, mode):
     path = tmp_path / "f-001-01.tif"
-    Image.fromarray(np.full((250, 200), 0.25, dtype=np.float32), mode="F").save(path)
-    assert np.allclose(photos.load_image(path), 64 / 255)
+    values = np.linspace(0, 65535 if mode == "I;16" else 1, 200 * 250).reshape(250, 200)
+    Image.fromarray(values.astype(np.uint16 if mode == "I;16" else np.float32)).save(path)
+    with pytest.raises(photos.CorruptImageError, match="more than 8 bits per channel.*8-bit RGB JPEG or PNG"):
+        photos.load_image(path)
 
 
 def test_exif_orientation_is_applied(tmp_path):
