@@ -124,6 +124,17 @@ def test_the_largest_seed_leaves_room_for_every_derived_seed() -> None:
     next(StratifiedKFold(2, shuffle=True, random_state=largest).split(np.zeros(4), [0, 1, 0, 1]))
 
 
+def test_a_notebook_gets_only_the_parameters_it_declares(tmp_path: Path) -> None:
+    """07 has no SEED: handing it one would make papermill warn about an unknown parameter at every run."""
+    notebook, destination = tmp_path / "07_reads.ipynb", tmp_path / "out" / "07_reads.ipynb"
+    _write_notebook(notebook, "OUTPUT_DIR = None", "assert 'SEED' not in globals(), 'SEED was injected'\nx = 1")
+    destination.parent.mkdir()
+    pipeline.run_notebook(notebook, destination, {"SEED": 29, "OUTPUT_DIR": str(tmp_path)}, tmp_path / "failed")
+    executed = nbformat.read(destination, as_version=4)
+    injected = [c.source for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "OUTPUT_DIR" in injected[0] and "SEED" not in injected[0]
+
+
 def test_output_dir_that_is_a_file_is_refused(tmp_path: Path, capsys) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(SystemExit):

@@ -184,6 +184,8 @@ def run_notebook(notebook: Path, destination: Path, parameters: dict, failed_dir
     from nbclient.exceptions import DeadKernelError
 
     tmp = destination.with_name(f".{destination.stem}.running.ipynb")
+    declared = papermill.inspect_notebook(str(notebook))  # a notebook without SEED (07) is not handed one
+    parameters = {name: value for name, value in parameters.items() if name in declared}
     try:
         with ipc_kernel_manager() as manager:
             extra = {"km": manager} if manager is not None else {}
