@@ -77,3 +77,9 @@ def quick_setting(quick: bool | None) -> bool:
 def epochs_cap(quick: bool, cap: int | None = None) -> int | None:
     """The epoch cap a notebook trains with: ``QUICK_EPOCHS`` in the quick setting, else ``cap`` (None: none)."""
     return QUICK_EPOCHS if quick else cap
+
+
+# The metrics' names in prose and tables, written once (notebooks, README, model card and deck use them).
+METRIC_WORDS: dict[str, str] = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
+                                "specificity": "specificity", "accuracy": "accuracy", "precision": "precision",
+                                "f1": "F1"}

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers import config
+
 METHODS: dict[str, str] = {
     "baseline_cnn": "baseline CNN, class weights (photos split first)",
     "final_cnn_report": "final CNN, report's protocol (augment, then split: leaky)",
@@ -52,9 +54,7 @@ METRIC_LABELS: dict[str, str] = {
 }
 LEAKY, LEAK_FREE = "final_cnn_report", "final_cnn_leak_free"
 MAJORITY = "majority"
-SHORT_METRICS: dict[str, str] = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
-                                 "specificity": "specificity", "accuracy": "accuracy", "precision": "precision",
-                                 "f1": "F1"}
+SHORT_METRICS = config.METRIC_WORDS
 
 
 # ---- the per-split records ------------------------------------------------------------------

@@ -86,8 +86,7 @@ def leak_line(honest: Mapping[str, Any]) -> str:
     """The leak on the metrics that do not depend on the test sets' share of female photos, paired and corrected."""
     records = with_specificity(pd.DataFrame(honest["records"]))
     paired = split_statistics.paired_inflation(records, PREVALENCE_FREE, LEAKY, LEAK_FREE)
-    words = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
-             "specificity": "specificity"}
+    words = config.METRIC_WORDS
     parts = [f"{words[m]} {row['mean']:+.3f} [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}]"
              for m, row in paired.iterrows()]
     unclear = [words[m] for m, row in paired.iterrows() if row["ci_low"] <= 0 <= row["ci_high"]]

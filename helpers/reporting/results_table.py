@@ -229,8 +229,9 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
     if honest:
         k, inflation = honest["n_splits"], honest["inflation"]
         metrics = inflation["prevalence_free_metrics"]
-        shut = [LEAK_WORDS.get(m, m) for m in metrics if inflation["paired"][m]["ci_low"] > 0]
-        pairs = " and ".join(f"{LEAK_WORDS.get(m, m)} by {inflation['paired'][m]['mean']:+.3f}" for m in metrics[:2])
+        words = config.METRIC_WORDS
+        shut = [words.get(m, m) for m in metrics if inflation["paired"][m]["ci_low"] > 0]
+        pairs = " and ".join(f"{words.get(m, m)} by {inflation['paired'][m]['mean']:+.3f}" for m in metrics[:2])
         shared = ""
         if final:
             shared = (f": {final['leakage']['shares a source with any other split']} of its "
@@ -264,10 +265,6 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
                        + ("met" if target["met"] else "not met") + "), the refit on training and validation photos, "
                        "the changes to training tried in notebook 07, and where every number comes from.")
     return "\n".join(f"- {bullet}" for bullet in bullets)
-
-
-LEAK_WORDS = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
-              "specificity": "specificity"}
 
 
 def details(results: dict[str, dict[str, Any]]) -> list[str]:

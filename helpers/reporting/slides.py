@@ -325,18 +325,14 @@ def splits_figure_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
                                root)]}
 
 
-METRIC_WORDS = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
-                "specificity": "specificity", "accuracy": "accuracy"}
-
-
 def leak_sentence(inflation: Mapping[str, Any]) -> str:
     """The leak, like with like: the paired differences of the metrics that do not depend on the share of female
     test photos (the leaky protocol tests on balanced sets), each with its corrected interval."""
     metrics = inflation.get("prevalence_free_metrics", ["auc"])
-    parts = [f"{METRIC_WORDS.get(m, m)} {inflation['paired'][m]['mean']:+.3f} "
+    parts = [f"{config.METRIC_WORDS.get(m, m)} {inflation['paired'][m]['mean']:+.3f} "
              f"[{inflation['paired'][m]['ci_low']:+.3f}, {inflation['paired'][m]['ci_high']:+.3f}]"
              for m in metrics if m in inflation["paired"]]
-    zero = [METRIC_WORDS.get(m, m) for m, z in inflation.get("includes_zero", {}).items() if z]
+    zero = [config.METRIC_WORDS.get(m, m) for m, z in inflation.get("includes_zero", {}).items() if z]
     return ("Report's protocol minus leak-free, paired over the same splits (prevalence-free metrics, corrected "
             "95 % intervals): " + ", ".join(parts)
             + (f"; the interval includes zero for {', '.join(zero)}" if zero else "; no interval includes zero"))
