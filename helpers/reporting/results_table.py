@@ -154,13 +154,6 @@ def _mean(summary: dict[str, Any], method: str, metric: str) -> float:
     return float(summary[method][metric]["mean"])
 
 
-def _compared(ours: float, theirs: float) -> str:
-    """"above" / "below" / "equal to", at the three decimals the tables show."""
-    if round(ours, 3) == round(theirs, 3):
-        return "equal to"
-    return "above" if ours > theirs else "below"
-
-
 def compact_rows(results: dict[str, dict[str, Any]]) -> list[str]:
     """At most 10 rows with short labels: the report, our single-split runs, and notebook 06's means."""
     rows = ["| model and protocol | test images | AUC | accuracy | balanced accuracy |", "|---|---|---|---|---|"]
@@ -268,8 +261,7 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
 
 
 def details(results: dict[str, dict[str, Any]]) -> list[str]:
-    """docs/results.md's findings in more detail: how the headline's choice compares with notebook 07's, the
-    target, the refit and the levers (one paragraph each)."""
+    """docs/results.md's findings in detail: the headline's choice against notebook 07's, target, refit, levers."""
     honest, levers = results.get("06_honest_evaluation"), results.get("07_levers")
     paragraphs = []
     if honest:
