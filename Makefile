@@ -15,7 +15,7 @@ PY := $(VENV)/bin/python
 COLAB_VENV ?= .venv-colab
 SLIDES_VENV ?= .venv-slides
 
-.PHONY: setup pipeline test test-full test-colab test-seed lint slides clean
+.PHONY: setup pipeline test test-fast test-full test-colab test-seed lint slides clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ lint: setup
 
 test: lint
 	$(PY) -m pytest
+
+# The fast tier, after each edit: the unit tests that train nothing for long and run no notebook.
+test-fast: lint
+	$(PY) -m pytest -m "not slow" tests
 
 test-full: lint
 	CUFS_QUICK=0 $(PY) -m pytest

@@ -49,6 +49,9 @@ _NOTEBOOK_06_RUN = {"cells": 0, "outcomes": []}
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
+    for item in items:  # nbval's cells, and the tests that read notebook 06's run, are the slow tier
+        if item.nodeid.startswith("notebooks/") or "executed" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
     cells = [i for i, item in enumerate(items) if item.nodeid.startswith(NOTEBOOK_06)]
     _NOTEBOOK_06_RUN["cells"] = len(cells)
     if not cells:

@@ -156,6 +156,7 @@ def test_06_the_leak_inflates_on_average_but_not_on_every_split(honest) -> None:
         assert (both["final_cnn_report"] < both["final_cnn_leak_free"]).any()
 
 
+@pytest.mark.slow
 def test_06_augmented_copies_score_above_real_female_photos_even_of_unseen_people(honest) -> None:
     """Notebook 06's shortcut: under the report's protocol the augmented (all female) test images score higher
     than the real female photos, also when their person is not in training, and the AUC falls without them."""

@@ -128,6 +128,7 @@ def test_fit_fixed_trains_one_epoch_per_rate_at_that_rate():
         training.fit_fixed(model, train, replace(training.FINAL_RECIPE, online_augmentation=True), [1e-3])
 
 
+@pytest.mark.slow
 def test_the_refit_threshold_comes_from_validation_scores_before_the_refit():
     assert "test" not in " ".join(inspect.signature(experiments.refit_variant).parameters)  # no test set to touch
     train, validation, refit_train = tiny_set(24, 0), tiny_set(12, 1), tiny_set(36, 2)
@@ -240,6 +241,7 @@ def test_the_default_levers_skip_the_one_that_repeats_the_reference():
     assert levers.LEVERS["cosine"].config(0.25)["recipe"]["cosine"] is True
 
 
+@pytest.mark.slow
 def test_a_tiny_study_writes_validation_columns_only_and_can_be_resumed(real_photos_dir, tmp_path, capsys):
     import json
 

@@ -43,6 +43,7 @@ def test_evaluate_method_uses_the_validation_threshold():
     assert (record["seed"], record["n_validation"], record["n_test"]) == (7, 4, 3)
 
 
+@pytest.mark.slow
 def test_run_split_on_tiny_images():
     tiny = synthetic_photos(size=(64, 48), seed=1)
     lines: list[str] = []

@@ -25,6 +25,7 @@ def photos_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_notebooks_04_and_05_run_with_the_photos_only(photos_only: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     for name in ("04_final_model.ipynb", "05_error_analysis.ipynb"):

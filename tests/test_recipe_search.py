@@ -64,6 +64,7 @@ def test_training_variants_are_recipe_d_plus_one_change_each():
                                                              training.FINAL_RECIPE.patience)
 
 
+@pytest.mark.slow
 def test_a_tiny_search_writes_what_notebook_04_reads(real_photos_dir, tmp_path, capsys):
     out = tmp_path / "search.json"
     assert recipe_search.main(["--candidates", "D", "D+online", "--split-seeds", "23", "--ensemble", "2",

@@ -24,6 +24,7 @@ def test_a_refit_must_follow_the_method_it_refits():
         multisplit.run_split(tiny, 0, methods=("pixel_logreg_refit", "pixel_logreg"), log=None)
 
 
+@pytest.mark.slow
 def test_refits_keep_the_first_fits_choices_and_train_on_training_plus_validation_only():
     tiny = synthetic_photos(size=(64, 48), seed=4)
     sketch_data = synthetic_sketches(tiny)

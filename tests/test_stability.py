@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from helpers.studies import stability
 
 
+@pytest.mark.slow
 def test_stability_smoke_run_reports_both_models(real_photos_dir, tmp_path):
     out = tmp_path / "stability.json"
     assert stability.main(["--variant", "D+ens2+tta", "--runs", "2", "--scale", "0.25", "--epochs", "1",

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_the_setup_import_prints_one_version_line_and_nothing_on_stderr():
     environment = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # as in a fresh kernel
     done = subprocess.run([sys.executable, "-c", "import helpers.start, logging; "
@@ -21,6 +24,7 @@ def test_the_setup_import_prints_one_version_line_and_nothing_on_stderr():
     assert done.stderr == "", done.stderr
 
 
+@pytest.mark.slow
 def test_the_retracing_hint_is_dropped_and_other_tensorflow_warnings_kept():
     code = ("import helpers.start, logging; log = logging.getLogger('tensorflow'); "
             "log.warning('5 out of the last 12 calls to <f> triggered tf.function retracing. Tracing'); "

@@ -90,6 +90,7 @@ def test_no_held_out_persons_sketch_reaches_training(protocol):
         assert people(roles["train"]) & held_out  # the report's leak: people in several roles, sketches kept out
 
 
+@pytest.mark.slow
 def test_run_split_trains_the_final_cnns_on_the_allowed_sketches():
     tiny = synthetic_photos(size=(64, 48), seed=2)
     sketch_data = synthetic_sketches(tiny)
