@@ -35,7 +35,6 @@ class ModelCardError(results.ResultsNotReadyError):
     """The results needed for the card are missing or come from a quick run; the message says what to run."""
 
 
-
 def join_words(words: list[str]) -> str:
     """"a", "a and b", "a, b and c"."""
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
@@ -44,6 +43,7 @@ def join_words(words: list[str]) -> str:
 def errors_by_kind(confusion: list[list[int]]) -> tuple[int, int]:
     """(female photos called male, male photos called female) from a 2 x 2 matrix, rows = true (male, female)."""
     return int(confusion[1][0]), int(confusion[0][1])
+
 
 def load(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
     """The results files the card reads: a full run's, with the calibration step."""
