@@ -299,6 +299,29 @@ def test_ctrl_c_undoes_the_run_and_exits_130(tmp_path: Path, monkeypatch, capsys
     assert not _snapshots_left(out)
 
 
+def test_sigterm_undoes_the_run_like_ctrl_c(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`kill` or a CI timeout: the run is undone and no snapshot is left behind."""
+    import os
+    import signal
+
+    folder, out = _three_notebooks(tmp_path, monkeypatch)
+    before = _tree(tmp_path)
+
+    def runner(notebook, destination, parameters, failed_dir):
+        (out / "results" / f"{notebook.name[:2]}.json").write_text('{"run": 2}')
+        if notebook.name.startswith("02"):
+            os.kill(os.getpid(), signal.SIGTERM)
+        destination.write_text("executed")
+
+    monkeypatch.setattr(pipeline, "run_notebook", runner)
+    with pytest.raises(SystemExit) as stopped:
+        pipeline.main(["--no-readme"])
+    assert stopped.value.code == 130 and "nothing was changed" in capsys.readouterr().err
+    assert _tree(tmp_path) == before
+    assert not _snapshots_left(out)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the handler is only there during a run
+
+
 def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path, monkeypatch) -> None:
     from helpers.reporting import results_table
 

@@ -277,6 +277,9 @@ def all_or_nothing(paths: list[Path], scratch: Path) -> Iterator[None]:
     """
     saved = Path(tempfile.mkdtemp(prefix=".pipeline-snapshot-", dir=scratch))
     copies: dict[Path, Path] = {}
+    # `kill` or a CI timeout sends SIGTERM, which would end Python without a restore: treat it like Ctrl-C.
+    in_main = threading.current_thread() is threading.main_thread()
+    terminate = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
     try:
         for number, path in enumerate(dict.fromkeys(paths)):
             copy = saved / str(number)
@@ -288,7 +291,6 @@ def all_or_nothing(paths: list[Path], scratch: Path) -> Iterator[None]:
         yield
     except BaseException:
         # A second Ctrl-C must not stop the restore halfway.
-        in_main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
         try:
             for path, copy in copies.items():
@@ -304,6 +306,12 @@ def all_or_nothing(paths: list[Path], scratch: Path) -> Iterator[None]:
         raise
     finally:
         shutil.rmtree(saved, ignore_errors=True)
+        if in_main:
+            signal.signal(signal.SIGTERM, terminate)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def run_all(args: argparse.Namespace) -> int:
