@@ -40,39 +40,47 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 
-# ---- notebook 06 runs once per suite ---------------------------------------------------------------------------
-# nbval executes notebook 06 (in its quick setting) anyway. The tests of what that run writes (those of
-# tests/test_notebook06.py that use its `executed` fixture) are moved right after its last cell and read the files it
-# wrote, instead of executing it a second time; run without nbval's items, the fixture executes it with papermill.
-NOTEBOOK_06 = "notebooks/06_honest_evaluation.ipynb::"
-_NOTEBOOK_06_RUN = {"cells": 0, "outcomes": []}
+# ---- notebooks 06 and 07 run once per suite --------------------------------------------------------------------
+# nbval executes notebooks 06 and 07 (in their quick setting) anyway. The tests of what each run writes (those of
+# tests/test_notebookNN.py that use its `executed` fixture) are moved right after the notebook's last cell and read
+# the files it wrote, instead of executing it a second time; run without nbval's items, the fixture executes it with
+# papermill.
+RUN_ONCE = {"06": "notebooks/06_the_leak.ipynb::", "07": "notebooks/07_repeated_splits.ipynb::"}
+_RUNS = {number: {"cells": 0, "outcomes": []} for number in RUN_ONCE}
 
 
 def pytest_collection_modifyitems(session, config, items) -> None:
-    for item in items:  # nbval's cells, and the tests that read notebook 06's run, are the slow tier
+    for item in items:  # nbval's cells, and the tests that read a notebook's run, are the slow tier
         if item.nodeid.startswith("notebooks/") or "executed" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-    cells = [i for i, item in enumerate(items) if item.nodeid.startswith(NOTEBOOK_06)]
-    _NOTEBOOK_06_RUN["cells"] = len(cells)
-    if not cells:
-        return
-    readers = [item for item in items if item.nodeid.startswith("tests/test_notebook06.py::")
-               and "executed" in getattr(item, "fixturenames", ())]
-    rest = [item for item in items if item not in readers]
-    last = max(i for i, item in enumerate(rest) if item.nodeid.startswith(NOTEBOOK_06))
-    items[:] = rest[:last + 1] + readers + rest[last + 1:]
+    for number, prefix in RUN_ONCE.items():
+        cells = [i for i, item in enumerate(items) if item.nodeid.startswith(prefix)]
+        _RUNS[number]["cells"] = len(cells)
+        if not cells:
+            continue
+        readers = [item for item in items if item.nodeid.startswith(f"tests/test_notebook{number}.py::")
+                   and "executed" in getattr(item, "fixturenames", ())]
+        rest = [item for item in items if item not in readers]
+        last = max(i for i, item in enumerate(rest) if item.nodeid.startswith(prefix))
+        items[:] = rest[:last + 1] + readers + rest[last + 1:]
 
 
 def pytest_runtest_logreport(report) -> None:
-    if report.nodeid.startswith(NOTEBOOK_06) and report.when == "call":
-        _NOTEBOOK_06_RUN["outcomes"].append(report.outcome)
+    for number, prefix in RUN_ONCE.items():
+        if report.nodeid.startswith(prefix) and report.when == "call":
+            _RUNS[number]["outcomes"].append(report.outcome)
 
 
 @pytest.fixture
-def nbval_ran_notebook_06() -> bool | None:
-    """True when nbval ran every cell of notebook 06 in this session and each passed, False when one did not, None
-    when nbval did not collect it (a test must then execute the notebook itself)."""
-    if not _NOTEBOOK_06_RUN["cells"]:
+def nbval_ran():
+    """``nbval_ran(number)``: see ``_nbval_ran``."""
+    return _nbval_ran
+
+
+def _nbval_ran(number: str) -> bool | None:
+    """True when nbval ran every cell of notebook ``number`` in this session and each passed, False when one did
+    not, None when nbval did not collect it (a test must then execute the notebook itself)."""
+    run = _RUNS[number]
+    if not run["cells"]:
         return None
-    outcomes = _NOTEBOOK_06_RUN["outcomes"]
-    return len(outcomes) == _NOTEBOOK_06_RUN["cells"] and all(outcome == "passed" for outcome in outcomes)
+    return len(run["outcomes"]) == run["cells"] and all(outcome == "passed" for outcome in run["outcomes"])

@@ -1,7 +1,7 @@
 """What the CUFS notebooks share: the data, the report's models, evaluation and figures; the machinery apart.
 
 The notebooks hold the lesson (the Keras models, ``compile``, ``fit``, prediction, the threshold, the metrics);
-this package holds what is not the lesson, and a reference copy of each architecture for notebook 06 and the
+this package holds what is not the lesson, and a reference copy of each architecture for notebooks 06 and 07 and the
 studies (``tests/test_notebook_models.py`` keeps the notebooks' models equal to them). The modules the notebooks
 import sit at the top; the machinery lives in three sub-packages.
 
@@ -19,9 +19,9 @@ Core, imported by the notebooks:
 - ``evaluation_plots``: ROC, confusion matrix, training history, reliability, spread over splits;
 - ``plots``: the figure style, photo grids, class counts, training curves, saving under ``figures/``;
 - ``analysis``: feature maps, Grad-CAM, luminance and group comparisons (notebook 05);
-- ``protocols``: one split's data, the report's protocol (augment, then split) or leak-free (notebook 06);
-- ``imaging``: resizing batches, grey pixels; ``baselines``: the classical methods of notebook 06;
-- ``methods``: the methods notebook 06 compares, its metrics and per-split records;
+- ``protocols``: one split's data, the report's protocol (augment, then split) or leak-free (notebooks 06 and 07);
+- ``imaging``: resizing batches, grey pixels; ``baselines``: the classical methods of notebook 07;
+- ``methods``: the methods notebook 07 compares, its metrics and per-split records;
 - ``split_statistics``: means, corrected intervals, the leak's inflation and paired tests over splits;
 - ``published``: the source report's published numbers and parameter tables.
 
@@ -29,8 +29,8 @@ Machinery:
 
 - ``studies``: the runs behind the notebooks' choices and claims: ``recipe_search`` (notebook 04's recipe),
   ``stability`` and ``baseline_seeds`` (notebooks 04 and 02 over seeds), ``analysis_seeds`` (notebook 05's
-  measurements over seeds), ``levers`` (issue 19's levers on validation photos, read by notebook 07),
-  ``split_study`` and ``multisplit`` (notebook 06's loop over splits, and its finalist);
+  measurements over seeds), ``levers`` (changes to training tried on validation photos, read by notebook 08),
+  ``split_study`` and ``multisplit`` (the loop over splits that notebooks 06 and 07 read, and its finalist);
 - ``reporting``: ``results`` (every results file: names, fields, verdicts; written and read only there),
   ``targets`` (the targets and their verdicts), ``results_table`` (the README's
   findings and tables), ``slides`` with ``templates/`` (the deck), ``model_card`` (MODEL_CARD.md);

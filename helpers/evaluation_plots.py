@@ -1,5 +1,5 @@
 """Figures of the test metrics: ROC curve, confusion matrix, training history, reliability, and the spread over
-notebook 06's splits (readable on a projector)."""
+notebook 07's splits (readable on a projector)."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def plot_confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float, tit
     return fig
 
 
-# ---- over notebook 06's splits -----------------------------------------------------------------
+# ---- over notebook 07's splits -----------------------------------------------------------------
 
 FONT = {"ticks": 12, "labels": 13, "titles": 14}  # readable on a projector: no tick label below 11 pt
 

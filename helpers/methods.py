@@ -1,4 +1,4 @@
-"""The methods notebook 06 compares on every split, the metrics it summarises, and its per-split records."""
+"""The methods notebook 07 compares on every split, the metrics it summarises, and its per-split records."""
 
 from __future__ import annotations
 
@@ -79,3 +79,30 @@ def method_info(records: pd.DataFrame) -> dict[str, int]:
     return {method: int(group["n_test"].iloc[0]) for method, group in records.groupby("method", sort=False)}
 
 
+
+
+def describe_variant(variant: str, scale: float) -> str:
+    """A final CNN's settings in words, for the notebooks' printouts (the variant name is the studies' shorthand)."""
+    from helpers import training
+
+    recipe, n_models, flip = training.parse_variant(variant)
+    inputs, smoothing = training.variant_inputs(variant), training.VARIANTS[recipe].label_smoothing
+    parts = [f"images scaled by {scale:g}", *([f"label smoothing {smoothing:g}"] if smoothing else []),
+             *(["each image standardised"] if inputs.standardise else []),
+             *(["the training people's sketches added"] if inputs.sketches else []),
+             f"{n_models} models averaged" if n_models > 1 else "one model",
+             *(["each score averaged with its mirror image's"] if flip else [])]
+    return ", ".join(parts)
+
+
+def recipes(final_variant: str, epochs_cap: int | None) -> dict[str, Any]:
+    """The training recipes of the baseline and final CNN on the repeated splits, and how the final CNN predicts."""
+    import dataclasses
+
+    from helpers import training
+
+    name, n_models, flip = training.parse_variant(final_variant)
+    return {"baseline_cnn": training.capped(training.BASELINE_RECIPE, epochs_cap).as_dict(),
+            "final_cnn": training.capped(training.VARIANTS[name], epochs_cap).as_dict(),
+            "final_cnn_inference": {"models": n_models, "flip_tta": flip,
+                                    **dataclasses.asdict(training.variant_inputs(final_variant))}}

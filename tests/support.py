@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -80,3 +81,70 @@ def readability_problems(fig: plt.Figure, min_tick: float = 11, min_title: float
     for text in fig.texts:
         check(text, min_tick, "figure note")
     return problems
+
+
+def quick_run_results(number: str, notebook, results_name: str, photos_dir, ran: list[bool],
+                      state: bool | None) -> dict:
+    """The results file of notebook ``number``'s quick run: the one nbval just made in this session (its cells run
+    before the tests that read it, see conftest.py), or, when nbval does not run it, a papermill run made here
+    once (``ran`` remembers it). ``state``: the ``nbval_ran`` fixture's answer for this notebook."""
+    import json
+    import os
+    from pathlib import Path
+
+    import pytest
+
+    results = Path(os.environ["CUFS_OUTPUT_DIR"]) / "results" / f"{results_name}.json"
+    if state is False:
+        pytest.fail(f"notebook {number} failed under nbval in this session: its failing cell is reported above")
+    if state is None and not ran:
+        import papermill
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CUFS_DIR", str(photos_dir))
+            mp.setenv("CUFS_PROGRESS_BARS", "0")
+            papermill.execute_notebook(str(notebook), str(results.parent.parent / notebook.name),
+                                       parameters={"QUICK": True}, kernel_name="python3", cwd=str(notebook.parent),
+                                       progress_bar=False, log_output=False)
+        ran.append(True)
+    return json.loads(results.read_text(encoding="utf-8"))
+
+
+PARAMETERS = ["DATA_DIR", "SEED", "OUTPUT_DIR", "FOLDS", "REPEATS", "FINAL_VARIANT", "IMAGE_SCALE", "EPOCHS_CAP",
+              "TRAIN_HERE", "QUICK"]
+
+
+def badge(name: str) -> str:
+    return ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research."
+            f"google.com/github/cufs-course/cufs-sex-cnn/blob/main/notebooks/{name})")
+
+
+def check_frame(cells: list, number: str, name: str) -> None:  # notebooks 06 and 07
+    """Title with its Colab badge and 3 to 5 objectives, the shared setup cell, a parameters cell with one comment
+    per parameter, every reading followed by the code that prints its numbers, 3 to 5 exercises."""
+    title = cells[0].source
+    assert cells[0].cell_type == "markdown" and title.startswith(f"# {number} · ") and badge(name) in title
+    objectives = title.split("**You will learn**", 1)[1]
+    assert 3 <= sum(line.startswith("- ") for line in objectives.splitlines()) <= 5
+    import nbformat
+
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    assert cells[1].source == nbformat.read(notebooks / "01_data_preparation.ipynb", as_version=4).cells[1].source
+    parameters = cells[2]
+    assert "parameters" in parameters.metadata["tags"]
+    assert [line.split(" = ")[0] for line in parameters.source.splitlines() if " = " in line] == PARAMETERS
+    assert parameters.source.splitlines()[-1].startswith("QUICK = None  # True: a two-epoch try-out")
+    assert all("  # " in line for line in parameters.source.splitlines() if " = " in line)
+    prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    assert "seed 23" not in prose.lower() and "D+" not in prose and "recipe D" not in prose
+    readings = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("**Reading.**")]
+    assert len(readings) >= 3
+    for i in readings:  # the claims are checked against the stored study in tests/test_claims.py
+        below = cells[i + 1]
+        if below.cell_type == "code":
+            assert "print(" in below.source or below.source.rstrip().splitlines()[-1].endswith(")"), cells[i].source
+    last = cells[-1].source
+    assert "## Summary" in last
+    items = [line for line in last.split("## Exercises", 1)[1].splitlines() if line[:2] in {f"{n}." for n in range(10)}]
+    assert 3 <= len(items) <= 5
+    assert len(cells) <= 52  # a notebook a class can follow in one sitting

@@ -25,7 +25,7 @@ def stored(name: str) -> dict:
     return json.loads((RESULTS / f"{name}.json").read_text())
 
 
-# ---- notebook 04 and notebook 07 section 2: the final model over training seeds ---------------------------------
+# ---- notebook 04 and notebook 08 section 2: the final model over training seeds ---------------------------------
 
 
 def test_04_every_seed_ranks_the_test_images_at_least_as_well_as_the_report() -> None:
@@ -42,23 +42,23 @@ def test_04_no_training_seed_leaves_its_scores_on_one_side_of_one_half() -> None
     assert rows["accuracy_at_0.5"].min() > 0.75
 
 
-def test_07_the_variance_reduced_model_ranks_better_and_varies_less() -> None:
+def test_08_the_variance_reduced_model_ranks_better_and_varies_less() -> None:
     spread = stored("04_stability")["spread"]
     single, reduced = spread["single model"], spread["variance-reduced"]
     assert reduced["auc_mean"] >= single["auc_mean"] and reduced["auc_std"] <= single["auc_std"]
 
 
-def test_07_averaging_steadies_the_ranking_not_the_accuracy_at_a_cut() -> None:
+def test_08_averaging_steadies_the_ranking_not_the_accuracy_at_a_cut() -> None:
     # "its accuracy at 0.5 and its validation threshold spread about as much as a single model's, or more"
     rows = pd.DataFrame(stored("04_stability")["rows"])
     sd = rows.groupby("model")[["accuracy_at_0.5", "threshold"]].std()
     assert (sd.loc["variance-reduced"] >= 0.7 * sd.loc["single model"]).all()
 
 
-# ---- notebook 07 section 1: the recipe search ------------------------------------------------------------------
+# ---- notebook 08 section 1: the recipe search ------------------------------------------------------------------
 
 
-def test_07_ensembles_rank_above_single_models_and_online_augmentation_below_recipe_d() -> None:
+def test_08_ensembles_rank_above_single_models_and_online_augmentation_below_recipe_d() -> None:
     from helpers.studies import recipe_search
 
     table = recipe_search.summary_table(stored("04_recipe_search"))
@@ -69,20 +69,20 @@ def test_07_ensembles_rank_above_single_models_and_online_augmentation_below_rec
     assert best_of["D+online"] < best_of["D"] - recipe_search.TIE_TOLERANCE and best_of["D+ema"] <= best_of["D"]
 
 
-# ---- notebook 07 section 4: the levers -----------------------------------------------------------------------
+# ---- notebook 08 section 4: the levers -----------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def levers_study() -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     from helpers.studies import levers
 
-    study = stored("07_levers")
+    study = stored("08_levers")
     table = pd.DataFrame(study["summary"]).set_index("lever")
     single = table.loc[[name for name in table.index if name in levers.LEVERS and name != levers.REFERENCE]]
     return study, table, single
 
 
-def test_07_no_single_lever_is_a_clear_win(levers_study) -> None:
+def test_08_no_single_lever_is_a_clear_win(levers_study) -> None:
     from helpers.studies import levers
 
     _, table, single = levers_study
@@ -95,21 +95,21 @@ def test_07_no_single_lever_is_a_clear_win(levers_study) -> None:
     assert single.loc["half", "seconds_per_model"] > 1.5 * table.loc[levers.REFERENCE, "seconds_per_model"]
 
 
-def test_07_the_second_model_adds_most_and_no_ensemble_reaches_the_target(levers_study) -> None:
+def test_08_the_second_model_adds_most_and_no_ensemble_reaches_the_target(levers_study) -> None:
     study, _, _ = levers_study
     auc = pd.DataFrame(study["ensemble_sizes"]).set_index("models")["ensemble_auc"]
     assert auc[2] - auc[1] > auc[5] - auc[2]
     assert auc.max() < targets.LEAK_FREE_TARGET["auc"]
 
 
-def test_07_the_refit_helps_both_methods_and_the_pixels_at_least_as_much(levers_study) -> None:
+def test_08_the_refit_helps_both_methods_and_the_pixels_at_least_as_much(levers_study) -> None:
     study, _, _ = levers_study
     refit = pd.DataFrame(study["refit_summary"]).set_index("method")
     assert (refit["auc_gain"] > 0).all() and (refit["accuracy_gain"] >= 0).all()
     assert refit.loc["pixel logreg", "auc_gain"] >= refit.loc["final CNN", "auc_gain"]
 
 
-def test_07_the_combination_wins_every_split_but_not_significantly_and_costs_more(levers_study) -> None:
+def test_08_the_combination_wins_every_split_but_not_significantly_and_costs_more(levers_study) -> None:
     from helpers.studies import levers
 
     study, table, single = levers_study
@@ -120,39 +120,44 @@ def test_07_the_combination_wins_every_split_but_not_significantly_and_costs_mor
     assert best["seconds_per_model"] / table.loc[levers.REFERENCE, "seconds_per_model"] > 3
 
 
-# ---- notebook 06: the repeated splits ------------------------------------------------------------------------
+# ---- notebooks 06 and 07: the leak and the repeated splits ---------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def honest() -> tuple[dict, pd.DataFrame]:
-    document = stored("06_honest_evaluation")
+    document = stored("07_repeated_splits")
     return document, pd.DataFrame(document["records"])
 
 
-def test_06_every_method_but_the_majority_varies_over_the_splits(honest) -> None:
+@pytest.fixture(scope="module")
+def leak() -> dict:
+    return stored("06_the_leak")
+
+
+def test_07_every_method_but_the_majority_varies_over_the_splits(honest) -> None:
     _, records = honest
     auc = records.pivot(index="split", columns="method", values="auc").drop(columns="majority")
     assert (auc.std() > 0).all()
 
 
-def test_06_the_intervals_of_the_cnn_and_the_pixels_overlap(honest) -> None:
+def test_07_the_intervals_of_the_cnn_and_the_pixels_overlap(honest) -> None:
     document, _ = honest
     cnn, pixels = (document["summary"][method]["auc"] for method in ("final_cnn_leak_free", "pixel_logreg"))
     assert cnn["ci_low"] < pixels["ci_high"] and pixels["ci_low"] < cnn["ci_high"]
 
 
-def test_06_every_method_beats_chance_and_one_split_could_rank_the_two_either_way(honest) -> None:
+def test_07_every_method_beats_chance_and_one_split_could_rank_the_two_either_way(honest) -> None:
     _, records = honest
     auc = records.pivot(index="split", columns="method", values="auc")
     assert (auc.drop(columns="majority") > 0.5).all().all()
     assert auc["final_cnn_leak_free"].min() < auc["pixel_logreg"].max()
 
 
-def test_06_the_leak_inflates_on_average_but_not_on_every_split(honest) -> None:
-    document, records = honest
+def test_06_the_leak_inflates_on_average_but_not_on_every_split(honest, leak) -> None:
+    _, records = honest
     for metric in ("auc", "balanced_accuracy"):
         both = records.pivot(index="split", columns="method", values=metric)
-        assert document["inflation"]["paired"][metric]["mean"] > 0
+        assert leak["inflation"]["paired"][metric]["mean"] > 0
         assert (both["final_cnn_report"] < both["final_cnn_leak_free"]).any()
 
 
@@ -187,7 +192,7 @@ def test_06_augmented_copies_score_above_real_female_photos_even_of_unseen_peopl
     assert table["real_only"].mean() < table["all"].mean() and (table["real_only"] < table["all"]).mean() >= 0.5
 
 
-def test_06_brier_the_cnn_and_the_pixels_are_closer_than_their_spread_and_one_split_is_a_draw(honest) -> None:
+def test_07_brier_the_cnn_and_the_pixels_are_closer_than_their_spread_and_one_split_is_a_draw(honest) -> None:
     _, records = honest
     brier = records.groupby("method")["brier"].agg(["mean", "std", "min", "max"])
     cnn, pixels, leaky = (brier.loc[m] for m in ("final_cnn_leak_free", "pixel_logreg", "final_cnn_report"))
@@ -196,18 +201,21 @@ def test_06_brier_the_cnn_and_the_pixels_are_closer_than_their_spread_and_one_sp
     assert (brier["max"] - brier["min"]).drop("majority").max() > gap
 
 
-def test_06_no_refit_changes_significantly_and_the_refit_pair_cannot_be_told_apart(honest) -> None:
+def test_07_no_refit_changes_significantly_and_the_refit_pair_cannot_be_told_apart(honest) -> None:
     document, _ = honest
     gains = document["refit"]["gains"]
     assert all(test["p_value"] > 0.05 for tests in gains.values() for test in tests.values())
     assert document["refit"]["paired_vs_pixel_logreg_refit"]["auc"]["p_value"] > 0.05
 
 
-def test_06_conclusions_hold_for_the_stored_study(honest) -> None:
-    document, _ = honest
-    paired = document["inflation"]["paired"]
-    for metric in document["inflation"]["prevalence_free_metrics"]:  # higher on average, interval includes zero
+def test_06_the_leak_cannot_be_told_apart_from_zero_on_any_metric(leak) -> None:
+    paired = leak["inflation"]["paired"]
+    for metric in leak["inflation"]["prevalence_free_metrics"]:  # higher on average, interval includes zero
         assert paired[metric]["mean"] > 0 and paired[metric]["ci_low"] < 0 < paired[metric]["ci_high"]
+
+
+def test_07_conclusions_hold_for_the_stored_study(honest) -> None:
+    document, _ = honest
     against_pixels = [document["selection"]["paired_vs_pixel_logreg"]["final_cnn_nested_choice"]["auc"],
                       document["paired_vs_pixel_logreg"]["auc"],
                       document["refit"]["paired_vs_pixel_logreg_refit"]["auc"]]
@@ -314,10 +322,10 @@ def test_05_several_deep_channels_favour_the_top_of_the_head_in_every_seed(analy
     assert (rows["deep_channels_favouring_top_of_shown_image"] >= 4).all()
 
 
-# ---- notebook 06 section 9: the headline chosen inside each split ---------------------------------------------
+# ---- notebook 07 section 8: the headline chosen inside each split ---------------------------------------------
 
 
-def test_06_the_headline_is_chosen_inside_each_split_and_cannot_be_told_apart_from_the_pixels(honest) -> None:
+def test_07_the_headline_is_chosen_inside_each_split_and_cannot_be_told_apart_from_the_pixels(honest) -> None:
     document, _ = honest
     selection = document["selection"]
     assert set(selection["picks"].values()) <= {"final_cnn_fixed_recipe", "final_cnn_leak_free"}

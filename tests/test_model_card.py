@@ -44,7 +44,7 @@ def corrected_auc(honest: dict, method: str = "final_cnn_leak_free") -> tuple[fl
 
 def test_the_card_shows_corrected_intervals_over_the_repeated_splits():
     text = model_card.render(ROOT)
-    honest = json.loads((ROOT / "results" / "06_honest_evaluation.json").read_text())
+    honest = json.loads((ROOT / "results" / "07_repeated_splits.json").read_text())
     for method in ("final_cnn_leak_free", "final_cnn_report", "pixel_logreg"):
         mean, low, high = corrected_auc(honest, method)
         assert f"| {mean:.3f} [{low:.3f}, {high:.3f}] |" in text, method
@@ -58,7 +58,7 @@ def test_the_card_shows_corrected_intervals_over_the_repeated_splits():
 
 def test_a_results_file_with_the_corrected_schema_gives_the_same_card(tmp_path: Path):
     shutil.copytree(ROOT / "results", tmp_path / "results")
-    path = tmp_path / "results" / "06_honest_evaluation.json"
+    path = tmp_path / "results" / "07_repeated_splits.json"
     result = json.loads(path.read_text())
     _, low, high = corrected_auc(result)
     result["summary"]["final_cnn_leak_free"]["auc"].update(ci_low=low, ci_high=high)  # as a re-run now writes
@@ -82,7 +82,7 @@ def test_a_changed_result_changes_the_card(tmp_path: Path):
 
 def test_quick_results_are_refused(tmp_path: Path):
     shutil.copytree(ROOT / "results", tmp_path / "results")
-    path = tmp_path / "results" / "06_honest_evaluation.json"
+    path = tmp_path / "results" / "07_repeated_splits.json"
     result = json.loads(path.read_text())
     result["quick"] = True  # the field every results file of a notebook holds
     path.write_text(json.dumps(result))

@@ -42,7 +42,7 @@ METHOD_FACTS = {
     "0.375",  # the validation fraction of what remains after the test split (30 % of the whole)
     "0.99",  # Keras' default batch-normalisation momentum, the setting the recipe search rejects
     *(f"{value:.2f}" for value in targets.TARGET.values()),  # the project's target for notebook 04's split
-    *(f"{value:.2f}" for value in targets.LEAK_FREE_TARGET.values()),  # the leak-free target (notebook 06)
+    *(f"{value:.2f}" for value in targets.LEAK_FREE_TARGET.values()),  # the leak-free target (notebook 07)
     f"{targets.STABILITY_TARGET_SD:.3f}",  # the stability target (notebook 04)
 }
 # Facts of the data: the seed-23 report split's leakage (checked by nbval in notebooks 03 and 04).

@@ -20,7 +20,7 @@ def _load(path: Path) -> dict:
 
 
 def test_the_seven_notebooks_are_found_in_order() -> None:
-    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
+    assert [nb.name[:2] for nb in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

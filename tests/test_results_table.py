@@ -34,12 +34,12 @@ def test_the_findings_are_at_most_five_short_bullets() -> None:
 
 def test_the_findings_follow_the_significance_of_the_headlines_paired_test() -> None:
     results = committed()
-    paired = results["06_honest_evaluation"]["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"]
+    paired = results["07_repeated_splits"]["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"]
     text = results_table.findings(results)
     assert f"p = {paired['p_value']:.2f}" in text
     significant, tied = copy.deepcopy(results), copy.deepcopy(results)
     for changed, p_value in ((significant, 0.01), (tied, 0.4)):
-        changed["06_honest_evaluation"]["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"].update(
+        changed["07_repeated_splits"]["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"].update(
             mean=0.02, p_value=p_value)
     assert "is significant at the 5 % level" in results_table.findings(significant)
     assert "the two cannot be told apart" in results_table.findings(tied)
@@ -58,7 +58,7 @@ def test_the_findings_place_the_seeds_range_against_the_report() -> None:
 @pytest.mark.parametrize("established", [True, False])
 def test_the_leak_sentence_follows_the_intervals(established: bool) -> None:
     results = copy.deepcopy(committed())
-    inflation = results["06_honest_evaluation"]["inflation"]
+    inflation = results["06_the_leak"]["inflation"]
     for metric in inflation.get("prevalence_free_metrics", ["auc"]):
         inflation["paired"][metric]["ci_low"] = 0.01 if established else -0.01
     text = results_table.findings(results)
@@ -128,7 +128,7 @@ def test_the_targets_are_read_from_the_stored_verdicts(tmp_path: Path, met: bool
         else:
             record["verdicts"]["leak_free_target"].update(met=met, mean_auc=0.981, p_value_auc_vs_pixel_logreg=0.01)
 
-    text = results_table.render(copy_of_results(tmp_path, ("04_final_model", "06_honest_evaluation"), change))
+    text = results_table.render(copy_of_results(tmp_path, ("04_final_model", "07_repeated_splits"), change))
     verdict = "met." if met else "**not met**."
     assert f"0.017 for `D+x+ens2+tta` (target at most 0.015): {verdict}" in text
     assert "mean AUC 0.981 (target at least 0.98)" in text and f"p = 0.010 (below 0.05): {verdict}" in text
@@ -145,16 +145,16 @@ def test_the_levers_sentence_names_the_largest_gain_and_the_choice(chosen: str, 
     assert "better on 3 of 5" in sentence and sentence.endswith(ending)
     if chosen != "D":
         later = results_table.lever_sentence(levers, "D+ens2+tta")
-        assert later.endswith("chose `smoothing`, measured on validation photos only: notebook 06 still evaluates "
+        assert later.endswith("chose `smoothing`, measured on validation photos only: notebook 07 still evaluates "
                               "`D+ens2+tta`.")
 
 
-def test_the_levers_sentence_sends_a_carried_choice_to_notebook_06() -> None:
+def test_the_levers_sentence_sends_a_carried_choice_to_notebook_07() -> None:
     row = {"auc_gain_sd": 0.02, "splits_better": 5, "auc_gain": 0.02}
     levers = {"parameters": {"splits": 5, "scale": 0.25}, "chosen": "half+smoothing+sketch_add",
               "summary": [{**row, "lever": "D", "auc_gain": 0.0}, {**row, "lever": "half+smoothing+sketch_add"}]}
     carried = results_table.lever_sentence(levers, "D+smooth+sketch+ens2+tta", 0.5)
-    assert carried.endswith("which notebook 06 evaluates on its test folds as `D+smooth+sketch+ens2+tta` (the "
+    assert carried.endswith("which notebook 07 evaluates on its test folds as `D+smooth+sketch+ens2+tta` (the "
                             "leak-free numbers above).")
     for variant, scale in (("D+smooth+sketch+ens2+tta", 0.25), ("D+smooth+ens2+tta", 0.5),
                            ("D+smooth+std+sketch+ens2+tta", 0.5)):

@@ -39,7 +39,7 @@ def test_the_deck_embeds_everything_and_links_nothing(deck: Path):
 
 def test_the_deck_shows_the_results_files_numbers(deck: Path):
     text = deck.read_text(encoding="utf-8")
-    final, honest = committed("04_final_model"), committed("06_honest_evaluation")
+    final, honest = committed("04_final_model"), committed("07_repeated_splits")
     for value in (final["test_at_0.5"]["auc"], final["test_at_0.5"]["accuracy"], published.FINAL_MODEL["auc"],
                   final["calibration"]["test"]["brier"],
                   honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]["auc"]["p_value"]):
@@ -153,7 +153,7 @@ def test_the_deck_needs_neither_tensorflow_nor_the_scientific_stack():
 
 def test_a_tied_cnn_row_is_not_set_in_bold():
     inputs = slides.load_inputs(ROOT)
-    honest = inputs["06_honest_evaluation"]
+    honest = inputs["07_repeated_splits"]
     for p_value, bold in ((0.4, False), (0.01, True)):
         honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]["auc"].update(mean=0.01, p_value=p_value)
         rows = slides.honest_slide(inputs, ROOT)["table"]["rows"]

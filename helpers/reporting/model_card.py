@@ -5,7 +5,7 @@
 
 Numbers come from ``results/*.json``; the rest is the card's fixed text (intended and forbidden uses, the
 data's facts, what other data would change). Intervals: on the single report's split, Wilson for accuracy and
-Hanley-McNeil for AUC; over the repeated splits of notebook 06, the Nadeau-Bengio corrected t-interval of the mean
+Hanley-McNeil for AUC; over the repeated splits of notebook 07, the Nadeau-Bengio corrected t-interval of the mean
 over splits (the splits' training sets overlap, so the naive one is too narrow), computed from the per-split
 records so that a results file written before the correction gets it too.
 """
@@ -28,7 +28,7 @@ from helpers.reporting import results, targets
 
 CARD = "MODEL_CARD.md"
 NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "05_analysis_seeds",
-          "06_honest_evaluation")
+          "07_repeated_splits")
 
 
 class ModelCardError(results.ResultsNotReadyError):
@@ -48,8 +48,8 @@ def errors_by_kind(confusion: list[list[int]]) -> tuple[int, int]:
 def load(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
     """The results files the card reads: a full run's, with the calibration step."""
     loaded = results.full_run_results(NEEDED, root)
-    if not all("brier" in r for r in loaded["06_honest_evaluation"]["records"]):
-        raise ModelCardError("results/06_honest_evaluation.json predates the calibration step: run `make pipeline`.")
+    if not all("brier" in r for r in loaded["07_repeated_splits"]["records"]):
+        raise ModelCardError("results/07_repeated_splits.json predates the calibration step: run `make pipeline`.")
     return loaded
 
 
@@ -65,7 +65,7 @@ def _single_split_line(label: str, metrics: Mapping[str, float], n_test: int, co
 
 
 def repeated_summary(honest: Mapping[str, Any]) -> pd.DataFrame:
-    """Notebook 06's per-method summary with corrected intervals, recomputed from its per-split records."""
+    """Notebook 07's per-method summary with corrected intervals, recomputed from its per-split records."""
     records = with_specificity(pd.DataFrame(honest["records"]))
     return split_statistics.summarise(records, ("auc", "accuracy"))
 
@@ -75,7 +75,7 @@ def _interval(row: pd.Series) -> str:
 
 
 def _repeated_line(label: str, honest: Mapping[str, Any], summary: pd.DataFrame, method: str) -> str:
-    """One table row over notebook 06's splits: means with their corrected intervals, Brier mean ± sd."""
+    """One table row over notebook 07's splits: means with their corrected intervals, Brier mean ± sd."""
     brier = results.spread_over_splits(honest["records"], method, "brier")
     return (f"| {label} | {honest['n_splits']} splits x {honest['test_images'][method]} | "
             f"{_interval(summary.loc[(method, 'auc')])} | {_interval(summary.loc[(method, 'accuracy')])} | "
@@ -102,7 +102,7 @@ def leak_line(honest: Mapping[str, Any]) -> str:
 
 def metrics_section(r: Mapping[str, Any]) -> list[str]:
     """The metrics under both protocols, with intervals, seed spread, paired test, calibration, targets."""
-    final, honest = r["04_final_model"], r["06_honest_evaluation"]
+    final, honest = r["04_final_model"], r["07_repeated_splits"]
     honest = {**honest, "records": honest["records"] + honest["selection"]["records"],  # with the headline's
               "test_images": {**honest["test_images"], results.NESTED: honest["test_images"][LEAK_FREE]}}
     summary, leak_free_target = repeated_summary(honest), honest["verdicts"]["leak_free_target_nested"]
@@ -132,7 +132,7 @@ def metrics_section(r: Mapping[str, Any]) -> list[str]:
     return [
         "## Metrics", "",
         f"Female is the positive class. The single split is the report's (notebook 04, {n_test} test images, of "
-        "which some are augmented copies of training photos: it leaks). The repeated K-fold is notebook 06's "
+        "which some are augmented copies of training photos: it leaks). The repeated K-fold is notebook 07's "
         f"({honest['n_splits']} splits; CNN images scaled by {scale:g}; the leak-free test sets hold real photos "
         "only). Single split: Wilson interval for accuracy, Hanley-McNeil for AUC. Repeated splits: "
         f"{split_statistics.INTERVAL_LABEL}, of the mean over splits: the splits' training sets overlap, so the "

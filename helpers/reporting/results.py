@@ -1,14 +1,9 @@
-"""The results files, in one place: their names and folder, what each holds, the verdicts stored in them.
+"""The results files, in one place: their names, what each holds (``SPECS``, checked when a file is written and
+when it is read), the verdicts stored in them (computed once, when written: ``helpers.reporting.targets``).
 
-Every results file is written here, by one function per file (``write_baseline_model`` for notebook 02, ...,
-``write_study`` for the studies), and read here (``load``, ``full_run_results``, ``load_all``): the deck,
-the model card and the README's tables read nothing else. What a file must hold is its ``SPECS``
-entry, checked when it is written and when it is read; a file that lacks a field is refused with an error that
-names the file and the field. The verdicts (was a target met?) are computed once, when the file is written
-(``helpers.reporting.targets``), and stored under ``verdicts``.
-
-Light on purpose: reading needs JSON and the standard library only, so that ``make slides`` runs without
-TensorFlow or the scientific stack; the writers import what they need when called.
+One writer per file (``write_baseline_model`` for notebook 02, ..., ``write_study`` for the studies); the deck, the
+model card and the README's tables read nothing else. Reading needs JSON and the standard library only, so that
+``make slides`` runs without TensorFlow; the writers import what they need when called.
 """
 
 from __future__ import annotations
@@ -90,15 +85,19 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "seed": int, "quick": bool, "threshold": Number, "test_images": int, "errors": list,
         "luminance_misclassified_vs_correct": (dict, type(None)), "grad_cam_enrichment_by_decision": dict,
         "deep_channels_top_share": list, "environment": dict}),
-    ResultsSpec("06_honest_evaluation", "notebook 06 (`make pipeline`)", {
+    ResultsSpec("06_the_leak", "notebook 06 (`make pipeline`)", {
+        "seed": int, "quick": bool, "n_splits": int, "splits": list, "final_variant": str, "parameters": dict,
+        "one_split": dict, "leakage": dict, "inflation.paired": dict, "inflation.includes_zero": dict,
+        "inflation.test_female_share": dict, "shortcut.per_split": list, "shortcut.mean": dict,
+        "records_from.source": str, "environment": dict}),
+    ResultsSpec("07_repeated_splits", "notebook 07 (`make pipeline`)", {
         "seed": int, "quick": bool, "n_splits": int, "splits": list, "split_kind": str, "final_variant": str,
         "parameters": dict, "recipes": dict, "method_labels": dict, "method_order": list, "test_images": dict,
-        "summary": dict, "intervals": dict, "leakage": dict, "inflation.paired": dict,
-        "inflation.includes_zero": dict, "paired_vs_pixel_logreg.auc.p_value": Number, "records": list,
+        "summary": dict, "intervals": dict, "paired_vs_pixel_logreg.auc.p_value": Number, "records": list,
         "verdicts.leak_free_target.met": bool, "refit.gains": dict, "refit.paired_vs_pixel_logreg_refit.auc.p_value":
         Number, "verdicts.leak_free_target_refit.met": bool, "records_from.source": str, "total_seconds": Number,
         "selection.summary": dict, "selection.paired_vs_pixel_logreg": dict, "selection.picks": dict,
-        "shortcut.per_split": list, "shortcut.mean": dict, "environment": dict}),
+        "environment": dict}),
     ResultsSpec("04_recipe_search", "python -m helpers.studies.recipe_search", {
         "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict,
         "environment": dict}),
@@ -115,7 +114,7 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
       for name, command in (("06_splits", "python -m helpers.studies.split_study"),
                             ("06_finalist_recipe_d", "python -m helpers.studies.split_study --variant D+ens2+tta "
                              "--scale 0.5 --only final_cnn_leak_free --out results/06_finalist_recipe_d.json"))),
-    ResultsSpec("07_levers", "python -m helpers.studies.levers", {
+    ResultsSpec("08_levers", "python -m helpers.studies.levers", {
         "parameters": dict, "choice_rule": str, "levers": dict, "rows": list, "summary": list,
         "ensemble_sizes": list, "refit_rows": list, "refit_summary": list, "chosen": str, "environment": dict}),
     # Earlier runs kept for the README's "Before:" rows (results/archive/README.md), converted to these fields.
@@ -126,10 +125,10 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         "method_order": list, "test_images": dict, "summary": dict, "environment": dict}),
 )}
 REFIT_CNN = "final_cnn_leak_free_refit"  # methods.REFIT_OF's CNN (named here: reading needs no NumPy)
-# Notebook 06's headline: the final CNN chosen on each split's own validation photos (between a recipe fixed in
-# advance and notebook 07's choice), and that fixed recipe alone.
+# Notebook 07's headline: the final CNN chosen on each split's own validation photos (between a recipe fixed in
+# advance and notebook 08's choice), and that fixed recipe alone.
 NESTED, FIXED = "final_cnn_nested_choice", "final_cnn_fixed_recipe"
-STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "05_analysis_seeds", "07_levers", "06_splits",
+STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "05_analysis_seeds", "08_levers", "06_splits",
            "06_finalist_recipe_d")
 
 
@@ -185,7 +184,7 @@ def load_all(root: Root = None) -> dict[str, dict[str, Any]]:
 
 
 def spread_over_splits(records: list[dict[str, Any]], method: str, metric: str) -> dict[str, float]:
-    """Mean, sd (n - 1), min, max and count of one method's metric over notebook 06's per-split ``records``."""
+    """Mean, sd (n - 1), min, max and count of one method's metric over notebook 07's per-split ``records``."""
     values = [float(r[metric]) for r in records if r["method"] == method]
     if not values:
         raise ResultsNotReadyError(f"no per-split '{metric}' for {method!r} in the records: run `make pipeline`.")
@@ -314,66 +313,86 @@ def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any,
     }, root)
 
 
-def write_honest_evaluation(*, seed: int, quick: bool, splits: Sequence[int], final_variant: str,
-                            parameters: Mapping[str, Any], recipes: Mapping[str, Any], records: Any, summary: Any,
-                            leakage: Mapping[int, Mapping[str, int]], inflation_table: Any, paired: Any, leak: Any,
-                            female_share: Mapping[str, float], versus_pixels: Mapping[str, Mapping[str, float]],
-                            refit_gains: Mapping[str, Mapping[str, Mapping[str, float]]],
-                            refit_versus_pixels: Mapping[str, Mapping[str, float]], records_from: Mapping[str, Any],
-                            total_seconds: float, selection: Mapping[str, Any], shortcut: Any,
-                            root: Root = None) -> dict[str, Any]:
-    """Notebook 06's file: every method over the repeated K-fold splits, the leak, the paired test against the
-    pixel logistic regression, the per-split records and the leak-free target's verdict.
-
-    ``records``, ``summary``, ``inflation_table``, ``paired`` and ``leak`` are the notebook's DataFrames
-    (``helpers.split_statistics``). ``refit_gains`` holds, per refit method, its paired test against its first fit;
-    ``refit_versus_pixels`` the refit CNN against the refit pixel logistic regression; ``records_from`` where the
-    per-split records came from (the split study's file, or this run); ``selection`` the final CNN chosen without
-    the splits' test photos (a fixed recipe, and a choice on each split's validation photos: the headline);
-    ``shortcut`` the report's protocol per split (rows): mean scores of the test groups and the AUC with and
-    without the augmented copies."""
+def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], shortcut: Any,
+                   one_split: Mapping[str, Mapping[str, float]], parameters: Mapping[str, Any],
+                   records_from: Mapping[str, Any], root: Root = None) -> dict[str, Any]:
+    """Notebook 06's file: one split of each protocol trained in the notebook (``one_split``), the leak counted
+    per split, its inflation over the split study's ``records`` (paired, corrected) and the augmentation shortcut
+    (``shortcut``: per split, mean scores of the test groups and the AUC with and without the copies)."""
     from helpers import methods, split_statistics
 
-    summary_dict = split_statistics.summary_dict(summary)
-    leak_free = summary_dict[methods.LEAK_FREE]
-    refit_cnn = summary_dict[REFIT_CNN]
-    nested = selection["summary"][NESTED]
-    paired_keys = ("mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high")
-    return write("06_honest_evaluation", {
-        "description": "repeated stratified K-fold; report's protocol (augment, then split) vs leak-free "
-                       "(split, then augment the training photos only); CNNs and classical baselines",
-        "seed": seed, "n_splits": len(splits), "splits": list(splits), "split_kind": "K-fold splits",
-        "final_variant": final_variant, "quick": bool(quick), "parameters": dict(parameters),
-        "recipes": dict(recipes), "method_labels": methods.METHODS, "method_order": list(methods.METHODS),
-        "test_images": methods.method_info(records),
-        "threshold": "Youden's J on the validation set (0.5 for the majority class)",
-        "intervals": split_statistics.interval_dict(summary), "summary": summary_dict,
+    summary = split_statistics.summarise(records)
+    paired, leak = split_statistics.paired_inflation(records), split_statistics.leak_table(summary, records)
+    share = records.assign(female=records["test_labels"].map(statistics.fmean)).groupby("method")["female"].mean()
+    keys = ("mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high")
+    return write("06_the_leak", {
+        "description": "the final CNN, report's protocol (augment, then split) vs leak-free, on the same splits",
+        "seed": int(records_from["seed"]), "quick": bool(parameters["QUICK"]),
+        "n_splits": int(records["split"].nunique()), "splits": sorted(int(k) for k in records["split"].unique()),
+        "final_variant": parameters["FINAL_VARIANT"], "parameters": dict(parameters),
+        "one_split": {name: {k: float(v) for k, v in row.items()} for name, row in one_split.items()},
         "leakage": {str(number): counts for number, counts in leakage.items()},
         "inflation": {
             "leaky_method": methods.LEAKY, "leak_free_method": methods.LEAK_FREE,
-            "difference_of_means": inflation_table["inflation"].to_dict(),
-            "paired": {metric: {k: float(row[k]) for k in paired_keys} for metric, row in paired.iterrows()},
+            "difference_of_means": split_statistics.inflation(summary)["inflation"].to_dict(),
+            "paired": {metric: {k: float(row[k]) for k in keys} for metric, row in paired.iterrows()},
             "interval": split_statistics.INTERVAL_LABEL, "prevalence_free_metrics": list(methods.PREVALENCE_FREE),
             "includes_zero": {metric: bool(zero) for metric, zero in leak["includes zero"].items()},
-            "test_female_share": {m: float(female_share[m]) for m in (methods.LEAKY, methods.LEAK_FREE)},
-        },
-        "paired_vs_pixel_logreg": {"test": "Nadeau-Bengio corrected resampled t-test", **versus_pixels},
+            "test_female_share": {m: float(share[m]) for m in (methods.LEAKY, methods.LEAK_FREE)}},
+        "shortcut": {"per_split": [{"split": int(split), **{k: None if math.isnan(v) else float(v) for k, v in
+                                                            row.items()}} for split, row in shortcut.iterrows()],
+                     "mean": {k: float(v) for k, v in shortcut.mean().items()}},
+        "records_from": dict(records_from),
+    }, root)
+
+
+def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], parameters: Mapping[str, Any],
+                          recipes: Mapping[str, Any], records_from: Mapping[str, Any], total_seconds: float,
+                          root: Root = None) -> dict[str, Any]:
+    """Notebook 07's file: every method over the repeated K-fold splits (``records``), their summary with corrected
+    intervals, the paired tests against the pixel logistic regression (first fits and refits), the final CNN chosen
+    without the splits' test photos (``selection``: its ``records``, ``picks``, rule and variants) and the leak-free
+    target's verdicts. Every statistic is computed here from the records, as the notebook computes it."""
+    import pandas as pd
+
+    from helpers import methods, split_statistics
+
+    n_test = round(records.loc[records["method"] == "pixel_logreg", "n_test"].mean())  # as notebook 07 sets them
+    sizes = {"n_train": split_statistics.N_PHOTOS - n_test, "n_test": n_test}
+
+    def versus(frame: Any, minuend: str, subtrahend: str) -> dict[str, Any]:
+        return {m: split_statistics.corrected_paired_test(frame, minuend, subtrahend, m, **sizes)
+                for m in ("auc", "accuracy", "balanced_accuracy")}
+
+    summary = split_statistics.summary_dict(split_statistics.summarise(records))
+    chosen = pd.DataFrame(selection["records"])
+    both = pd.concat([records[records["method"].isin([methods.LEAK_FREE, "pixel_logreg"])], chosen])
+    selected = split_statistics.summary_dict(split_statistics.summarise(both))
+    selection = {**selection, "summary": {m: selected[m] for m in (NESTED, FIXED)},
+                 "paired_vs_pixel_logreg": {m: versus(both, m, "pixel_logreg") for m in (NESTED, FIXED)}}
+    test = "Nadeau-Bengio corrected resampled t-test"
+    pixels, refit = versus(records, methods.LEAK_FREE, "pixel_logreg"), versus(records, REFIT_CNN, "pixel_logreg_refit")
+
+    def verdict(method: Mapping[str, Any], paired: Mapping[str, Any]) -> dict[str, Any]:
+        return targets.leak_free_verdict(method["auc"]["mean"], method["accuracy"]["mean"], paired["auc"])
+    return write("07_repeated_splits", {
+        "description": "repeated stratified K-fold, both protocols; CNNs and classical baselines",
+        "seed": int(records_from["seed"]), "n_splits": int(records["split"].nunique()),
+        "splits": sorted(int(k) for k in records["split"].unique()), "split_kind": "K-fold splits",
+        "final_variant": parameters["FINAL_VARIANT"], "quick": bool(parameters["QUICK"]),
+        "parameters": dict(parameters), "recipes": dict(recipes), "method_labels": methods.METHODS,
+        "method_order": list(methods.METHODS), "test_images": methods.method_info(records),
+        "threshold": "Youden's J on the validation set (0.5 for the majority class)",
+        "intervals": split_statistics.interval_dict(split_statistics.summarise(records)), "summary": summary,
+        "paired_vs_pixel_logreg": {"test": test, **pixels},
         "refit": {"rule": "refit on training + validation photos; threshold, epochs and C from the first fit's "
                           "validation run", "refit_of": dict(methods.REFIT_OF),
-                  "gains": {m: dict(g) for m, g in refit_gains.items()},
-                  "paired_vs_pixel_logreg_refit": {"test": "Nadeau-Bengio corrected resampled t-test",
-                                                   **refit_versus_pixels}},
-        "records_from": dict(records_from), "selection": dict(selection),
-        "shortcut": {"per_split": [{"split": int(split), **{k: None if math.isnan(v) else float(v)
-                                                            for k, v in row.items()}}
-                                   for split, row in shortcut.iterrows()],
-                     "mean": {k: float(v) for k, v in shortcut.mean().items()}},
-        "verdicts": {"leak_free_target": targets.leak_free_verdict(
-            leak_free["auc"]["mean"], leak_free["accuracy"]["mean"], versus_pixels["auc"]),
-            "leak_free_target_refit": targets.leak_free_verdict(
-            refit_cnn["auc"]["mean"], refit_cnn["accuracy"]["mean"], refit_versus_pixels["auc"]),
-            "leak_free_target_nested": targets.leak_free_verdict(
-            nested["auc"]["mean"], nested["accuracy"]["mean"], selection["paired_vs_pixel_logreg"][NESTED]["auc"])},
-        "records": methods.records_for_json(records),
-        "total_seconds": round(float(total_seconds), 1),
+                  "gains": {r: versus(records, r, base) for r, base in methods.REFIT_OF.items()},
+                  "paired_vs_pixel_logreg_refit": {"test": test, **refit}},
+        "records_from": dict(records_from), "selection": selection,
+        "verdicts": {"leak_free_target": verdict(summary[methods.LEAK_FREE], pixels),
+                     "leak_free_target_refit": verdict(summary[REFIT_CNN], refit),
+                     "leak_free_target_nested": verdict(selection["summary"][NESTED],
+                                                        selection["paired_vs_pixel_logreg"][NESTED])},
+        "records": methods.records_for_json(records), "total_seconds": round(float(total_seconds), 1),
     }, root)

@@ -64,7 +64,7 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[str]:
         if final:
             rows += _single_split_rows(f"{before}Ours: final CNN `{final['variant']}`, report's protocol (leaky)",
                                        final)
-    for key, before in (("archive/06_honest_evaluation", "Before: "), ("06_honest_evaluation", "")):
+    for key, before in (("archive/06_honest_evaluation", "Before: "), ("07_repeated_splits", "")):
         honest = results.get(key)
         if honest:
             rows += _repeated_rows(honest, before, paired=not before)
@@ -72,7 +72,7 @@ def table_rows(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _repeated_rows(honest: dict[str, Any], before: str, paired: bool) -> list[str]:
-    """Mean ± sd rows of notebook 06, and (``paired``) its paired comparison of the CNN with the pixel logistic
+    """Mean ± sd rows of notebook 07, and (``paired``) its paired comparison of the CNN with the pixel logistic
     regression (the archived run predates that test)."""
     k, kind, variant = honest["n_splits"], honest["split_kind"], f", final CNN `{honest['final_variant']}`"
     rows = []
@@ -100,7 +100,7 @@ def _repeated_rows(honest: dict[str, Any], before: str, paired: bool) -> list[st
 def target_lines(results: dict[str, dict[str, Any]]) -> list[str]:
     """The project's targets as the current results files judge them (met or not, with the numbers)."""
     lines = []
-    final, honest = results.get("04_final_model"), results.get("06_honest_evaluation")
+    final, honest = results.get("04_final_model"), results.get("07_repeated_splits")
     if final:
         stability = final["verdicts"]["stability"]
         verdict = "met" if stability["met"] else "**not met**"
@@ -111,7 +111,7 @@ def target_lines(results: dict[str, dict[str, Any]]) -> list[str]:
         target = honest["verdicts"]["leak_free_target"]
         wanted = target["wanted"]
         verdict = "met" if target["met"] else "**not met**"
-        lines.append(f"- Notebook 06, leak-free, {honest['n_splits']} splits: mean AUC {target['mean_auc']:.3f} "
+        lines.append(f"- Notebook 07, leak-free, {honest['n_splits']} splits: mean AUC {target['mean_auc']:.3f} "
                      f"(target at least {wanted['auc']:.2f}), mean accuracy {target['mean_accuracy']:.3f} (at least "
                      f"{wanted['accuracy']:.2f}), better than the pixel logistic regression with p = "
                      f"{target['p_value_auc_vs_pixel_logreg']:.3f} (below {wanted['p_value']:.2f}): {verdict}.")
@@ -155,7 +155,7 @@ def _mean(summary: dict[str, Any], method: str, metric: str) -> float:
 
 
 def compact_rows(results: dict[str, dict[str, Any]]) -> list[str]:
-    """At most 10 rows with short labels: the report, our single-split runs, and notebook 06's means."""
+    """At most 10 rows with short labels: the report, our single-split runs, and notebook 07's means."""
     rows = ["| model and protocol | test images | AUC | accuracy | balanced accuracy |", "|---|---|---|---|---|"]
 
     def row(label: str, images: Any, metrics: dict[str, Any]) -> None:
@@ -163,7 +163,7 @@ def compact_rows(results: dict[str, dict[str, Any]]) -> list[str]:
         rows.append("| " + " | ".join([label, str(images), *cells]) + " |")
 
     row("report: baseline CNN @ 0.5", 38, published.BASELINE_AT_HALF)
-    baseline, final, honest = (results.get(n) for n in ("02_baseline_model", "04_final_model", "06_honest_evaluation"))
+    baseline, final, honest = (results.get(n) for n in ("02_baseline_model", "04_final_model", "07_repeated_splits"))
     if baseline:
         row("ours: baseline CNN @ validation threshold", baseline["split_sizes"]["test"], baseline["test_at_threshold"])
     row("report: final CNN (leaky protocol)", 54, published.FINAL_MODEL)
@@ -197,7 +197,7 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
     """What the project found, in at most five bullets written from the results files (missing parts are left
     out); the details (the selection, the target, the refit, the levers) are in ``details``."""
     baseline, final, honest, seeds = (results.get(n) for n in ("02_baseline_model", "04_final_model",
-                                                                "06_honest_evaluation", "02_baseline_seeds"))
+                                                                "07_repeated_splits", "02_baseline_seeds"))
     bullets = []
     stable = results.get("04_stability")
     if final and stable:
@@ -219,8 +219,9 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
             f"its test AUC ranges from {min(auc):.3f} to {max(auc):.3f}, and in {one_side} of them every test photo "
             "falls on one side of 0.5. A threshold chosen on validation data raises the accuracy in "
             f"{sum(g > 0 for g in gains)} runs and lowers it in {sum(g < 0 for g in gains)}.")
-    if honest:
-        k, inflation = honest["n_splits"], honest["inflation"]
+    leaky = results.get("06_the_leak")
+    if leaky:
+        k, inflation = leaky["n_splits"], leaky["inflation"]
         metrics = inflation["prevalence_free_metrics"]
         words = config.METRIC_WORDS
         shut = [words.get(m, m) for m in metrics if inflation["paired"][m]["ci_low"] > 0]
@@ -230,17 +231,17 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
             shared = (f": {final['leakage']['shares a source with any other split']} of its "
                       f"{final['leakage']['test images']} test images share their person with a training or "
                       "validation image")
-        copies = ""
-        if honest.get("shortcut"):
-            mean = honest["shortcut"]["mean"]
-            copies = (" Only female photos are augmented, and copies score above real female photos even for unseen "
-                      "people: without them the leaky AUC falls from "
-                      f"{mean['AUC, all test images']:.3f} to {mean['AUC, real photos only']:.3f}.")
+        mean = leaky["shortcut"]["mean"]
+        copies = (" Only female photos are augmented, and copies score above real female photos even for unseen "
+                  "people: without them the leaky AUC falls from "
+                  f"{mean['AUC, all test images']:.3f} to {mean['AUC, real photos only']:.3f}.")
         bullets.append(
             f"**The report's protocol leaks.** It augments before it splits{shared}. Over {k} splits the leak "
             f"raises the final CNN's {pairs} (paired; "
             + (f"established for {', '.join(shut)})." if shut else
                "the corrected intervals cannot tell it apart from zero).") + copies)
+    if honest:
+        k = honest["n_splits"]
         summary = {**honest["summary"], **honest["selection"]["summary"]}
         paired = honest["selection"]["paired_vs_pixel_logreg"][results_files.NESTED]["auc"]
         significant = paired["p_value"] < P_LEVEL and paired["mean"] > 0
@@ -256,25 +257,25 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
         target = honest["verdicts"]["leak_free_target_nested"]
         bullets.append("**More in [docs/results.md](docs/results.md):** the project's leak-free target ("
                        + ("met" if target["met"] else "not met") + "), the refit on training and validation photos, "
-                       "the changes to training tried in notebook 07, and where every number comes from.")
+                       "the changes to training tried in notebook 08, and where every number comes from.")
     return "\n".join(f"- {bullet}" for bullet in bullets)
 
 
 def details(results: dict[str, dict[str, Any]]) -> list[str]:
-    """docs/results.md's findings in detail: the headline's choice against notebook 07's, target, refit, levers."""
-    honest, levers = results.get("06_honest_evaluation"), results.get("07_levers")
+    """docs/results.md's findings in detail: the headline's choice against notebook 08's, target, refit, levers."""
+    honest, levers = results.get("07_repeated_splits"), results.get("08_levers")
     paragraphs = []
     if honest:
         summary = {**honest["summary"], **honest["selection"]["summary"]}
         nested, chosen = _mean(summary, results_files.NESTED, "auc"), _mean(summary, "final_cnn_leak_free", "auc")
         paragraphs.append(
             f"**The choice of settings.** The headline's settings are chosen inside each split (mean AUC "
-            f"{nested:.3f}). With the settings notebook 07 chose on the validation photos of other splits of the same "
+            f"{nested:.3f}). With the settings notebook 08 chose on the validation photos of other splits of the same "
             f"K-fold (photos that are test photos here) the mean AUC is {chosen:.3f}: "
             + (f"that choice flattered the CNN by {chosen - nested:+.3f}." if round(chosen - nested, 3) > 0 else
                "that choice did not flatter the CNN here."))
         target = honest["verdicts"]["leak_free_target_nested"]
-        paragraphs.append("**The target.** The project's leak-free target (notebook 06) is "
+        paragraphs.append("**The target.** The project's leak-free target (notebook 07) is "
                           + ("met." if target["met"] else "not met: the targets below give the numbers."))
         paragraphs.append(f"**The refit.** {refit_sentence(honest)}")
     if levers and levers["summary"]:
@@ -284,7 +285,7 @@ def details(results: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def refit_sentence(honest: dict[str, Any]) -> str:
-    """Notebook 06's refit in one sentence: what it changed for the CNN and the pixels, and refit against refit."""
+    """Notebook 07's refit in one sentence: what it changed for the CNN and the pixels, and refit against refit."""
     refit = honest["refit"]
     gains = refit["gains"]
     versus = refit["paired_vs_pixel_logreg_refit"]["auc"]
@@ -301,14 +302,14 @@ def refit_sentence(honest: dict[str, Any]) -> str:
                                                             else "not met."))
 
 
-# The levers of notebook 07's study and the variant token that carries each into notebook 06 (as
+# The levers of notebook 08's study and the variant token that carries each into notebook 07 (as
 # ``levers.variant_of`` writes them; a test keeps the two equal); the size levers travel as 06's IMAGE_SCALE.
 LEVER_TOKENS = {"smoothing": "smooth", "standardise": "std", "sketch_add": "sketch"}
 LEVER_SCALES = {"half": 0.5, "quarter": 0.25}
 
 
 def carries(levers: dict[str, Any], variant: str, scale: float) -> bool:
-    """Whether notebook 06's ``variant`` at image ``scale`` is the levers study's choice."""
+    """Whether notebook 07's ``variant`` at image ``scale`` is the levers study's choice."""
     parts = [] if levers["chosen"] == "D" else levers["chosen"].split("+")
     tokens = set(variant.split("+")) & {*LEVER_TOKENS.values(), "D"}
     sizes = [LEVER_SCALES[p] for p in parts if p in LEVER_SCALES]
@@ -317,9 +318,9 @@ def carries(levers: dict[str, Any], variant: str, scale: float) -> bool:
 
 
 def lever_sentence(levers: dict[str, Any], evaluated: str | None = None, scale: float | None = None) -> str:
-    """Notebook 07's levers study in one sentence: the best change on validation photos, and the choice; a choice
-    that is not the variant notebook 06 evaluated (``evaluated`` at ``scale``) is said to be validation evidence
-    only, one that is is sent to notebook 06's numbers."""
+    """Notebook 08's levers study in one sentence: the best change on validation photos, and the choice; a choice
+    that is not the variant notebook 07 evaluated (``evaluated`` at ``scale``) is said to be validation evidence
+    only, one that is is sent to notebook 07's numbers."""
     rows = [r for r in levers["summary"] if r["lever"] != "D"]
     best = max(rows, key=lambda r: r["auc_gain"])
     splits = levers["parameters"]["splits"]
@@ -327,11 +328,11 @@ def lever_sentence(levers: dict[str, Any], evaluated: str | None = None, scale: 
     if not evaluated or chosen == "D":
         ending = "."
     elif scale is not None and carries(levers, evaluated, scale):
-        ending = f", which notebook 06 evaluates on its test folds as `{evaluated}` (the leak-free numbers above)."
+        ending = f", which notebook 07 evaluates on its test folds as `{evaluated}` (the leak-free numbers above)."
     else:
-        ending = f", measured on validation photos only: notebook 06 still evaluates `{evaluated}`."
+        ending = f", measured on validation photos only: notebook 07 still evaluates `{evaluated}`."
     return (f"Of {len(rows)} changes to the training tried on the validation photos of {splits} leak-free splits "
-            f"(notebook 07), the largest gain in AUC came from `{best['lever']}` ({best['auc_gain']:+.3f}, sd "
+            f"(notebook 08), the largest gain in AUC came from `{best['lever']}` ({best['auc_gain']:+.3f}, sd "
             f"{best['auc_gain_sd']:.3f} over the splits, better on {best['splits_better']} of {splits}); the rule "
             "chose " + ("no change" if chosen == "D" else f"`{chosen}`") + ending)
 

@@ -31,7 +31,7 @@ from helpers.reporting import results
 TEMPLATE = "slides.html.j2"
 DEFAULT_OUTPUT = Path("build") / "slides.html"
 RESULTS = ("02_baseline_model", "02_baseline_seeds", "04_final_model", "04_stability", "05_error_analysis",
-           "05_analysis_seeds", "06_honest_evaluation")
+           "05_analysis_seeds", "06_the_leak", "07_repeated_splits")
 METRICS = ("accuracy", "precision", "recall", "f1", "auc")
 Root = str | os.PathLike | None  # where results/ and figures/ are (None: the project)
 SHORT_LABELS = {"baseline_cnn": "baseline CNN", "final_cnn_report": "final CNN, report's protocol (leaky)",
@@ -95,7 +95,7 @@ def figure(name: str, caption: str, root: str | os.PathLike | None) -> dict[str,
 
 def title_slide(r: Mapping[str, Any]) -> dict[str, Any]:
     """Title, and which commit and machine the results come from."""
-    env = r["06_honest_evaluation"]["environment"]
+    env = r["07_repeated_splits"]["environment"]
     return {"title": "Female or male? CNNs on the CUFS face photos",
             "subtitle": "A course report reproduced, then evaluated honestly",
             "note": f"Results of commit {env.get('git_commit')}, {env.get('date')}, {env.get('device')}. "
@@ -197,10 +197,10 @@ def final_model_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
 
 
 def rerun_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
-    """Notebook 07: how much notebooks 02 and 04 move over training seeds, and how the recipe was chosen."""
+    """Notebook 08: how much notebooks 02 and 04 move over training seeds, and how the recipe was chosen."""
     stable, base = r["04_stability"], r["02_baseline_seeds"]
     one, reduced, spread = stable["spread"]["single model"], stable["spread"]["variance-reduced"], base["spread"]
-    return {"kicker": "Notebook 07 · appendix: the recipe search and the seed studies",
+    return {"kicker": "Notebook 08 · appendix: the recipe search and the seed studies",
             "title": "One training run is one draw",
             "bullets": [f"Notebook 04 over {stable['runs']} training seeds: test AUC {one['auc_mean']:.3f} ± "
                         f"{one['auc_std']:.3f} for one model, {reduced['auc_mean']:.3f} ± {reduced['auc_std']:.3f} "
@@ -212,7 +212,7 @@ def rerun_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
                         f"{spread['threshold_min']:.3f} to {spread['threshold_max']:.3f}",
                         "Every choice of recipe, ensemble and flip was made on validation data, with a ranking "
                         "rule fixed in advance"],
-            "figures": [figure("07_stability", "notebook 04 over training seeds: one dot per run", root)]}
+            "figures": [figure("08_stability", "notebook 04 over training seeds: one dot per run", root)]}
 
 
 def architecture_slide(r: Mapping[str, Any], which: str) -> dict[str, Any]:
@@ -255,7 +255,7 @@ def calibration_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     """Notebooks 04 and 06: Brier score, reliability and what they mean for the threshold."""
     test = r["04_final_model"]["calibration"]["test"]
     threshold = r["04_final_model"]["threshold"]
-    leak_free = results.spread_over_splits(r["06_honest_evaluation"]["records"], "final_cnn_leak_free", "brier")
+    leak_free = results.spread_over_splits(r["07_repeated_splits"]["records"], "final_cnn_leak_free", "brier")
     return {"kicker": "Notebooks 04 and 06 · calibration",
             "title": "Do the scores mean what they say?",
             "bullets": [f"Brier score on test {test['brier']:.3f}; a constant guess of the female rate scores "
@@ -293,9 +293,9 @@ def errors_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
 
 
 def honest_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
-    """Notebook 06: every method's mean ± sd over the repeated splits; the CNN's row is set in bold only when it
+    """Notebook 07: every method's mean ± sd over the repeated splits; the CNN's row is set in bold only when it
     beats the pixel logistic regression significantly (a tied row must not look like a winner)."""
-    h = r["06_honest_evaluation"]
+    h = r["07_repeated_splits"]
     nested, summary = results.NESTED, {**h["summary"], **h["selection"]["summary"]}
     pixels = h["selection"]["paired_vs_pixel_logreg"][nested]["auc"]
     significant = pixels["mean"] > 0 and pixels["p_value"] < h["verdicts"]["leak_free_target"]["wanted"]["p_value"]
@@ -306,7 +306,7 @@ def honest_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
              "ours": m == nested and significant}
             for m in [nested, *h["method_order"]] if m not in ("eigenfaces_logreg_refit", "pixel_logreg_refit")]
     refit = h["refit"]["paired_vs_pixel_logreg_refit"]["auc"]
-    return {"kicker": f"Notebook 06 · {h['n_splits']} splits of a repeated stratified K-fold",
+    return {"kicker": f"Notebook 07 · {h['n_splits']} splits of a repeated stratified K-fold",
             "title": "The honest evaluation",
             "table": {"header": ["method (mean ± sd over the splits)", "AUC", "accuracy", "balanced accuracy"],
                       "rows": rows},
@@ -318,10 +318,10 @@ def honest_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
 
 
 def splits_figure_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
-    """Notebook 06: the per-split figure, full size."""
-    h = r["06_honest_evaluation"]
-    return {"kicker": "Notebook 06 · the figure", "title": f"Every split is a dot ({h['n_splits']} per method)",
-            "figures": [figure("06_auc_per_split", "test AUC per split and method; the other metrics: notebook 06",
+    """Notebook 07: the per-split figure, full size."""
+    h = r["07_repeated_splits"]
+    return {"kicker": "Notebook 07 · the figure", "title": f"Every split is a dot ({h['n_splits']} per method)",
+            "figures": [figure("07_auc_per_split", "test AUC per split and method; the other metrics: notebook 07",
                                root)]}
 
 
@@ -345,17 +345,17 @@ def leak_established(inflation: Mapping[str, Any]) -> bool:
 
 
 def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
-    """Notebook 06: the leak's inflation, the paired test against pixels and the target."""
-    h = r["06_honest_evaluation"]
+    """Notebooks 06 and 07: the leak's inflation, the paired test against pixels and the target."""
+    h, inflation = r["07_repeated_splits"], r["06_the_leak"]["inflation"]
     paired = h["selection"]["paired_vs_pixel_logreg"][results.NESTED]
     target = h["verdicts"]["leak_free_target_nested"]
     wanted = target["wanted"]
-    return {"kicker": "Notebook 06 · what the leak adds, and what the CNN adds",
-            "title": ("The leak inflates" if leak_established(h["inflation"]) else "The leak's effect is not "
+    return {"kicker": "Notebooks 06 and 07 · what the leak adds, and what the CNN adds",
+            "title": ("The leak inflates" if leak_established(inflation) else "The leak's effect is not "
                       "established") + ("; the CNN's edge over pixels is not significant"
                                         if paired["auc"]["p_value"] >= wanted["p_value"] else
                                         "; the CNN beats pixels significantly"),
-            "bullets": [leak_sentence(h["inflation"]),
+            "bullets": [leak_sentence(inflation),
                         f"CNN (settings chosen per split) minus pixel logistic regression, paired: AUC "
                         f"{paired['auc']['mean']:+.3f} "
                         f"(p = {paired['auc']['p_value']:.3f}), accuracy {paired['accuracy']['mean']:+.3f} "
@@ -369,7 +369,7 @@ def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
 
 def conclusions_slide(r: Mapping[str, Any]) -> dict[str, Any]:
     """What the results support, and the limits of the data."""
-    h = r["06_honest_evaluation"]
+    h = r["07_repeated_splits"]
     stable = r["04_stability"]
     single = stable["spread"]["single model"]
     leak_free = h["selection"]["summary"][results.NESTED]

@@ -2,8 +2,8 @@
 written, and stored in it: the notebooks, the README, the deck and the model card read the stored verdict).
 
 On the report's split (notebook 04): a test AUC and accuracy clearly above the report's. Leak-free over a
-repeated K-fold of at least 10 splits (notebook 06): these means, and better than the pixel logistic regression
-with p below ``p_value`` in the corrected paired test. Stability (notebook 07): the standard deviation of
+repeated K-fold of at least 10 splits (notebook 07): these means, and better than the pixel logistic regression
+with p below ``p_value`` in the corrected paired test. Stability (notebook 08): the standard deviation of
 notebook 04's test accuracy over 5 training seeds.
 """
 
@@ -30,7 +30,7 @@ def stability_verdict(sd_accuracy: float, runs: int, variant: str) -> dict[str, 
 
 
 def leak_free_verdict(mean_auc: float, mean_accuracy: float, paired_auc: Mapping[str, float]) -> dict[str, Any]:
-    """Notebook 06's target: the leak-free final CNN's mean AUC and accuracy, and its paired win over pixels."""
+    """Notebook 07's target: the leak-free final CNN's mean AUC and accuracy, and its paired win over pixels."""
     better = float(paired_auc["mean"]) > 0 and float(paired_auc["p_value"]) < LEAK_FREE_TARGET["p_value"]
     checks = {"auc": bool(mean_auc >= LEAK_FREE_TARGET["auc"]),
               "accuracy": bool(mean_accuracy >= LEAK_FREE_TARGET["accuracy"]),

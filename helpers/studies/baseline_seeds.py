@@ -7,7 +7,7 @@
 ``SEED + r`` on the split of seed ``SEED``, so run 0 is notebook 02's model. ``draws``: draw ``d`` is notebook 02
 run with ``--seed SEED + d``: that seed draws the split *and* the training, exactly as the notebook's ``SEED``
 parameter does. Each run is scored on the test photos at 0.5 and at the threshold chosen on the validation photos.
-Notebooks 02 and 07 read the results: whether the scores collapse to one side of 0.5 is a property of the draw, not
+Notebooks 02 and 08 read the results: whether the scores collapse to one side of 0.5 is a property of the draw, not
 of the recipe, and another CPU draws too.
 """
 
@@ -96,7 +96,7 @@ def path(root: str | Path | None = None) -> Path:
 
 
 def load(source: str | Path | None = None) -> dict[str, Any]:
-    """The document notebook 07 reads: the committed results unless ``source`` names another file."""
+    """The document notebook 08 reads: the committed results unless ``source`` names another file."""
     return results.load(RESULTS_NAME, source=source or config.project_root() / "results" / f"{RESULTS_NAME}.json")
 
 

@@ -5,7 +5,7 @@
 
 Every lever is one change to today's variant (recipe D, the leak-free protocol: the K-fold split of the photos,
 the training photos balanced by augmentation) and is trained on the same leak-free splits (the first
-``--splits`` of notebook 06's repeated 5-fold) with the same training seeds. It is scored on each split's
+``--splits`` of notebook 07's repeated 5-fold) with the same training seeds. It is scored on each split's
 **validation** photos, never on its test fold (the study does not even build the test images: their names
 serve only to keep their people's sketches out of training). Scores use flip TTA, as the variant does.
 
@@ -37,7 +37,7 @@ from helpers import sketches as sketch_files
 from helpers.infra import environment, storage
 from helpers.reporting import results
 
-RESULTS_NAME = "07_levers"
+RESULTS_NAME = "08_levers"
 REFERENCE = "D"
 # Mean validation AUCs closer than this are a tie (as in notebook 04's recipe search): one of 57 validation
 # photos moves an AUC by more.
@@ -69,7 +69,7 @@ class Lever:
 LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
     Lever(REFERENCE, "today's variant: recipe D (Adam 1e-3, batches of 16, plateau halving, early stopping)"),
     Lever("quarter", "quarter-size images (62 x 50)", scale=0.25),
-    Lever("half", "half-size images (125 x 100), notebook 06's today", scale=0.5),
+    Lever("half", "half-size images (125 x 100), notebook 07's today", scale=0.5),
     Lever("grey", "grey photos on three channels", grey=True),
     Lever("standardise", "per-image standardisation (mean 0, sd 1 per photo)", standardise=True),
     Lever("cosine", "3 warm-up epochs, then cosine decay over 40 epochs",
@@ -179,7 +179,7 @@ def lever_rows(lever: Lever, photos_frame: pd.DataFrame, numbers: Sequence[int],
         train = (prepare(train_images, lever, scale), train_labels)
         validation = (prepare(images[splits["validation"]], lever, scale), labels[splits["validation"]])
         for i in range(seeds):
-            seed = config.SEED + number + 1000 * i  # notebook 06's seeds: split seed, then + 1000 per member
+            seed = config.SEED + number + 1000 * i  # notebook 07's seeds: split seed, then + 1000 per member
             started = time.perf_counter()
             model, history, recipe = train_lever(lever, train, validation, seed, sketch_set, epochs)
             seconds = time.perf_counter() - started
@@ -289,7 +289,7 @@ def split_metrics(rows: pd.DataFrame, members: int | None = None) -> pd.DataFram
     return pd.DataFrame(out)
 
 
-# Photos per split (notebook 06's 5-fold): the models learn from the training photos and are scored on the
+# Photos per split (notebook 07's 5-fold): the models learn from the training photos and are scored on the
 # validation photos, so these are the Nadeau-Bengio test's n_train and n_test (its overlap correction).
 TRAINING_PHOTOS, VALIDATION_PHOTOS = 93, 57
 
@@ -386,7 +386,7 @@ def refit_summary(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def variant_of(choice: str, scale: float, members: int) -> tuple[str, float]:
     """The final-CNN variant (``training.parse_variant``'s grammar) and image scale of a lever or combination:
-    what notebook 06 trains when it carries the study's choice. Refuses a lever the variants cannot express."""
+    what notebook 07 trains when it carries the study's choice. Refuses a lever the variants cannot express."""
     lever = lever_named(choice)
     if lever.grey or lever.sketches not in (None, "add"):
         raise ValueError(f"lever {choice!r} (grey input or sketch pre-training) has no final-CNN variant yet")
@@ -406,12 +406,12 @@ def chosen_variant(path: str | Path | None = None) -> tuple[str, float]:
 
 
 def default_out() -> Path:
-    """``results/07_levers.json`` under ``$CUFS_OUTPUT_DIR`` or the project."""
+    """``results/08_levers.json`` under ``$CUFS_OUTPUT_DIR`` or the project."""
     return config.results_dir() / f"{RESULTS_NAME}.json"
 
 
 def load(path: str | Path | None = None) -> dict[str, Any]:
-    """The levers document notebook 07 reads."""
+    """The levers document notebook 08 reads."""
     return results.load(RESULTS_NAME, source=path or config.project_root() / "results" / f"{RESULTS_NAME}.json")
 
 
@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="default: all but the one that repeats the reference at --scale")
     parser.add_argument("--combine", nargs="+", default=[], metavar="A+B",
                         help="combinations of levers to measure too (the second stage), e.g. half+standardise")
-    parser.add_argument("--splits", type=int, default=5, help="the first N splits of notebook 06's 5-fold x 2")
+    parser.add_argument("--splits", type=int, default=5, help="the first N splits of notebook 07's 5-fold x 2")
     parser.add_argument("--seeds", type=int, default=2, help="training seeds (ensemble members) per split")
     parser.add_argument("--reference-seeds", type=int, default=5, help="seeds of the reference (ensemble sizes)")
     parser.add_argument("--scale", type=float, default=0.25, help="the study's image scale (0.25: 62 x 50; the "
@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="reuse the rows of --out for levers of the same "
                         "config, splits, seeds and scale (a study run in parts)")
     parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
-    parser.add_argument("--out", help="default: results/07_levers.json under $CUFS_OUTPUT_DIR or the project")
+    parser.add_argument("--out", help="default: results/08_levers.json under $CUFS_OUTPUT_DIR or the project")
     args = parser.parse_args(argv)
     if args.levers is None:
         reference = LEVERS[REFERENCE].config(args.scale)

@@ -191,7 +191,7 @@ def load(path: str | Path | None = None) -> dict[str, Any]:
 
 
 def summary_table(document: dict[str, Any]) -> pd.DataFrame:
-    """Notebook 07's view of the search: the ranking, applied again to the stored validation rows by today's
+    """Notebook 08's view of the search: the ranking, applied again to the stored validation rows by today's
     ``RANKING_RULE``, with each candidate's cost; validation columns only."""
     rows = pd.DataFrame(document["rows"])
     cost = rows.groupby("candidate", sort=False).agg(ensemble=("ensemble", "first"), tta=("tta", "first"),

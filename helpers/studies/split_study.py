@@ -1,11 +1,11 @@
-"""Notebook 06's training, as a study: every method on every split of the repeated K-fold, once, to a results file.
+"""Notebooks 06 and 07's training, as a study: every method on every split of a repeated K-fold, to a results file.
 
     python -m helpers.studies.split_study     # 5 x 2 splits, the levers study's variant -> results/06_splits.json
     python -m helpers.studies.split_study --repeats 4                   # 5 x 4 splits (twice as long)
     python -m helpers.studies.split_study --splits 0 1 --scale 0.25 --epochs 2 --out /tmp/s.json   # a smoke run
 
 Each split trains five CNN models and refits two more (about 10 minutes per split on a 2-core CPU), so the
-split loop runs here and notebook 06 reads its records: ``make pipeline`` stays short, and the notebook trains
+split loop runs here and notebooks 06 and 07 read its records: ``make pipeline`` stays short, and the notebook trains
 the splits itself only when asked (``TRAIN_HERE = True``) or when this file does not match its parameters, its
 photos or the code that trains (``matching`` says why).
 
@@ -119,7 +119,7 @@ def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: 
         data_dir: str | None = None, log=print, only: Sequence[str] | None = None) -> dict[str, Any]:
     """Every method of ``helpers.methods.METHODS`` on each split (all ``folds x repeats`` unless ``splits``),
     reusing the splits an interrupted or shorter run with the same fingerprint finished (``finished_splits``);
-    ``only``: these methods alone (a finalist's records on the same splits, for notebook 06's nested choice)."""
+    ``only``: these methods alone (a finalist's records on the same splits, for notebook 07's nested choice)."""
     from helpers import data, methods, sketches, training
     from helpers.infra import environment, storage
     from helpers.studies import multisplit
@@ -145,7 +145,7 @@ def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: 
     split_seconds = {str(n): done[str(n)]["seconds"] for n in numbers}
     total = sum(split_seconds.values())
     return {
-        "description": "notebook 06's records: every method on every split of the repeated stratified K-fold",
+        "description": "notebooks 06 and 07's records: every method on every split of the repeated stratified K-fold",
         "fingerprint": wanted, "splits": numbers,
         "parameters": {"FOLDS": folds, "REPEATS": repeats, "SEED": seed, "IMAGE_SCALE": image_scale,
                        "EPOCHS_CAP": epochs_cap, "FINAL_VARIANT": final_variant},
@@ -188,7 +188,7 @@ def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap
              splits: Sequence[int], data_dir: str | None = None, path: str | Path | None = None,
              only: Sequence[str] | None = None, any_seed: bool = False) -> tuple[dict[str, Any] | None, str]:
     """The study's document if it was made with these parameters, photos and code (and ``only`` these methods)
-    and holds ``splits``; else ``None`` and the reason in words (notebook 06 then trains the splits itself).
+    and holds ``splits``; else ``None`` and the reason in words (the notebook then trains the splits itself).
     ``any_seed``: a study made with another seed matches too (its document names its seed)."""
     from helpers import methods
     from helpers.reporting import results
@@ -220,12 +220,53 @@ def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap
     return document, f"it matches this run's parameters, photos and code{unchecked}"
 
 
+def records_for(photos: Any, folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None,
+                final_variant: str, splits: Sequence[int], data_dir: str | None = None,
+                train_because: str | None = None, only: Sequence[str] | None = None, log=print) -> dict[str, Any]:
+    """Notebooks 06 and 07's records: the study's when it matches (made with any seed), else every split of the
+    ``photos`` (``data.prepared_photos``) trained here with ``seed`` (``train_because``: train here without
+    looking, and why). Returns ``records`` (a DataFrame), ``leakage`` (per split), ``total_seconds`` and
+    ``records_from`` (where they came from, and the split seed)."""
+    import pandas as pd
+
+    from helpers import methods, sketches, training
+    from helpers.studies import multisplit
+
+    study, reason = (None, train_because) if train_because else matching(
+        folds, repeats, seed, image_scale, epochs_cap, final_variant, splits, data_dir, any_seed=True)
+    if study is not None:
+        names = set(methods.METHODS if only is None else only)
+        records = pd.DataFrame([r for r in study["records"] if r["split"] in splits and r["method"] in names])
+        leakage = {int(k): v for k, v in study["leakage"].items() if int(k) in splits}
+        total = sum(study["split_seconds"][str(k)] for k in splits)
+        log(f"Records read from results/{RESULTS_NAME}.json: {reason}.")
+        log(provenance_line(study))
+        for line in record_lines(records):
+            log(line)
+        seed = study["fingerprint"]["seed"]
+    else:
+        log(f"Training every split here ({reason}).")
+        sketch_data = sketches.load_paired(data_dir) if training.variant_inputs(final_variant).sketches else None
+        started, rows, leakage, names = time.perf_counter(), [], {}, tuple(only or methods.METHODS)
+        for number in splits:
+            split_rows, leakage[number] = multisplit.run_split(photos, number, folds, repeats, seed, image_scale,
+                                                               epochs_cap, final_variant, names,
+                                                               sketch_data=sketch_data)
+            rows += split_rows
+        records, total = pd.DataFrame(rows), time.perf_counter() - started
+    log(f"{len(records)} runs, {total / 60:.1f} min of training")
+    return {"records": records, "leakage": leakage, "total_seconds": total,
+            "records_from": {"source": f"results/{RESULTS_NAME}.json" if study is not None else "this notebook",
+                             "reason": reason, "seed": seed,
+                             "git_commit": study["environment"]["git_commit"] if study is not None else None}}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Notebook 06's split loop: every method on every split.")
+    parser = argparse.ArgumentParser(description="Notebooks 06 and 07's split loop: every method on every split.")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--seed", type=int, default=config.SEED)
-    parser.add_argument("--variant", help="default: the choice of results/07_levers.json (notebook 06's)")
+    parser.add_argument("--variant", help="default: the choice of results/08_levers.json (notebook 07's)")
     parser.add_argument("--scale", type=float, help="image scale (default: the levers study's)")
     parser.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")
     parser.add_argument("--splits", type=int, nargs="+", help="only these splits (smoke runs only)")

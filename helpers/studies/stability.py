@@ -81,7 +81,7 @@ def load(path: str | Path | None = None) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Spread of notebook 04's test metrics over training seeds.")
-    parser.add_argument("--variant", help="default: the choice of results/07_levers.json (notebook 04's variant)")
+    parser.add_argument("--variant", help="default: the choice of results/08_levers.json (notebook 04's variant)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scale", type=float, help="image scale (default: the levers study's, notebook 04's)")
     parser.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")

@@ -1,0 +1,92 @@
+"""Notebook 07 (repeated splits): its teaching structure (read from the file), and end to end in its quick setting
+(2 splits, quarter-size images, 2 epochs) on the real photos, the results file it writes. (nbval also runs it in
+this setting and compares its machine-independent cells.)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from support import check_frame, quick_run_results
+
+from helpers import methods
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_repeated_splits.ipynb"
+
+
+@pytest.fixture(scope="module")
+def cells() -> list:
+    return nbformat.read(NOTEBOOK, as_version=4).cells
+
+
+def test_frame(cells):
+    check_frame(cells, "07", NOTEBOOK.name)
+
+
+def test_the_lesson_is_code_and_the_checks_are_machine_independent(cells):
+    sources = "\n".join(c.source for c in cells if c.cell_type == "code")
+    for lesson in ("LogisticRegression(", "corrected_paired_test(", "split_statistics.summarise("):
+        assert lesson in sources, lesson
+    checked = [c.source for c in cells if c.cell_type == "code" and c.source.startswith("# NBVAL_CHECK_OUTPUT")]
+    assert any("methods.METHODS" in s for s in checked)
+    exercises = cells[-1].source.split("## Exercises", 1)[1]
+    for word in ("FOLDS", "C_GRID", "n_test=0", ".drop(left_out)"):
+        assert word in exercises
+
+
+_RUN: list[bool] = []
+
+
+@pytest.fixture
+def executed(real_photos_dir: Path, nbval_ran) -> dict:
+    return quick_run_results("07", NOTEBOOK, "07_repeated_splits", real_photos_dir, _RUN, nbval_ran("07"))
+
+
+def test_the_quick_run_scored_every_method_on_both_splits(executed):
+    pairs = [(r["seed"], r["method"]) for r in executed["records"]]
+    seeds = {seed for seed, _ in pairs}
+    assert len(seeds) == len(executed["splits"]) == 2 and len(set(pairs)) == len(pairs)
+    assert sorted(pairs) == sorted((seed, method) for seed in seeds for method in methods.METHODS)
+
+
+def test_results_file_has_every_method(executed):
+    results = executed
+    assert results["n_splits"] == 2 and results["splits"] == [0, 1]
+    assert results["parameters"]["QUICK"] is True
+    assert results["parameters"]["IMAGE_SCALE"] == 0.25 and results["parameters"]["EPOCHS_CAP"] == 2
+    assert results["final_variant"] == results["parameters"]["FINAL_VARIANT"]
+    assert set(results["paired_vs_pixel_logreg"]) >= {"test", "auc", "accuracy"}
+    assert 0.0 <= results["paired_vs_pixel_logreg"]["auc"]["p_value"] <= 1.0
+    target = results["verdicts"]["leak_free_target"]
+    assert set(target["checks"]) == {"auc", "accuracy", "better_than_pixel_logreg"}
+    assert target["met"] is all(target["checks"].values())
+    assert set(results["method_labels"]) == set(methods.METHODS) == set(results["summary"])
+    for method, metrics in results["summary"].items():
+        auc = metrics["auc"]["mean"]
+        assert math.isfinite(auc) and 0.0 <= auc <= 1.0, method
+        assert set(metrics) >= set(methods.SUMMARY_METRICS)
+    assert results["test_images"]["final_cnn_report"] in (53, 54)
+    assert all(n in (37, 38) for m, n in results["test_images"].items() if m != "final_cnn_report")
+    assert len(results["records"]) == 2 * len(methods.METHODS) == 2 * 9
+    assert set(results["selection"]["picks"]) == {"0", "1"}
+
+
+def test_results_file_has_specificity_and_corrected_intervals(executed):
+    results = executed
+    assert all(0.0 <= r["specificity"] <= 1.0 for r in results["records"])
+    assert all(r["n_not_tested"] == (268 if r["method"] == methods.LEAKY else 188) - r["n_test"]
+               for r in results["records"])
+    assert "Nadeau-Bengio" in results["intervals"]["method"]
+    for method, metrics in results["summary"].items():
+        auc = metrics["auc"]
+        if auc["std"] > 0:  # corrected: wider than the naive interval around the same mean
+            assert auc["ci_high"] - auc["ci_low"] > auc["naive_ci_high"] - auc["naive_ci_low"], method
+
+
+def test_figures_saved(executed):
+    for name in ("07_repeated_splits", "07_calibration", "07_auc_per_split"):
+        assert (Path(os.environ["CUFS_OUTPUT_DIR"]) / "figures" / f"{name}.png").is_file(), name
