@@ -34,3 +34,43 @@ def test_files_fingerprint_depends_on_names_and_content_not_folder(tmp_path, mak
 def test_code_version_changes_with_the_source():
     assert provenance.code_version(data) == provenance.code_version(data)
     assert provenance.code_version(data) != provenance.code_version(data, augmentation)
+
+
+def test_the_reachable_code_is_what_runs_and_nothing_else():
+    from helpers import evaluation, models
+    from helpers.studies import multisplit, split_study
+
+    found = provenance.reachable_definitions(multisplit.run_split, skip=split_study.CODE_LEFT_OUT)
+    for reached in (("helpers.training", "fit"), ("helpers.models", "build_final_model"),
+                    ("helpers.protocols", "kfold_roles"), ("helpers.evaluation", "youden_threshold"),
+                    ("helpers.models", "FINAL_L2"), ("helpers.baselines", "C_GRID")):
+        assert reached in found, reached
+    assert not any(module.startswith(split_study.CODE_LEFT_OUT) for module, _ in found)
+    assert ("helpers.evaluation", "wilson_interval") not in found  # the model card's, not the loop's
+    assert found[("helpers.models", "FINAL_L2")].startswith("FINAL_L2")
+    assert callable(evaluation.youden_threshold) and callable(models.build_final_model)
+
+
+def test_the_reachable_code_version_ignores_unreached_code_and_sees_an_edit_that_runs(monkeypatch):
+    import inspect
+
+    from helpers.studies import multisplit
+
+    source = inspect.getsource(data)
+    before = provenance.reachable_code_version(multisplit.run_split)
+
+    def version_with(edited: str) -> str:
+        real = inspect.getsource
+        monkeypatch.setattr(inspect, "getsource", lambda obj: edited if obj is data else real(obj))
+        provenance._index.cache_clear()
+        try:
+            return provenance.reachable_code_version(multisplit.run_split)
+        finally:
+            monkeypatch.undo()
+            provenance._index.cache_clear()
+
+    assert version_with(source + "\n\ndef never_called():\n    return 1\n") == before  # dead code: same version
+    assert "def stack_images(" in source
+    edited = source.replace("def stack_images(", "def stack_images(  # edited\n", 1)
+    assert version_with(edited) != before  # multisplit stacks the images with it
+    assert provenance.reachable_code_version(multisplit.run_split) == before

@@ -183,3 +183,18 @@ def test_a_run_with_more_repeats_reuses_the_results_files_splits(study_env, monk
     assert more.calls == [2, 3] and longer["resumed_splits"] == [0, 1]
     assert [r["split"] for r in longer["records"][::len(methods.METHODS)]] == [0, 1, 2, 3]
     assert longer["fingerprint"]["repeats"] == 2 and set(longer["split_seconds"]) == {"0", "1", "2", "3"}
+
+
+def test_the_committed_studies_match_the_code_that_trains_today(real_photos_dir):
+    """A change to what trains or scores a split makes the committed split studies stale, and notebooks 06 and 07
+    would silently retrain ten splits (hours): this test says so first. Re-run the two studies (the commands in
+    docs/development.md) after such a change; a change that only moves or deletes unused code keeps them."""
+    from helpers import methods
+    from helpers.studies import levers
+
+    variant, scale = levers.chosen_variant()
+    for path, chosen, only in (("06_splits.json", variant, None),
+                               ("06_finalist_recipe_d.json", "D+ens2+tta", [methods.LEAK_FREE])):
+        found, why = split_study.matching(5, 2, 23, scale, None, chosen, list(range(10)), str(real_photos_dir),
+                                          split_study.config.project_root() / "results" / path, only=only)
+        assert found is not None, why

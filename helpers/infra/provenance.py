@@ -14,11 +14,14 @@ artifact cannot be reused (``None`` when it can); callers rebuild it and log tha
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib
 import inspect
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -52,6 +55,75 @@ def code_version(*modules: ModuleType) -> str:
     for module in sorted(modules, key=lambda m: m.__name__):
         digest.update(module.__name__.encode() + b"\0" + inspect.getsource(module).encode() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()) -> str:
+    """A short hash of the code that ``roots`` can run (``reachable_definitions``). Unlike ``code_version`` it
+    ignores what the roots never reach, and where a definition lives: deleting unused code or moving a function
+    keeps the version, an edit to anything that runs makes a new one."""
+    digest = hashlib.sha256()
+    for source in sorted(reachable_definitions(*roots, skip=skip).values()):
+        digest.update(source.encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def reachable_definitions(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()
+                          ) -> dict[tuple[str, str], str]:
+    """Every top-level function, class and assignment of the ``helpers`` package that ``roots`` (functions, or
+    (module, name) pairs) reach by name,
+    followed through the modules (except those whose name starts with one in ``skip``): (module, name) -> source."""
+    todo = [root if isinstance(root, tuple) else (root.__module__, root.__name__) for root in roots]
+    found: dict[tuple[str, str], str] = {}
+    while todo:
+        module, name = todo.pop()
+        if (module, name) in found or module.startswith(tuple(skip)) or not module.startswith("helpers."):
+            continue
+        definitions, aliases = _index(module)
+        if name not in definitions:
+            continue
+        source, node = definitions[name]
+        found[module, name] = source
+        for ref in ast.walk(node):
+            if isinstance(ref, ast.Name) and ref.id in definitions:
+                todo.append((module, ref.id))
+            elif isinstance(ref, ast.Name) and ref.id in aliases and aliases[ref.id][1]:
+                todo.append(aliases[ref.id])  # from helpers.x import y
+            elif (isinstance(ref, ast.Attribute) and isinstance(ref.value, ast.Name) and ref.value.id in aliases
+                  and not aliases[ref.value.id][1]):
+                todo.append((aliases[ref.value.id][0], ref.attr))  # from helpers import x; x.y
+    return found
+
+
+@cache
+def _index(module_name: str) -> tuple[dict[str, tuple[str, ast.AST]], dict[str, tuple[str, str]]]:
+    """A module's top-level definitions (name -> source, node) and the helpers names its imports bind anywhere
+    (alias -> (module, attribute), the attribute empty for a module)."""
+    source = inspect.getsource(importlib.import_module(module_name))
+    tree, definitions, aliases = ast.parse(source), {}, {}
+    for node in tree.body:
+        targets = ([node.name] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else
+                   [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else
+                   [node.target.id] if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) else [])
+        for name in targets:
+            definitions[name] = (ast.get_source_segment(source, node), node)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpers"):
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                aliases[alias.asname or alias.name] = (full, "") if _is_module(full) else (node.module, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("helpers.") and alias.asname:
+                    aliases[alias.asname] = (alias.name, "")
+    return definitions, aliases
+
+
+def _is_module(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 def sidecar_path(artifact: str | os.PathLike) -> Path:
