@@ -74,12 +74,6 @@ def confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) ->
     return skm.confusion_matrix(np.asarray(y_true).astype(int), predicted, labels=[0, 1])
 
 
-def comparison_table(columns: dict[str, dict[str, float]], metrics: tuple[str, ...] = METRIC_NAMES) -> pd.DataFrame:
-    """Metrics side by side (one column per source); a metric a source lacks shows as NaN."""
-    return pd.DataFrame({name: [values.get(m, np.nan) for m in metrics] for name, values in columns.items()},
-                        index=list(metrics)).round(4)
-
-
 def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
                    tta: bool = False) -> tuple[dict[str, Any], np.ndarray]:
     """Score validation and test, choose the threshold on validation; returns the evaluation and the test scores.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-import pandas as pd
 
 from helpers import config
 
@@ -94,29 +93,6 @@ def build_final_model(
 def _name(base: str, index: int) -> str:
     """Keras' default naming (conv2d, conv2d_1, ...), fixed so tables never depend on build order."""
     return base if index == 0 else f"{base}_{index}"
-
-
-def parameter_table(model: keras.Model) -> pd.DataFrame:
-    """One row per layer (type, output shape, parameters) plus the totals, like ``model.summary()``."""
-    rows = [
-        {
-            "layer": layer.name,
-            "type": type(layer).__name__,
-            "output shape": str((None, *layer.output.shape[1:])),
-            "params": layer.count_params(),
-        }
-        for layer in model.layers
-    ]
-    table = pd.DataFrame(rows)
-    trainable, non_trainable = parameter_counts(model)
-    totals = pd.DataFrame(
-        [
-            {"layer": "total", "type": "", "output shape": "", "params": trainable + non_trainable},
-            {"layer": "trainable", "type": "", "output shape": "", "params": trainable},
-            {"layer": "non-trainable", "type": "", "output shape": "", "params": non_trainable},
-        ]
-    )
-    return pd.concat([table, totals], ignore_index=True)
 
 
 def parameter_counts(model: keras.Model) -> tuple[int, int]:

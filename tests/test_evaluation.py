@@ -7,7 +7,6 @@ import math
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import pytest
 
 from helpers import evaluation
@@ -171,21 +170,6 @@ def test_confusion_rows_are_true_columns_predicted():
     assert matrix.tolist() == [[2, 1], [0, 1]]  # one male called female, the female found
     assert evaluation.confusion(Y, SCORES, 0.35).tolist() == [[1, 1], [0, 2]]
     assert evaluation.confusion([0, 0], [0.1, 0.2]).shape == (2, 2)
-
-
-def test_comparison_table():
-    table = evaluation.comparison_table(
-        {"report": {"accuracy": 0.87037, "auc": 0.93829}, "ours": {"accuracy": 0.9, "f1": 0.123456, "auc": 0.95}}
-    )
-    assert isinstance(table, pd.DataFrame)
-    assert list(table.columns) == ["report", "ours"]
-    assert list(table.index) == list(evaluation.METRIC_NAMES)
-    assert table.loc["accuracy", "report"] == 0.8704
-    assert table.loc["f1", "ours"] == 0.1235
-    assert math.isnan(table.loc["f1", "report"])
-    assert math.isnan(table.loc["loss", "ours"])
-    custom = evaluation.comparison_table({"a": {"auc": 0.5}}, metrics=("auc",))
-    assert custom.shape == (1, 1)
 
 
 # ---- figures ------------------------------------------------------------------------------------

@@ -70,7 +70,10 @@ def test_the_reachable_code_version_ignores_unreached_code_and_sees_an_edit_that
             provenance._index.cache_clear()
 
     assert version_with(source + "\n\ndef never_called():\n    return 1\n") == before  # dead code: same version
-    assert "def stack_images(" in source
-    edited = source.replace("def stack_images(", "def stack_images(  # edited\n", 1)
-    assert version_with(edited) != before  # multisplit stacks the images with it
+    body = source.split("def stack_images(", 1)[1]
+    docstring = body.split('"""', 2)[1]
+    assert version_with(source.replace(docstring, docstring + " (reworded)", 1)) == before  # words: same version
+    first_return = body.split("return ", 1)[1].split("\n", 1)[0]
+    edited = source.replace("return " + first_return, "return (" + first_return + ")[::-1]", 1)
+    assert edited != source and version_with(edited) != before  # multisplit stacks the images with it
     assert provenance.reachable_code_version(multisplit.run_split) == before

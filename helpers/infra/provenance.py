@@ -58,31 +58,35 @@ def code_version(*modules: ModuleType) -> str:
 
 
 def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()) -> str:
-    """A short hash of the code that ``roots`` can run (``reachable_definitions``). Unlike ``code_version`` it
-    ignores what the roots never reach, and where a definition lives: deleting unused code or moving a function
-    keeps the version, an edit to anything that runs makes a new one."""
+    """A short hash of the code that ``roots`` can run (``reachable_definitions``), read as syntax: comments,
+    docstrings, layout and where a definition lives do not count. Unlike ``code_version`` it ignores what the roots
+    never reach: deleting unused code or moving a function keeps the version, an edit to what runs makes a new one."""
     digest = hashlib.sha256()
-    for source in sorted(reachable_definitions(*roots, skip=skip).values()):
-        digest.update(source.encode() + b"\0")
+    for syntax in sorted(syntax for _, syntax in _reachable(roots, tuple(skip)).values()):
+        digest.update(syntax.encode() + b"\0")
     return digest.hexdigest()[:16]
 
 
 def reachable_definitions(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()
                           ) -> dict[tuple[str, str], str]:
     """Every top-level function, class and assignment of the ``helpers`` package that ``roots`` (functions, or
-    (module, name) pairs) reach by name,
-    followed through the modules (except those whose name starts with one in ``skip``): (module, name) -> source."""
+    (module, name) pairs) reach by name, followed through the modules (except those whose name starts with one in
+    ``skip``): (module, name) -> source."""
+    return {key: source for key, (source, _) in _reachable(roots, tuple(skip)).items()}
+
+
+def _reachable(roots: Sequence[Any], skip: tuple[str, ...]) -> dict[tuple[str, str], tuple[str, str]]:
     todo = [root if isinstance(root, tuple) else (root.__module__, root.__name__) for root in roots]
-    found: dict[tuple[str, str], str] = {}
+    found: dict[tuple[str, str], tuple[str, str]] = {}
     while todo:
         module, name = todo.pop()
-        if (module, name) in found or module.startswith(tuple(skip)) or not module.startswith("helpers."):
+        if (module, name) in found or module.startswith(skip) or not module.startswith("helpers."):
             continue
         definitions, aliases = _index(module)
         if name not in definitions:
             continue
-        source, node = definitions[name]
-        found[module, name] = source
+        source, node, syntax = definitions[name]
+        found[module, name] = (source, syntax)
         for ref in ast.walk(node):
             if isinstance(ref, ast.Name) and ref.id in definitions:
                 todo.append((module, ref.id))
@@ -95,9 +99,9 @@ def reachable_definitions(*roots: Callable[..., Any] | tuple[str, str], skip: Se
 
 
 @cache
-def _index(module_name: str) -> tuple[dict[str, tuple[str, ast.AST]], dict[str, tuple[str, str]]]:
-    """A module's top-level definitions (name -> source, node) and the helpers names its imports bind anywhere
-    (alias -> (module, attribute), the attribute empty for a module)."""
+def _index(module_name: str) -> tuple[dict[str, tuple[str, ast.AST, str]], dict[str, tuple[str, str]]]:
+    """A module's top-level definitions (name -> source, node, syntax without docstrings) and the helpers names its
+    imports bind anywhere (alias -> (module, attribute), the attribute empty for a module)."""
     source = inspect.getsource(importlib.import_module(module_name))
     tree, definitions, aliases = ast.parse(source), {}, {}
     for node in tree.body:
@@ -105,7 +109,7 @@ def _index(module_name: str) -> tuple[dict[str, tuple[str, ast.AST]], dict[str, 
                    [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else
                    [node.target.id] if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) else [])
         for name in targets:
-            definitions[name] = (ast.get_source_segment(source, node), node)
+            definitions[name] = (ast.get_source_segment(source, node), node, _syntax(node))
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpers"):
             for alias in node.names:
@@ -116,6 +120,18 @@ def _index(module_name: str) -> tuple[dict[str, tuple[str, ast.AST]], dict[str, 
                 if alias.name.startswith("helpers.") and alias.asname:
                     aliases[alias.asname] = (alias.name, "")
     return definitions, aliases
+
+
+def _syntax(node: ast.AST) -> str:
+    """The syntax tree of a definition without its docstrings (nor, as in every syntax tree, comments and layout)."""
+    node = ast.parse(ast.unparse(node)).body[0]  # a copy
+    for inner in ast.walk(node):
+        body = getattr(inner, "body", None)
+        if (isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            inner.body = body[1:] or [ast.Pass()]
+    return ast.dump(node)
 
 
 def _is_module(name: str) -> bool:

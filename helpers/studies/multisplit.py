@@ -39,24 +39,12 @@ Arrays = tuple[np.ndarray, np.ndarray]
 # ---- methods ----------------------------------------------------------------------------------
 
 
-def run_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
-            epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
-            ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``) seeded, quietly; scores on validation and test.
-
-    The final CNNs follow ``final_variant`` (``training.parse_variant``), e.g. ``D+smooth+std+sketch+ens2+tta``:
-    recipe D with label smoothing, per-image standardisation, the training people's ``sketches`` added, an
-    ensemble of 2 training seeds, flip TTA.
-    """
-    val_scores, test_scores, info, _ = train_cnn(method, train, validation, test, seed, epochs_cap, final_variant,
-                                                 sketches)
-    return val_scores, test_scores, info
-
-
 def train_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
               epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
               ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], list[keras.callbacks.History]]:
-    """``run_cnn``, also returning the members' training histories (what a refit repeats)."""
+    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``) seeded, quietly; its scores on validation and test,
+    what it ran (epochs, recipe) and the members' training histories (what a refit repeats). The final CNNs follow
+    ``final_variant`` (``training.parse_variant``); ``sketches`` join their training images."""
     import keras
 
     from helpers import experiments, training
