@@ -29,11 +29,13 @@ Machinery:
 
 - ``studies``: the runs behind the notebooks' choices and claims: ``recipe_search`` (notebook 04's recipe),
   ``stability`` and ``baseline_seeds`` (notebooks 04 and 02 over seeds), ``analysis_seeds`` (notebook 05's
-  measurements over seeds), ``levers`` (changes to training tried on validation photos, read by notebook 08),
-  ``split_study`` and ``multisplit`` (the loop over splits that notebooks 06 and 07 read, and its finalist);
+  measurements over seeds), ``levers`` (changes to training tried on validation photos, read by notebook 08;
+  ``lever_training`` trains them), ``split_study`` and ``multisplit`` (the loop over splits that notebooks 06 and
+  07 read, and its finalist);
 - ``reporting``: ``results`` (every results file: names, fields, verdicts; written and read only there),
   ``targets`` (the targets and their verdicts), ``results_table`` (the README's
-  findings and tables), ``slides`` with ``templates/`` (the deck), ``model_card`` (MODEL_CARD.md);
+  findings and tables), ``slides`` (the deck's content) and ``deck`` with ``templates/`` (its HTML and PDF),
+  ``model_card`` (MODEL_CARD.md);
 - ``infra``: ``pipeline`` (the headless runner), ``artifacts`` (image artifacts between notebooks),
   ``provenance`` (what an artifact was made from), ``storage`` (atomic, pickle-free files), ``environment`` (the
   machine and code a result came from), ``versions`` (quiet TensorFlow import, tested versions), ``browser``

@@ -83,3 +83,16 @@ def epochs_cap(quick: bool, cap: int | None = None) -> int | None:
 METRIC_WORDS: dict[str, str] = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
                                 "specificity": "specificity", "accuracy": "accuracy", "precision": "precision",
                                 "f1": "F1"}
+# The methods of notebook 07 in short words, for figures, tables and the deck (METHODS' long labels are in
+# helpers.methods: nbval compares its methods table).
+METHOD_WORDS: dict[str, str] = {
+    "baseline_cnn": "baseline CNN",
+    "final_cnn_report": "final CNN, report's protocol (leaky)",
+    "final_cnn_leak_free": "final CNN, leak-free",
+    "pixel_logreg": "logistic regression on pixels",
+    "eigenfaces_logreg": "eigenfaces + logistic regression",
+    "majority": "majority class (always male)",
+    "final_cnn_leak_free_refit": "final CNN, leak-free, refit",
+    "pixel_logreg_refit": "logistic regression on pixels, refit",
+    "eigenfaces_logreg_refit": "eigenfaces + logistic regression, refit",
+}

@@ -21,18 +21,7 @@ METHODS: dict[str, str] = {
     "pixel_logreg_refit": "logistic regression on pixels, refit on training + validation photos",
     "eigenfaces_logreg_refit": "eigenfaces + logistic regression, refit on training + validation photos",
 }
-# Short names in words for figures and tables (METHODS' long labels stay: nbval compares the methods table).
-SHORT_LABELS: dict[str, str] = {
-    "baseline_cnn": "baseline CNN",
-    "final_cnn_report": "final CNN, report's protocol (leaky)",
-    "final_cnn_leak_free": "final CNN, leak-free",
-    "pixel_logreg": "logistic regression on pixels",
-    "eigenfaces_logreg": "eigenfaces + logistic regression",
-    "majority": "majority class (always male)",
-    "final_cnn_leak_free_refit": "final CNN, leak-free, refit",
-    "pixel_logreg_refit": "logistic regression on pixels, refit",
-    "eigenfaces_logreg_refit": "eigenfaces + logistic regression, refit",
-}
+SHORT_LABELS = config.METHOD_WORDS  # short names in words for figures, tables and the deck
 # A refit method trains its base method, keeps the base's threshold (chosen on the validation photos before the
 # refit) and its stopping point (the CNN's best epoch, the regressions' C), then fits afresh on the training and
 # validation photos together and scores the test photos with that fit.

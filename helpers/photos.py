@@ -1,40 +1,8 @@
 """Finding and loading exactly the CUFS photos, never a guess: where they are, which files are photos, decoding.
 
-Policy (each case has a test that builds its own small files, in ``tests/test_photos.py``; ``data/README.md`` has
-the same table for users):
-
-Where the photos are
-  * argument (``DATA_DIR``/``--data-dir``), then ``$CUFS_DIR``, then ``data/raw/``, then a kagglehub
-    download. A relative path is taken from the current working directory.
-  * The path may be the photo folder itself or any folder above it. Below it, every folder that directly
-    holds a file named like a CUFS photo is a *candidate* (any depth, any letter case; ``__MACOSX`` and
-    hidden folders are ignored; a candidate's own sub-folders are not searched). Exactly one candidate:
-    it is used. Several: ``AmbiguousPhotoFoldersError`` listing them with their counts and how to pick.
-    None: ``DataNotFoundError`` with how to get the data.
-
-Which files are photos
-  * Only names of the CUHK student photos: ``m-NNN-NN``, ``m1-NNN-NN``, ``f-NNN-NN``, ``f1-NNN-NN`` with
-    an image extension (``.jpg``, ``.png``, ...). Letter case is ignored (some copy and unzip tools
-    change it); the pattern itself keeps every sketch out (``F2-...``, ``f-039-01-sz1.jpg``).
-  * Everything else in the photo folder is skipped with one warning per kind that names every file:
-    sketches, file-manager copies (``f-005-01 copy.jpg``, ``m-099-01 (1).jpg``), other names, files that
-    are not images, sub-folders. macOS/Windows residue (``._*``, ``.DS_Store``, ``Thumbs.db``,
-    ``desktop.ini``, ``.gitkeep``) is ignored with an info message.
-  * One person, one photo: two files for the same person (another extension or letter case) raise
-    ``DuplicatePhotoError`` naming both. A class with no photo raises ``MissingClassError``. A count
-    other than 188 (134 male, 54 female) is a warning stating the counts per class.
-
-How images are decoded
-  * Unreadable, corrupt or truncated -> ``CorruptImageError`` naming the file (dropping it silently would
-    change the counts and the seeded split); unreadable for lack of permission -> ``PhotoAccessError``;
-    more than ``MAX_IMAGE_PIXELS`` pixels (a decompression bomb) -> ``ImageTooLargeError``; all name the
-    file and say what to do.
-  * EXIF orientation is applied; grey, palette, CMYK and alpha images become RGB (alpha is dropped, colours
-    kept); images with more than 8 bits per channel (16-bit, float) -> ``CorruptImageError``, as CUFS has
-    none; any other size is resized (bilinear) to 200 wide x 250 high.
-
-The frame and the split are in ``helpers.data``; the artifacts passed between notebooks, with their provenance,
-in ``helpers.infra.artifacts``.
+The policy (where the photos are looked for, which files count as photos, what each bad input raises and says) is
+written once, for users, in ``data/README.md``; ``tests/test_photos.py`` checks each case on small files of its own.
+The frame and the split are in ``helpers.data``; the artifacts passed between notebooks in ``helpers.infra.artifacts``.
 """
 
 from __future__ import annotations
@@ -69,12 +37,8 @@ MAX_FOLDERS_SEARCHED = 5_000
 
 PHOTO_NAME = re.compile(r"(?P<person>(?P<sex>[mf])1?-\d{3})-\d{2}(?P<suffix>\.[a-z0-9]+)", re.IGNORECASE)
 SKETCH_NAME = re.compile(r"[mf][12]?-\d{3}-\d{2}-sz\d+\.[a-z0-9]+|[mf]2-\d{3}-\d{2}\.[a-z0-9]+", re.IGNORECASE)
-COPY_NAME = re.compile(
-    r"(?P<original>[mf]1?-\d{3}-\d{2})"
-    r"(?:[ _-]*(?:copy|copia|cópia|kopie|copie)(?:[ _-]*\(?\d+\)?)?|[ _-]*\(\d+\)|[ _-]+\d+|~\d*)"
-    r"(?P<suffix>\.[a-z0-9]+)",
-    re.IGNORECASE,
-)
+# A photo's name with more after it ("f-005-01 copy.jpg", "m-099-01 (1).jpg", "f1-003-01_2.jpg"): a file-manager copy.
+COPY_NAME = re.compile(r"(?P<original>[mf]1?-\d{3}-\d{2})[ _~(-].*(?P<suffix>\.[a-z0-9]+)", re.IGNORECASE)
 RESIDUE_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini", ".gitkeep"})
 IGNORED_FOLDERS = frozenset({"__macosx"})
 
@@ -100,7 +64,7 @@ class MissingClassError(DataError, ValueError):
 
 
 class CorruptImageError(DataError, ValueError):
-    """An image file exists but cannot be decoded."""
+    """An image file exists but cannot be decoded (or has more than 8 bits per channel)."""
 
 
 class ImageTooLargeError(DataError, ValueError):
@@ -129,12 +93,9 @@ class PhotoFiles:
 
 def how_to_get_data() -> str:
     """The instructions every data error ends with."""
-    return (
-        f"Download the Kaggle dataset '{config.KAGGLE_SLUG}' (pip install kagglehub; "
-        f"python -c \"import kagglehub; print(kagglehub.dataset_download('{config.KAGGLE_SLUG}'))\"), "
-        f"then set {config.DATA_ENV_VAR} to the printed folder (or its photos/ sub-folder), "
-        "or copy the photos into data/raw/."
-    )
+    return (f"Download the Kaggle dataset '{config.KAGGLE_SLUG}' (pip install kagglehub; python -c \"import kagglehub; "
+            f"print(kagglehub.dataset_download('{config.KAGGLE_SLUG}'))\"), then set {config.DATA_ENV_VAR} to the "
+            "printed folder (or its photos/ sub-folder), or copy the photos into data/raw/.")
 
 
 # ---- names ----------------------------------------------------------------------------------------
@@ -195,9 +156,7 @@ def download_from_kaggle() -> Path:
     try:
         import kagglehub
     except ImportError as err:
-        raise DataNotFoundError(
-            f"No photo folder given and kagglehub is not installed. {how_to_get_data()}"
-        ) from err
+        raise DataNotFoundError(f"No photo folder given and kagglehub is not installed. {how_to_get_data()}") from err
     try:
         log.info("Downloading %s with kagglehub ...", config.KAGGLE_SLUG)
         return Path(kagglehub.dataset_download(config.KAGGLE_SLUG))
@@ -246,7 +205,8 @@ def photo_folders_under(root: Path) -> list[Path]:
     """
     found: list[Path] = []
     seen: set[str] = set()
-    for folder, subfolders, names in os.walk(root, followlinks=True, onerror=_report_unreadable_folder):
+    for folder, subfolders, names in os.walk(root, followlinks=True, onerror=lambda err: _warn_once(
+            f"Cannot look inside {err.filename} ({err.strerror}); it is left out of the search for photos.")):
         real = os.path.realpath(folder)
         if real in seen:  # a link back up the tree
             subfolders[:] = []
@@ -286,9 +246,8 @@ def select_photos(folder: Path) -> PhotoFiles:
     for reason, names in skipped.items():
         _warn_once(f"Skipped {len(names)} file(s) in {folder}, {reason}: {', '.join(names)}")
     if not photos:
-        raise DataNotFoundError(
-            f"{folder} holds no file named like a CUFS photo (m-NNN-NN.jpg, f1-NNN-NN.jpg, ...). {how_to_get_data()}"
-        )
+        raise DataNotFoundError(f"{folder} holds no file named like a CUFS photo (m-NNN-NN.jpg, f1-NNN-NN.jpg, ...). "
+                                f"{how_to_get_data()}")
     refuse_duplicates(photos)
     check_class_counts(photos, folder)
     return PhotoFiles(folder, tuple(photos))
@@ -378,13 +337,7 @@ def to_rgb_array(image: Image.Image, path: Path) -> np.ndarray:
     if image.mode.startswith("I") or image.mode == "F":
         raise CorruptImageError(f"{path} has {image.mode} pixels, more than 8 bits per channel; CUFS photos are "
                                 "8-bit RGB. Save it as an 8-bit RGB JPEG or PNG.")
-    try:
-        return np.asarray(image.convert("RGB"))
-    except (ValueError, OSError) as err:
-        raise CorruptImageError(
-            f"{path} uses the colour mode {image.mode}, which cannot be converted to RGB ({err}). "
-            "Save it as an 8-bit RGB JPEG or PNG."
-        ) from err
+    return np.asarray(image.convert("RGB"))  # a mode that cannot convert fails in load_image, naming the file
 
 
 # ---- loading ------------------------------------------------------------------------------------------
@@ -392,7 +345,7 @@ def to_rgb_array(image: Image.Image, path: Path) -> np.ndarray:
 
 def load_dataset(data_dir: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
     """The report's DataFrame: ``filename``, ``sex`` (0 male, 1 female), ``image_array``."""
-    return load_photos(select_photos(find_photo_dir(data_dir)), progress)
+    return load_photos(current_photos(data_dir), progress)
 
 
 def load_photos(photos: PhotoFiles, progress: bool = True) -> pd.DataFrame:
@@ -413,14 +366,13 @@ def photos_fingerprint(photos: PhotoFiles) -> dict[str, Any]:
             "code": provenance.code_version(sys.modules[__name__])}
 
 
+_WARNED: set[str] = set()  # each notebook looks the photos up several times: a messy folder is reported once
+
+
 def _warn_once(message: str) -> None:
-    # Each notebook looks the photos up several times; a messy folder is reported once per process.
     if message not in _WARNED:
         _WARNED.add(message)
         log.warning(message)
-
-
-_WARNED: set[str] = set()
 
 
 def _listdir(folder: Path) -> list[Path]:
@@ -431,10 +383,6 @@ def _listdir(folder: Path) -> list[Path]:
             f"{folder} cannot be listed: permission denied. Make it readable (chmod a+rx '{folder}') or copy the "
             "photos to a folder you own."
         ) from err
-
-
-def _report_unreadable_folder(err: OSError) -> None:
-    _warn_once(f"Cannot look inside {err.filename} ({err.strerror}); it is left out of the search for photos.")
 
 
 def _count_text(folder: Path) -> str:

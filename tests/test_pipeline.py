@@ -214,15 +214,15 @@ def test_ctrl_c_says_which_notebook_was_interrupted_and_exits_130(tmp_path: Path
 
 def test_the_pipeline_reprints_the_deck_from_the_new_results(tmp_path: Path, monkeypatch, capsys) -> None:
     from helpers.infra import browser
-    from helpers.reporting import slides
+    from helpers.reporting import deck
 
     written = {}
     monkeypatch.setattr(pipeline.config, "project_root", lambda: tmp_path)
-    monkeypatch.setattr(slides, "write", lambda destination: written.setdefault("deck", destination))
-    monkeypatch.setattr(slides, "save_pdf", lambda deck, pdf: written.setdefault("pdf", pdf))
+    monkeypatch.setattr(deck, "write", lambda destination: written.setdefault("deck", destination))
+    monkeypatch.setattr(deck, "save_pdf", lambda page, pdf: written.setdefault("pdf", pdf))
     monkeypatch.setattr(browser, "find_chromium", lambda: "/usr/bin/chromium")
     pipeline.refresh_slides()
-    assert written == {"deck": tmp_path / slides.DEFAULT_OUTPUT, "pdf": tmp_path / "docs" / "slides.pdf"}
+    assert written == {"deck": tmp_path / deck.DEFAULT_OUTPUT, "pdf": tmp_path / "docs" / "slides.pdf"}
     monkeypatch.setattr(browser, "find_chromium", lambda: None)
     written.clear()
     pipeline.refresh_slides()

@@ -14,6 +14,7 @@ from PIL import Image
 
 from helpers import config, published
 from helpers.infra import browser
+from helpers.reporting import deck as deck_builder
 from helpers.reporting import results, slides
 
 ROOT = config.project_root()
@@ -22,7 +23,7 @@ ROOT = config.project_root()
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The deck built from the committed results and figures (the tests never write into the project)."""
-    return slides.write(tmp_path_factory.mktemp("deck") / "slides.html", ROOT)
+    return deck_builder.write(tmp_path_factory.mktemp("deck") / "slides.html", ROOT)
 
 
 def committed(name: str) -> dict:
@@ -61,19 +62,19 @@ def test_results_of_a_quick_run_are_refused(tmp_path: Path):
     path = root / "results" / "04_final_model.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "quick": True}))
     with pytest.raises(results.ResultsNotReadyError, match="quick run"):
-        slides.render(root)
+        deck_builder.render(root)
 
 
 def test_a_missing_figure_is_named(tmp_path: Path):
     root = copy_of_results(tmp_path)
     (root / "figures" / "05_grad_cam.png").unlink()
     with pytest.raises(slides.SlidesError, match="05_grad_cam.png is missing.*make pipeline"):
-        slides.render(root)
+        deck_builder.render(root)
 
 
 def test_the_command_line_reports_a_missing_results_file(tmp_path: Path, capsys):
     with pytest.raises(SystemExit) as raised:
-        slides.main(["--root", str(tmp_path), "--output", str(tmp_path / "deck.html")])
+        deck_builder.main(["--root", str(tmp_path), "--output", str(tmp_path / "deck.html")])
     assert raised.value.code == 1 and "make pipeline" in capsys.readouterr().err
     assert not (tmp_path / "deck.html").exists()
 
@@ -98,7 +99,7 @@ def test_every_resource_loads_and_every_image_decodes_in_chromium(deck: Path):
 def test_a_broken_image_is_caught_by_the_browser_check(tmp_path: Path):
     chromium_or_skip()
     page = tmp_path / "broken.html"
-    deck_text = slides.render(ROOT)
+    deck_text = deck_builder.render(ROOT)
     page.write_text(deck_text.replace('src="data:image/png;base64,', 'src="data:image/png;base64,AAAA', 1))
     assert len(browser.self_check(page)["brokenImages"]) == 1
 
@@ -123,7 +124,7 @@ def pdf_pages(path: Path) -> list[str]:
 def printed(deck: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The deck built from the committed results, printed by headless Chromium as `make slides` prints it."""
     chromium_or_skip()
-    return slides.save_pdf(deck, tmp_path_factory.mktemp("pdf") / "slides.pdf")
+    return deck_builder.save_pdf(deck, tmp_path_factory.mktemp("pdf") / "slides.pdf")
 
 
 def test_the_pdf_has_one_page_per_slide_and_no_blank_page(printed: Path):
@@ -144,7 +145,7 @@ def test_the_deck_needs_neither_tensorflow_nor_the_scientific_stack():
     import subprocess
     import sys
 
-    code = ("import sys, helpers.reporting.slides; "
+    code = ("import sys, helpers.reporting.deck; "
             "heavy = {'tensorflow', 'keras', 'numpy', 'pandas', 'matplotlib', 'sklearn'}; "
             "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

@@ -256,11 +256,11 @@ def main(argv: list[str] | None = None) -> int:
 def regenerated_documents() -> list[Path]:
     """The files the end of a run in place rewrites from the results (README.md and docs/results.md by
     ``results_table.refresh_readme``, MODEL_CARD.md by ``model_card.refresh``, the deck by ``refresh_slides``)."""
-    from helpers.reporting import model_card, results_table, slides
+    from helpers.reporting import deck, model_card, results_table
 
     root = config.project_root()
     return [root / "README.md", root / results_table.FULL_TABLE, root / model_card.CARD,
-            root / slides.DEFAULT_OUTPUT, root / "docs" / "slides.pdf"]
+            root / deck.DEFAULT_OUTPUT, root / "docs" / "slides.pdf"]
 
 
 @contextlib.contextmanager
@@ -353,17 +353,17 @@ def refresh_slides() -> None:
     """Rebuild build/slides.html and docs/slides.pdf from the new results, so that the committed deck tells this
     run's story (skipped, with the reason, when the results are incomplete or no Chromium is installed)."""
     from helpers.infra import browser
-    from helpers.reporting import results, slides
+    from helpers.reporting import deck, results
 
     try:
-        deck = slides.write(config.project_root() / slides.DEFAULT_OUTPUT)
+        page = deck.write(config.project_root() / deck.DEFAULT_OUTPUT)
     except results.ResultsNotReadyError as err:
         print(f"docs/slides.pdf not regenerated: {err}")
         return
     if browser.find_chromium() is None:
         print("docs/slides.pdf not regenerated: no Chromium (apt-get install chromium, then make slides)")
         return
-    slides.save_pdf(deck, config.project_root() / "docs" / "slides.pdf")
+    deck.save_pdf(page, config.project_root() / "docs" / "slides.pdf")
     print("docs/slides.pdf regenerated")
 
 

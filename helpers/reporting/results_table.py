@@ -221,9 +221,8 @@ def findings(results: dict[str, dict[str, Any]]) -> str:
             f"{sum(g > 0 for g in gains)} runs and lowers it in {sum(g < 0 for g in gains)}.")
     leaky = results.get("06_the_leak")
     if leaky:
-        k, inflation = leaky["n_splits"], leaky["inflation"]
+        k, inflation, words = leaky["n_splits"], leaky["inflation"], config.METRIC_WORDS
         metrics = inflation["prevalence_free_metrics"]
-        words = config.METRIC_WORDS
         shut = [words.get(m, m) for m in metrics if inflation["paired"][m]["ci_low"] > 0]
         pairs = " and ".join(f"{words.get(m, m)} by {inflation['paired'][m]['mean']:+.3f}" for m in metrics[:2])
         shared = ""

@@ -1,44 +1,25 @@
-"""The class deck: one self-contained HTML file built from the committed results and figures.
-
-    python -m helpers.reporting.slides                  # -> build/slides.html (make slides)
-    python -m helpers.reporting.slides --screenshot docs/slide_previews/slide_13.png --slide 13
-    python -m helpers.reporting.slides --pdf docs/slides.pdf     # also print it, one slide per page (make slides does)
+"""The class deck's content: one dict per slide (kicker, title, bullets, table, figures), in order.
 
 Every number on a slide is read from ``results/*.json`` (or is a report fact from ``helpers.published`` or a
-data fact), every picture is a PNG of ``figures/`` embedded as a data URI; the page has no other resource,
-so it opens from a file with no network. Jinja2 renders it (already installed with Jupyter); a few lines of
-inline script give keyboard and click navigation, scale the 16:9 stage to the screen, and, when the URL
-carries ``?selfcheck``, write a report of what loaded for the browser test.
+data fact), every picture is a PNG of ``figures/`` embedded as a data URI. ``helpers.reporting.deck`` renders
+the slides into one offline HTML file and prints the PDF (``make slides``).
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import os
 import re
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from helpers import config, published
-from helpers.infra import storage
 from helpers.reporting import results
 
-TEMPLATE = "slides.html.j2"
-DEFAULT_OUTPUT = Path("build") / "slides.html"
 RESULTS = ("02_baseline_model", "02_baseline_seeds", "04_final_model", "04_stability", "05_error_analysis",
            "05_analysis_seeds", "06_the_leak", "07_repeated_splits")
 METRICS = ("accuracy", "precision", "recall", "f1", "auc")
 Root = str | os.PathLike | None  # where results/ and figures/ are (None: the project)
-SHORT_LABELS = {"baseline_cnn": "baseline CNN", "final_cnn_report": "final CNN, report's protocol (leaky)",
-                "final_cnn_leak_free": "final CNN, leak-free", "pixel_logreg": "logistic regression on pixels",
-                "eigenfaces_logreg": "eigenfaces + logistic regression", "majority": "majority class",
-                "final_cnn_leak_free_refit": "final CNN, leak-free, refit",
-                "pixel_logreg_refit": "logistic regression on pixels, refit"}
 
 
 class SlidesError(results.ResultsNotReadyError):
@@ -299,7 +280,7 @@ def honest_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     nested, summary = results.NESTED, {**h["summary"], **h["selection"]["summary"]}
     pixels = h["selection"]["paired_vs_pixel_logreg"][nested]["auc"]
     significant = pixels["mean"] > 0 and pixels["p_value"] < h["verdicts"]["leak_free_target"]["wanted"]["p_value"]
-    labels = {**SHORT_LABELS, nested: "final CNN, leak-free, settings chosen per split",
+    labels = {**config.METHOD_WORDS, nested: "final CNN, leak-free, settings chosen per split",
               "final_cnn_leak_free": "final CNN, leak-free, settings chosen on other splits"}
     rows = [{"cells": [labels.get(m, h["method_labels"].get(m, m)), pm(summary[m]["auc"]),
                        pm(summary[m]["accuracy"]), pm(summary[m]["balanced_accuracy"])],
@@ -326,16 +307,14 @@ def splits_figure_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
 
 
 def leak_sentence(inflation: Mapping[str, Any]) -> str:
-    """The leak, like with like: the paired differences of the metrics that do not depend on the share of female
-    test photos (the leaky protocol tests on balanced sets), each with its corrected interval."""
-    metrics = inflation.get("prevalence_free_metrics", ["auc"])
-    parts = [f"{config.METRIC_WORDS.get(m, m)} {inflation['paired'][m]['mean']:+.3f} "
-             f"[{inflation['paired'][m]['ci_low']:+.3f}, {inflation['paired'][m]['ci_high']:+.3f}]"
-             for m in metrics if m in inflation["paired"]]
-    zero = [config.METRIC_WORDS.get(m, m) for m, z in inflation.get("includes_zero", {}).items() if z]
-    return ("Report's protocol minus leak-free, paired over the same splits (prevalence-free metrics, corrected "
-            "95 % intervals): " + ", ".join(parts)
-            + (f"; the interval includes zero for {', '.join(zero)}" if zero else "; no interval includes zero"))
+    """The leak, like with like: paired differences of AUC and balanced accuracy (metrics that do not depend on the
+    share of female test photos: the leaky protocol tests on balanced sets), each with its corrected interval."""
+    paired = inflation["paired"]
+    parts = [f"{config.METRIC_WORDS[m]} {paired[m]['mean']:+.3f} [{paired[m]['ci_low']:+.3f}, "
+             f"{paired[m]['ci_high']:+.3f}]" for m in ("auc", "balanced_accuracy")]
+    zero = all(inflation["includes_zero"].values())
+    return ("Report's protocol minus leak-free, paired over the same splits (corrected 95 % intervals): "
+            + ", ".join(parts) + ("; every interval includes zero" if zero else ""))
 
 
 def leak_established(inflation: Mapping[str, Any]) -> bool:
@@ -344,7 +323,7 @@ def leak_established(inflation: Mapping[str, Any]) -> bool:
     return any(inflation["paired"][m]["ci_low"] > 0 for m in metrics if m in inflation["paired"])
 
 
-def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
+def leak_and_test_slide(r: Mapping[str, Any], root: Root) -> dict[str, Any]:
     """Notebooks 06 and 07: the leak's inflation, the paired test against pixels and the target."""
     h, inflation = r["07_repeated_splits"], r["06_the_leak"]["inflation"]
     paired = h["selection"]["paired_vs_pixel_logreg"][results.NESTED]
@@ -357,14 +336,13 @@ def leak_and_test_slide(r: Mapping[str, Any]) -> dict[str, Any]:
                                         "; the CNN beats pixels significantly"),
             "bullets": [leak_sentence(inflation),
                         f"CNN (settings chosen per split) minus pixel logistic regression, paired: AUC "
-                        f"{paired['auc']['mean']:+.3f} "
-                        f"(p = {paired['auc']['p_value']:.3f}), accuracy {paired['accuracy']['mean']:+.3f} "
-                        f"(p = {paired['accuracy']['p_value']:.3f})",
+                        f"{paired['auc']['mean']:+.3f} (p = {paired['auc']['p_value']:.3f})",
                         f"Target (leak-free mean AUC ≥ {wanted['auc']:.2f}, accuracy ≥ {wanted['accuracy']:.2f}, "
                         f"p < {wanted['p_value']:.2f} vs pixels): AUC {target['mean_auc']:.3f} "
                         f"{verdict(target['checks']['auc'])}, accuracy {target['mean_accuracy']:.3f} "
                         f"{verdict(target['checks']['accuracy'])}, test "
-                        f"{verdict(target['checks']['better_than_pixel_logreg'])}"]}
+                        f"{verdict(target['checks']['better_than_pixel_logreg'])}"],
+            "figures": [figure("06_leak_per_split", "each line joins one split's two protocols (notebook 06)", root)]}
 
 
 def conclusions_slide(r: Mapping[str, Any]) -> dict[str, Any]:
@@ -403,7 +381,7 @@ def provenance_slide(r: Mapping[str, Any]) -> dict[str, Any]:
                                commit[:7] + ("+" if commit.endswith("+changes") else ""), env.get("date", "?")]})
     return {"kicker": "Where the numbers come from", "title": "Reproduce every slide", "layout": "compact",
             "table": {"header": ["results file", "device", "libraries", "commit", "date"], "rows": rows},
-            "bullets": ["make pipeline  (runs notebooks 01-07 headless, 10 to 20 minutes on a 2-core CPU)",
+            "bullets": ["make pipeline  (runs notebooks 01-08 headless, 10 to 20 minutes on a 2-core CPU)",
                         "make slides  (this deck, from results/ and figures/)",
                         "Another CPU or GPU draws other numbers from the same seed: compare ranges, not digits"]}
 
@@ -415,65 +393,5 @@ def build_slides(root: str | os.PathLike | None = None) -> list[dict[str, Any]]:
             architecture_slide(r, "baseline"), balancing_slide(r, root), architecture_slide(r, "final"),
             final_model_slide(r, root), curves_slide(r, root), rerun_slide(r, root), calibration_slide(r, root),
             errors_slide(r, root),
-            honest_slide(r, root), splits_figure_slide(r, root), leak_and_test_slide(r), conclusions_slide(r),
+            honest_slide(r, root), splits_figure_slide(r, root), leak_and_test_slide(r, root), conclusions_slide(r),
             provenance_slide(r)]
-
-
-def render(root: str | os.PathLike | None = None) -> str:
-    """The deck as one HTML string."""
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("helpers.reporting", "templates"),
-                                     autoescape=jinja2.select_autoescape(["html", "j2"]),
-                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    defaults = {"kicker": "", "subtitle": "", "bullets": [], "table": None, "figures": [], "note": "", "layout": ""}
-    slides = [{**defaults, **slide} for slide in build_slides(root)]
-    return environment.get_template(TEMPLATE).render(title=slides[0]["title"], slides=slides)
-
-
-def write(destination: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
-    """Render the deck and write it atomically."""
-    text = render(root)
-    return storage.atomic_write(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the class deck (one offline HTML file) from the results.")
-    parser.add_argument("--output", default=str(config.project_root() / DEFAULT_OUTPUT), help="the HTML file to write")
-    parser.add_argument("--root", default=None, help="where results/ and figures/ are (default: the project)")
-    parser.add_argument("--screenshot", default=None, help="also save a PNG of one slide here (needs Chromium)")
-    parser.add_argument("--slide", type=int, default=1, help="which slide the screenshot shows (1-based)")
-    parser.add_argument("--pdf", default=None, help="also print the deck to this PDF, one slide per page (Chromium)")
-    args = parser.parse_args(argv)
-    try:
-        path = write(args.output, args.root)
-    except results.ResultsNotReadyError as err:
-        parser.exit(1, f"make slides: {err}\n")
-    print(f"deck written: {path} (open it in a browser; arrow keys or click to move)")
-    if args.pdf:
-        print(f"PDF written: {save_pdf(path, args.pdf)}")
-    if args.screenshot:
-        save_screenshot(path, args.screenshot, args.slide)
-        print(f"screenshot of slide {args.slide}: {args.screenshot}")
-    return 0
-
-
-def save_pdf(deck: str | os.PathLike, destination: str | os.PathLike) -> Path:
-    """The deck printed to a PDF by headless Chromium (one slide per page), moved into place atomically."""
-    from helpers.infra import browser
-
-    with tempfile.TemporaryDirectory(prefix="cufs-pdf-") as folder:
-        printed = browser.print_pdf(deck, Path(folder) / "slides.pdf")
-        return storage.atomic_write(Path(destination), lambda tmp: tmp.write_bytes(printed.read_bytes()))
-
-
-def save_screenshot(deck: str | os.PathLike, destination: str | os.PathLike, slide: int = 1) -> Path:
-    """A PNG of one slide, taken by headless Chromium and moved into place atomically."""
-    from helpers.infra import browser
-
-    destination = Path(destination)
-    with tempfile.TemporaryDirectory(prefix="cufs-shot-") as folder:
-        shot = browser.screenshot(deck, Path(folder) / "slide.png", slide)
-        return storage.atomic_write(destination, lambda tmp: tmp.write_bytes(shot.read_bytes()))
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
