@@ -232,7 +232,8 @@ def test_committed_figures_and_notebooks_stay_light() -> None:
     root = Path(__file__).resolve().parent.parent
     figures = sum(p.stat().st_size for p in (root / "figures").glob("*.png"))
     notebooks = sum(p.stat().st_size for p in (root / "notebooks").glob("*.ipynb"))
-    assert figures <= 4_000_000, f"figures/ weighs {figures / 1e6:.1f} MB"
+    # 4.5 MB since notebook 05 analyses notebook 04's full-size model: its photo grids are full size (2026-12-05).
+    assert figures <= 4_500_000, f"figures/ weighs {figures / 1e6:.1f} MB"
     assert notebooks <= 3_000_000, f"the notebooks weigh {notebooks / 1e6:.1f} MB"
 
 

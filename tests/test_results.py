@@ -48,7 +48,6 @@ def test_every_committed_results_file_fits_its_spec_and_its_verdicts_follow_its_
     reduced = stable["spread"]["variance-reduced"]
     assert stable["verdicts"]["stability"] == targets.stability_verdict(reduced["accuracy_at_0.5_std"],
                                                                         stable["runs"], stable["variant"])
-    assert final["verdicts"]["stability"] == stable["verdicts"]["stability"]
     leak_free = honest["summary"]["final_cnn_leak_free"]
     assert honest["verdicts"]["leak_free_target"] == targets.leak_free_verdict(
         leak_free["auc"]["mean"], leak_free["accuracy"]["mean"], honest["paired_vs_pixel_logreg"]["auc"])
@@ -122,36 +121,24 @@ def test_the_baseline_writer_records_the_model_the_metrics_and_where_they_came_f
     assert env["date"] == datetime.now(UTC).strftime("%Y-%m-%d") and len(env["git_commit"]) >= 7
 
 
-def test_the_final_model_writer_stores_both_verdicts_once(tmp_path):
-    stability = results.load("04_stability", ROOT)
+def test_the_final_model_writer_computes_the_metrics_and_the_verdict_from_the_scores(tmp_path):
     model = tiny_model()
-    good = evaluated()
-    results.write_final_model(
-        model=model, history=history(), recipe=training.VARIANTS["D"], splits=SPLITS, best_epoch=3,
-        variant=stability["variant"], members=2, flip_tta=True, training_seconds=12.34, leakage={"test images": 6},
-        single_model=good, evaluated=good, calibration={"test": {}}, stability=stability, seed=1, quick=False,
-        epochs_cap=None, variant_recipe=training.VARIANTS["D+smooth"], image_scale=stability["image_scale"],
-        training_sketches=134, root=tmp_path)
+    rng = np.random.default_rng(0)
+    y_val, y_test = np.array([0, 1] * 10), np.array([0, 1] * 12)
+    p_val = np.clip(y_val * 0.6 + rng.random(20) * 0.5, 0, 1)
+    p_test = np.clip(y_test * 0.6 + rng.random(24) * 0.5, 0, 1)
+    results.write_final_model(model=model, history=history(), splits=SPLITS, scores=(y_val, p_val, y_test, p_test),
+                              leakage={"test images": 6}, training_seconds=12.34, seed=1, quick=False, epochs_cap=None,
+                              root=tmp_path)
     stored = results.load("04_final_model", tmp_path)
-    assert stored["variant_recipe"]["label_smoothing"] == 0.1 and stored["recipe"]["label_smoothing"] == 0.0
-    assert stored["training_sketches"] == 134
-    assert stored["verdicts"]["target"] == targets.single_split_verdict(good["test_at_0.5"])
-    assert stored["verdicts"]["stability"] == stability["verdicts"]["stability"]
+    expected = evaluation.evaluate_with_validation_threshold(y_val, p_val, y_test, p_test)
+    assert stored["threshold"] == pytest.approx(expected["threshold"])
+    assert stored["test_at_0.5"] == pytest.approx(expected["test_at_0.5"])
+    assert stored["verdicts"]["target"] == targets.single_split_verdict(expected["test_at_0.5"])
+    assert stored["calibration"]["test"] == pytest.approx(evaluation.calibration_summary(y_test, p_test))
+    assert stored["recipe"]["label_smoothing"] == 0.0 and stored["best_epoch"] == 5  # the lowest validation loss
     assert stored["l2"] == pytest.approx(0.01) and stored["batchnorm_momentum"] == 0.9  # read from the model
-    assert stored["training_seconds"] == 12.3 and stored["models"] == 2
-
-
-def test_the_final_model_writer_refuses_another_variants_stability(tmp_path):
-    stability = results.load("04_stability", ROOT)
-    model = tiny_model()
-    for variant, scale in (("D+ens5", stability["image_scale"]), (stability["variant"], 0.125)):
-        with pytest.raises(ValueError, match="re-run python -m helpers.studies.stability"):
-            results.write_final_model(
-                model=model, history=history(), recipe=training.VARIANTS["D"], splits=SPLITS, best_epoch=3,
-                variant=variant, members=2, flip_tta=True, training_seconds=1.0, leakage={}, single_model=evaluated(),
-                evaluated=evaluated(), calibration={"test": {}}, stability=stability, seed=1, quick=False,
-                epochs_cap=None, image_scale=scale, root=tmp_path)
-    assert not (tmp_path / "results").exists()
+    assert stored["training_seconds"] == 12.3
 
 
 def test_the_stability_study_is_judged_when_written(tmp_path):

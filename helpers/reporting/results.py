@@ -77,10 +77,8 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
     ResultsSpec("02_baseline_model", "notebook 02 (`make pipeline`)", {
         **_SINGLE_SPLIT, "class_weight": dict, "report": dict}),
     ResultsSpec("04_final_model", "notebook 04 (`make pipeline`)", {
-        **_SINGLE_SPLIT, "variant": str, "models": int, "flip_tta": bool, "single_model": dict, "calibration": dict,
-        "leakage": dict, "training_seconds": Number, "stability.spread": dict, "stability.runs": int,
-        "variant_recipe": dict, "image_scale": Number, "training_sketches": int,
-        "verdicts.target.met": bool, "verdicts.stability.met": bool, "report": dict}),
+        **_SINGLE_SPLIT, "calibration": dict, "leakage": dict, "training_seconds": Number, "verdicts.target.met": bool,
+        "report": dict}),
     ResultsSpec("05_error_analysis", "notebook 05 (`make pipeline`)", {
         "seed": int, "quick": bool, "threshold": Number, "test_images": int, "errors": list,
         "luminance_misclassified_vs_correct": (dict, type(None)), "grad_cam_enrichment_by_decision": dict,
@@ -253,40 +251,31 @@ def write_baseline_model(*, model: Any, history: Any, recipe: Any, splits: Mappi
     }, root)
 
 
-def write_final_model(*, model: Any, history: Any, recipe: Any, splits: Mapping[str, Sequence[int]],
-                      best_epoch: int, variant: str, members: int, flip_tta: bool, training_seconds: float,
-                      leakage: Mapping[str, int], single_model: Mapping[str, Any], evaluated: Mapping[str, Any],
-                      calibration: Mapping[str, Any], stability: Mapping[str, Any], seed: int, quick: bool,
-                      epochs_cap: int | None, variant_recipe: Any = None, image_scale: float = 1.0,
-                      training_sketches: int = 0, root: Root = None) -> dict[str, Any]:
-    """Notebook 04's file: the chosen final CNN on the report's (leaky) split, its single model, calibration, the
-    stability study's spread, and both verdicts. ``recipe`` is the single model's, ``variant_recipe`` the chosen
-    variant's (trained on images scaled by ``image_scale``, with ``training_sketches`` sketches).
+def write_final_model(*, model: Any, history: Any, splits: Mapping[str, Sequence[int]], scores: Sequence[Any],
+                      leakage: Mapping[str, int], training_seconds: float, seed: int, quick: bool,
+                      epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
+    """Notebook 04's file: the report's final CNN (one model, recipe D) on the report's (leaky) split: its test
+    metrics at 0.5 and at the validation threshold, and its calibration, from ``scores`` = (validation labels,
+    validation scores, test labels, test scores), as the notebook computes them; the leak and the verdict."""
+    import numpy as np
 
-    Refused when the stability study measured another variant or image size: its spread would not be this
-    model's."""
-    from helpers import published
+    from helpers import evaluation, published, training
 
-    if (stability["variant"], float(stability["image_scale"])) != (variant, float(image_scale)):
-        raise ValueError(f"results/04_stability.json measured {stability['variant']} at scale "
-                         f"{stability['image_scale']}, not {variant} at {image_scale}: re-run "
-                         "python -m helpers.studies.stability")
-
+    y_val, p_val, y_test, p_test = scores
+    evaluated = evaluation.evaluate_with_validation_threshold(y_val, p_val, y_test, p_test)
+    best_epoch = int(np.argmin(history.history["val_loss"])) + 1  # the epoch early stopping restored
     l2 = next(float(layer.kernel_regularizer.l2) for layer in model.layers
               if getattr(layer, "kernel_regularizer", None) is not None)
     momentum = next(float(layer.momentum) for layer in model.layers if hasattr(layer, "moving_variance"))
+    recipe = training.capped(training.VARIANTS["D"], epochs_cap)
     return write("04_final_model", {
-        "model": "final GAP/L2 CNN (report's model 2), report's protocol (augment, then split)",
+        "model": "final GAP/L2 CNN (report's model 2), one model, report's protocol (augment, then split)",
         **_single_split(model, history, recipe, splits, best_epoch, evaluated, seed, quick, epochs_cap),
-        "variant": variant, "models": int(members), "flip_tta": bool(flip_tta), "l2": l2,
-        "variant_recipe": (variant_recipe or recipe).as_dict(), "image_scale": float(image_scale),
-        "training_sketches": int(training_sketches),
-        "batchnorm_momentum": momentum, "training_seconds": round(float(training_seconds), 1),
-        "leakage": {k: int(v) for k, v in leakage.items()}, "single_model": dict(single_model),
-        "calibration": dict(calibration),
-        "stability": {"runs": stability["runs"], "variant": stability["variant"], "spread": stability["spread"]},
-        "verdicts": {"target": targets.single_split_verdict(evaluated["test_at_0.5"]),
-                     "stability": stability["verdicts"]["stability"]},
+        "l2": l2, "batchnorm_momentum": momentum, "training_seconds": round(float(training_seconds), 1),
+        "leakage": {k: int(v) for k, v in leakage.items()},
+        "calibration": {"validation": evaluation.calibration_summary(y_val, p_val),
+                        "test": evaluation.calibration_summary(y_test, p_test)},
+        "verdicts": {"target": targets.single_split_verdict(evaluated["test_at_0.5"])},
         "report": published.FINAL_MODEL,
     }, root)
 

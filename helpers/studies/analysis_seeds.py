@@ -105,19 +105,21 @@ def measure(members: list[Any], flip: bool, balanced: pd.DataFrame, images: np.n
     }
 
 
-def run(seeds: tuple[int, ...] = SEEDS, scale: float | None = None, epochs: int | None = None,
-        data_dir: str | None = None, log=print) -> dict[str, Any]:
-    """Train notebook 04's chosen variant once per seed (data, split and training drawn by it) and measure it."""
+# Notebook 04's model: the report's final CNN, one model at full size (recipe D), trained and saved by 04 and
+# analysed by 05.
+VARIANT, SCALE = "D", 1.0
+
+
+def run(seeds: tuple[int, ...] = SEEDS, scale: float = SCALE, epochs: int | None = None,
+        data_dir: str | None = None, log=print, variant: str = VARIANT) -> dict[str, Any]:
+    """Train notebook 04's model once per seed (data, split and training drawn by it) and measure it."""
     import keras
 
     from helpers import experiments, imaging, training
     from helpers.infra import environment
-    from helpers.studies import levers
 
     if len(seeds) < 2:
         raise ValueError("a spread needs at least 2 seeds")
-    variant, chosen_scale = levers.chosen_variant()
-    scale = chosen_scale if scale is None else scale
     started = time.perf_counter()
     rows = []
     for seed in seeds:
@@ -176,14 +178,15 @@ def counts(document: dict[str, Any]) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Notebook 05's measurements over seeds.")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
-    parser.add_argument("--scale", type=float, help="image scale (default: notebook 04's)")
+    parser.add_argument("--scale", type=float, default=SCALE, help="image scale (default: notebook 04's, 1.0)")
+    parser.add_argument("--variant", default=VARIANT, help="the model (default: notebook 04's, one recipe-D model)")
     parser.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")
     parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
     parser.add_argument("--out", help="default: results/05_analysis_seeds.json under $CUFS_OUTPUT_DIR or the project")
     args = parser.parse_args(argv)
     import helpers.start  # noqa: F401 (TensorFlow's start-up noise off)
 
-    document = run(tuple(args.seeds), args.scale, args.epochs, args.data_dir)
+    document = run(tuple(args.seeds), args.scale, args.epochs, args.data_dir, variant=args.variant)
     out = Path(args.out) if args.out else config.results_dir() / f"{RESULTS_NAME}.json"
     results.write_study(RESULTS_NAME, document, out)
     print(f"written: {out}")
