@@ -69,7 +69,6 @@ def method_info(records: pd.DataFrame) -> dict[str, int]:
 
 
 
-
 def describe_variant(variant: str, scale: float) -> str:
     """A final CNN's settings in words, for the notebooks' printouts (the variant name is the studies' shorthand)."""
     from helpers import training
@@ -82,16 +81,3 @@ def describe_variant(variant: str, scale: float) -> str:
              f"{n_models} models averaged" if n_models > 1 else "one model",
              *(["each score averaged with its mirror image's"] if flip else [])]
     return ", ".join(parts)
-
-
-def recipes(final_variant: str, epochs_cap: int | None) -> dict[str, Any]:
-    """The training recipes of the baseline and final CNN on the repeated splits, and how the final CNN predicts."""
-    import dataclasses
-
-    from helpers import training
-
-    name, n_models, flip = training.parse_variant(final_variant)
-    return {"baseline_cnn": training.capped(training.BASELINE_RECIPE, epochs_cap).as_dict(),
-            "final_cnn": training.capped(training.VARIANTS[name], epochs_cap).as_dict(),
-            "final_cnn_inference": {"models": n_models, "flip_tta": flip,
-                                    **dataclasses.asdict(training.variant_inputs(final_variant))}}

@@ -196,7 +196,7 @@ def test_the_repeated_splits_writer_judges_the_leak_free_target(tmp_path):
     lf = records[records["method"] == methods.LEAK_FREE]
     nested = lf.assign(method=results.NESTED, auc=lf["auc"] - 0.02)  # 0.97: below the bar of 0.98
     record = results.write_repeated_splits(
-        records=records, parameters={"QUICK": False, "FINAL_VARIANT": "D"}, recipes={},
+        records=records, parameters={"QUICK": False, "FINAL_VARIANT": "D", "EPOCHS_CAP": None},
         records_from={"source": "this notebook", "seed": 1}, total_seconds=1.0,
         selection={"picks": {"0": methods.LEAK_FREE},
                    "records": methods.records_for_json(pd.concat([nested, nested.assign(method=results.FIXED)]))},

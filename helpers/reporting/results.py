@@ -335,8 +335,20 @@ def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], sh
     }, root)
 
 
+def recipes(final_variant: str, epochs_cap: int | None) -> dict[str, Any]:
+    """The training recipes of the baseline and final CNN on the repeated splits, and how the final CNN predicts."""
+    import dataclasses
+
+    from helpers import training
+    name, n_models, flip = training.parse_variant(final_variant)
+    return {"baseline_cnn": training.capped(training.BASELINE_RECIPE, epochs_cap).as_dict(),
+            "final_cnn": training.capped(training.VARIANTS[name], epochs_cap).as_dict(),
+            "final_cnn_inference": {"models": n_models, "flip_tta": flip,
+                                    **dataclasses.asdict(training.variant_inputs(final_variant))}}
+
+
 def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], parameters: Mapping[str, Any],
-                          recipes: Mapping[str, Any], records_from: Mapping[str, Any], total_seconds: float,
+                          records_from: Mapping[str, Any], total_seconds: float,
                           root: Root = None) -> dict[str, Any]:
     """Notebook 07's file: every method over the repeated K-fold splits (``records``), their summary with corrected
     intervals, the paired tests against the pixel logistic regression (first fits and refits), the final CNN chosen
@@ -369,7 +381,8 @@ def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], paramet
         "seed": int(records_from["seed"]), "n_splits": int(records["split"].nunique()),
         "splits": sorted(int(k) for k in records["split"].unique()), "split_kind": "K-fold splits",
         "final_variant": parameters["FINAL_VARIANT"], "quick": bool(parameters["QUICK"]),
-        "parameters": dict(parameters), "recipes": dict(recipes), "method_labels": methods.METHODS,
+        "parameters": dict(parameters), "recipes": recipes(parameters["FINAL_VARIANT"], parameters["EPOCHS_CAP"]),
+        "method_labels": methods.METHODS,
         "method_order": list(methods.METHODS), "test_images": methods.method_info(records),
         "threshold": "Youden's J on the validation set (0.5 for the majority class)",
         "intervals": split_statistics.interval_dict(split_statistics.summarise(records)), "summary": summary,
