@@ -103,10 +103,3 @@ def test_auc_interval_by_hand():
     assert (high - low) / 2 == pytest.approx(1.959964 * 0.04400, abs=2e-4)
     assert high <= 1.0
 
-
-def test_spread_over_splits_by_hand():
-    records = [{"method": "a", "brier": 0.1}, {"method": "a", "brier": 0.3}, {"method": "b", "brier": 0.5}]
-    spread = results.spread_over_splits(records, "a", "brier")
-    assert spread == pytest.approx({"mean": 0.2, "std": 0.1414214, "min": 0.1, "max": 0.3, "n": 2})
-    with pytest.raises(results.ResultsNotReadyError, match="no per-split 'brier' for 'c'"):
-        results.spread_over_splits(records, "c", "brier")

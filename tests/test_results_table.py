@@ -20,7 +20,7 @@ def committed() -> dict[str, dict]:
 
 
 def test_the_compact_table_has_at_most_ten_rows_with_short_labels() -> None:
-    rows = results_table.compact_rows(committed())
+    rows = [line for line in results_table.render_readme_blocks(ROOT)[1].splitlines() if line.startswith("|")]
     assert 4 <= len(rows) - 2 <= 10
     assert all(len(row.split(" | ")[0]) <= 70 for row in rows[2:]), "labels stay short"
 

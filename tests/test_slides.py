@@ -15,7 +15,7 @@ from PIL import Image
 from helpers import config, published
 from helpers.infra import browser
 from helpers.reporting import deck as deck_builder
-from helpers.reporting import results, slides
+from helpers.reporting import results
 
 ROOT = config.project_root()
 
@@ -24,6 +24,14 @@ ROOT = config.project_root()
 def deck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The deck built from the committed results and figures (the tests never write into the project)."""
     return deck_builder.write(tmp_path_factory.mktemp("deck") / "slides.html", ROOT)
+
+
+def inputs() -> dict:
+    return results.full_run_results(deck_builder.RESULTS, ROOT)
+
+
+def slide_count() -> int:
+    return len(deck_builder.slides_of(inputs(), ROOT))
 
 
 def committed(name: str) -> dict:
@@ -35,7 +43,7 @@ def test_the_deck_embeds_everything_and_links_nothing(deck: Path):
     sources = re.findall(r'\b(?:src|href)="([^"]*)"', text)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
     assert not re.search(r"https?://|url\(|@import", text.split("<body>", 1)[1].split("<script>", 1)[0])
-    assert "<link" not in text and text.count('<section class="slide') == len(slides.build_slides(ROOT))
+    assert "<link" not in text and text.count('<section class="slide') == slide_count()
 
 
 def test_the_deck_shows_the_results_files_numbers(deck: Path):
@@ -68,7 +76,7 @@ def test_results_of_a_quick_run_are_refused(tmp_path: Path):
 def test_a_missing_figure_is_named(tmp_path: Path):
     root = copy_of_results(tmp_path)
     (root / "figures" / "05_grad_cam.png").unlink()
-    with pytest.raises(slides.SlidesError, match="05_grad_cam.png is missing.*make pipeline"):
+    with pytest.raises(deck_builder.SlidesError, match="05_grad_cam.png is missing.*make pipeline"):
         deck_builder.render(root)
 
 
@@ -87,13 +95,28 @@ def chromium_or_skip() -> None:
     pytest.skip("no Chromium on this machine (apt-get install chromium): the deck's browser test did not run")
 
 
+def self_check(page: Path) -> dict:
+    """The report the deck's script writes into the page when its URL carries ?selfcheck."""
+    import html
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run([browser.find_chromium(), *browser.FLAGS, f"--user-data-dir={profile}", "--dump-dom",
+                               page.resolve().as_uri() + "?selfcheck=1"], capture_output=True, text=True, timeout=60,
+                              check=True)
+    match = re.search(r'<pre id="selfcheck"[^>]*>(.*?)</pre>', done.stdout, re.S)
+    assert match, f"the deck's script wrote no self-check report: {done.stderr[-1000:]}"
+    return json.loads(html.unescape(match.group(1)))
+
+
 def test_every_resource_loads_and_every_image_decodes_in_chromium(deck: Path):
     chromium_or_skip()
-    checked = browser.self_check(deck)
+    checked = self_check(deck)
     assert checked["loadErrors"] == [] and checked["externalReferences"] == []
     assert checked["brokenImages"] == []
     assert checked["images"] == deck.read_text(encoding="utf-8").count("<img ") > 0
-    assert checked["slides"] == len(slides.build_slides(ROOT))
+    assert checked["slides"] == slide_count()
 
 
 def test_a_broken_image_is_caught_by_the_browser_check(tmp_path: Path):
@@ -101,7 +124,7 @@ def test_a_broken_image_is_caught_by_the_browser_check(tmp_path: Path):
     page = tmp_path / "broken.html"
     deck_text = deck_builder.render(ROOT)
     page.write_text(deck_text.replace('src="data:image/png;base64,', 'src="data:image/png;base64,AAAA', 1))
-    assert len(browser.self_check(page)["brokenImages"]) == 1
+    assert len(self_check(page)["brokenImages"]) == 1
 
 
 def test_the_first_slide_is_not_blank(deck: Path, tmp_path: Path):
@@ -129,7 +152,7 @@ def printed(deck: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_pdf_has_one_page_per_slide_and_no_blank_page(printed: Path):
     pages = pdf_pages(printed)
-    assert len(pages) == len(slides.build_slides(ROOT))
+    assert len(pages) == slide_count()
     for number, text in enumerate(pages, start=1):
         assert f"{number} / {len(pages)}" in text, f"page {number} is blank or not slide {number}"
         assert len(text) > 40, f"page {number} holds almost no text"
@@ -153,18 +176,18 @@ def test_the_deck_needs_neither_tensorflow_nor_the_scientific_stack():
 
 
 def test_a_tied_cnn_row_is_not_set_in_bold():
-    inputs = slides.load_inputs(ROOT)
-    honest = inputs["07_repeated_splits"]
+    loaded = inputs()
+    honest = loaded["07_repeated_splits"]
     for p_value, bold in ((0.4, False), (0.01, True)):
         honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]["auc"].update(mean=0.01, p_value=p_value)
-        rows = slides.honest_slide(inputs, ROOT)["table"]["rows"]
+        rows = deck_builder.honest_slide(loaded)["table"]["rows"]
         assert any(row["ours"] for row in rows) == bold
 
 
 def test_the_architecture_slides_set_our_layers_beside_the_reports():
-    inputs = slides.load_inputs(ROOT)
+    loaded = inputs()
     for which, theirs in (("baseline", published.BASELINE_LAYERS), ("final", published.FINAL_LAYERS)):
-        slide = slides.architecture_slide(inputs, which)
+        slide = deck_builder.architecture_slide(loaded, which)
         rows = slide["table"]["rows"]
         assert len(rows) == len(theirs) + 1  # every layer, then the total
         assert [row["cells"][4] for row in rows[:-1]] == [f"{p:,}" for _, _, p in theirs]

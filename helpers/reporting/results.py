@@ -1,9 +1,7 @@
-"""The results files, in one place: their names, what each holds (``SPECS``, checked when a file is written and
-when it is read), the verdicts stored in them (computed once, when written: ``helpers.reporting.targets``).
+"""The results files: their names, what each holds (``SPECS``, checked when written and when read), and one
+writer per file, which stores the verdicts of ``helpers.reporting.targets``; every document reads nothing else.
 
-One writer per file (``write_baseline_model`` for notebook 02, ..., ``write_study`` for the studies); the deck, the
-model card and the README's tables read nothing else. Reading needs JSON and the standard library only, so that
-``make slides`` runs without TensorFlow; the writers import what they need when called.
+Reading needs the standard library only (``make slides`` runs without TensorFlow); writers import what they need.
 """
 
 from __future__ import annotations
@@ -46,24 +44,18 @@ class ResultsSpec:
         found = []
         for dotted, kind in self.fields.items():
             value: Any = record
-            for part in _parts(dotted):
-                if not isinstance(value, Mapping) or part not in value:
-                    found.append(f"no field '{dotted}'")
-                    break
-                value = value[part]
-            else:
-                if not isinstance(value, kind) or (kind is Number and isinstance(value, bool)):
-                    found.append(f"'{dotted}' is {type(value).__name__}, not {_kind_name(kind)}")
+            # "test_at_0.5.auc" -> ["test_at_0.5", "auc"]: a dot between two digits belongs to a name
+            for part in re.split(r"(?<!\d)\.|\.(?!\d)", dotted):
+                value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
+            if value is _MISSING:
+                found.append(f"no field '{dotted}'")
+            elif not isinstance(value, kind) or (kind is Number and isinstance(value, bool)):
+                names = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+                found.append(f"'{dotted}' is {type(value).__name__}, not {names}")
         return found
 
 
-def _parts(dotted: str) -> list[str]:
-    # "test_at_0.5.auc" -> ["test_at_0.5", "auc"]: a dot between two digits belongs to a name
-    return re.split(r"(?<!\d)\.|\.(?!\d)", dotted)
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    return " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+_MISSING = object()
 
 
 _SINGLE_SPLIT = {"seed": int, "quick": bool, "split_sizes.train": int, "split_sizes.validation": int,
@@ -195,8 +187,8 @@ def spread_over_splits(records: list[dict[str, Any]], method: str, metric: str) 
 
 def write(name: str, payload: Mapping[str, Any], root: Root = None, out: str | os.PathLike | None = None
           ) -> dict[str, Any]:
-    """Check ``payload`` (with the ``environment`` that produced it, unless it has one) against its spec, then
-    write it atomically to ``results/<name>.json`` (or ``out``); returns the record as written."""
+    """Check ``payload`` (with the ``environment`` that produced it, unless it has one) against its spec and write
+    it atomically to ``results/<name>.json`` (or ``out``); returns the record as written."""
     from helpers.infra import environment
 
     record = dict(payload)
@@ -254,9 +246,8 @@ def write_baseline_model(*, model: Any, history: Any, recipe: Any, splits: Mappi
 def write_final_model(*, model: Any, history: Any, splits: Mapping[str, Sequence[int]], scores: Sequence[Any],
                       leakage: Mapping[str, int], training_seconds: float, seed: int, quick: bool,
                       epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
-    """Notebook 04's file: the report's final CNN (one model, recipe D) on the report's (leaky) split: its test
-    metrics at 0.5 and at the validation threshold, and its calibration, from ``scores`` = (validation labels,
-    validation scores, test labels, test scores), as the notebook computes them; the leak and the verdict."""
+    """Notebook 04's file: the final CNN on the report's (leaky) split, its metrics and calibration computed from
+    ``scores`` = (validation labels, validation scores, test labels, test scores); the leak and the verdict."""
     import numpy as np
 
     from helpers import evaluation, published, training
@@ -284,10 +275,8 @@ def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any,
                          errors_vs_correct: Mapping[str, Any] | None, spearman: tuple[float, float],
                          male_vs_female: Mapping[str, Any], enrichment: Any, deep_channels_top_share: Sequence[float],
                          root: Root = None) -> dict[str, Any]:
-    """Notebook 05's file: the errors, the luminance tests, the Grad-CAM shares and the deep feature maps.
-
-    ``test`` is the test set's frame (``correct`` and the three ``cam_*_share`` columns), ``errors`` the
-    misclassified rows, ``enrichment`` the Grad-CAM table by decision (both DataFrames)."""
+    """Notebook 05's file: the errors, the luminance tests, the Grad-CAM shares (``test``: the test set's frame;
+    ``errors`` its misclassified rows; ``enrichment`` the shares by decision) and the deep feature maps."""
     shares = ["cam_top_share", "cam_face_share", "cam_side_share"]
     return write("05_error_analysis", {
         "seed": seed, "quick": bool(quick), "threshold": float(threshold), "test_images": len(test),
@@ -305,9 +294,8 @@ def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any,
 def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], shortcut: Any,
                    one_split: Mapping[str, Mapping[str, float]], parameters: Mapping[str, Any],
                    records_from: Mapping[str, Any], root: Root = None) -> dict[str, Any]:
-    """Notebook 06's file: one split of each protocol trained in the notebook (``one_split``), the leak counted
-    per split, its inflation over the split study's ``records`` (paired, corrected) and the augmentation shortcut
-    (``shortcut``: per split, mean scores of the test groups and the AUC with and without the copies)."""
+    """Notebook 06's file: one split of each protocol (``one_split``), the leak per split, its paired inflation over
+    the split study's ``records`` and the augmentation shortcut per split (``shortcut``)."""
     from helpers import methods, split_statistics
 
     summary = split_statistics.summarise(records)
@@ -350,10 +338,9 @@ def recipes(final_variant: str, epochs_cap: int | None) -> dict[str, Any]:
 def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], parameters: Mapping[str, Any],
                           records_from: Mapping[str, Any], total_seconds: float,
                           root: Root = None) -> dict[str, Any]:
-    """Notebook 07's file: every method over the repeated K-fold splits (``records``), their summary with corrected
-    intervals, the paired tests against the pixel logistic regression (first fits and refits), the final CNN chosen
-    without the splits' test photos (``selection``: its ``records``, ``picks``, rule and variants) and the leak-free
-    target's verdicts. Every statistic is computed here from the records, as the notebook computes it."""
+    """Notebook 07's file: every method over the K-fold splits (``records``) with corrected intervals, the paired
+    tests against pixels (first fits and refits), the final CNN chosen inside each split (``selection``) and the
+    leak-free target's verdicts, every statistic computed here from the records."""
     import pandas as pd
 
     from helpers import methods, split_statistics

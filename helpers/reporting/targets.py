@@ -1,10 +1,7 @@
-"""The project's targets, and the verdicts that judge a result by them (computed once, when a results file is
-written, and stored in it: the notebooks, the README, the deck and the model card read the stored verdict).
+"""The project's targets and their verdicts, computed once when a results file is written and stored in it.
 
-On the report's split (notebook 04): a test AUC and accuracy clearly above the report's. Leak-free over a
-repeated K-fold of at least 10 splits (notebook 07): these means, and better than the pixel logistic regression
-with p below ``p_value`` in the corrected paired test. Stability (notebook 08): the standard deviation of
-notebook 04's test accuracy over 5 training seeds.
+Notebook 04's split: AUC and accuracy above the report's. Leak-free K-fold (notebook 07): these means, and better
+than the pixel logistic regression in the corrected paired test. Stability: sd of 04's accuracy over seeds.
 """
 
 from __future__ import annotations

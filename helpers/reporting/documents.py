@@ -1,0 +1,108 @@
+"""What the README, docs/results.md, the model card and the deck share: the Jinja2 templates of ``templates/``
+with their number formats, and the findings every document quotes, derived once from the results files.
+
+Needs neither NumPy nor pandas (``make slides`` runs without them).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from helpers.infra import storage
+from helpers.reporting import results
+
+P_LEVEL = 0.05  # the significance level of every statement
+
+
+def f3(value: float) -> str:
+    """A metric as every table shows it: three decimals."""
+    return f"{value:.3f}"
+
+
+def pm(values: Mapping[str, float]) -> str:
+    """``mean ± sd`` of a summary entry."""
+    return f"{values['mean']:.3f} ± {values['std']:.3f}"
+
+
+def cell(value: Any) -> str:
+    """A cell of the results tables: mean ± sd of a summary, three decimals, or a dash for none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return pm(value) if isinstance(value, Mapping) else f3(value)
+
+
+def interval(values: Mapping[str, float], signed: bool = False) -> str:
+    """``mean [low, high]``, with signs for differences."""
+    form = "+.3f" if signed else ".3f"
+    return f"{values['mean']:{form}} [{values['ci_low']:{form}}, {values['ci_high']:{form}}]"
+
+
+def paired(values: Mapping[str, float], digits: int = 2) -> str:
+    """A paired difference and its p-value: ``+0.019 (p = 0.12)``."""
+    return f"{values['mean']:+.3f} (p = {values['p_value']:.{digits}f})"
+
+
+def verdict(met: bool) -> str:
+    """A target check in words."""
+    return "met" if met else "not met"
+
+
+def significant(test: Mapping[str, float]) -> bool:
+    """A paired difference above zero at the 5 % level."""
+    return test["mean"] > 0 and test["p_value"] < P_LEVEL
+
+
+def established(differences: Mapping[str, Mapping[str, float]], metrics: Sequence[str]) -> list[str]:
+    """The metrics whose corrected interval of a paired difference lies wholly above zero."""
+    return [m for m in metrics if m in differences and differences[m]["ci_low"] > 0]
+
+
+def join_words(words: Sequence[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def oneline(text: str) -> str:
+    """A block of a template written over several lines, as one line of Markdown (and its line break)."""
+    return re.sub(r"\s*\n\s*", " ", text.strip()) + "\n"
+
+
+def headline(honest: Mapping[str, Any]) -> dict[str, Any]:
+    """Notebook 07's summary by method with the headline (settings chosen inside each split) and its paired test."""
+    return {"summary": {**honest["summary"], **honest["selection"]["summary"]},
+            "paired": honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]}
+
+
+def drawn_aucs(r: Mapping[str, Any]) -> list[float]:
+    """The final CNN's test AUC on the report's protocol over the seeds of ``05_analysis_seeds``."""
+    return [row["test_auc"] for row in r["05_analysis_seeds"]["rows"]]
+
+
+TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("helpers.reporting", "templates"),
+                               autoescape=jinja2.select_autoescape(["html.j2"]), undefined=jinja2.StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True)
+TEMPLATES.filters.update(f3=f3, cell=cell, pm=pm, interval=interval, paired=paired, verdict=verdict, oneline=oneline,
+                         join_words=join_words)
+TEMPLATES.globals.update(significant=significant, P_LEVEL=P_LEVEL)
+
+
+def render(template: str, **context: Any) -> str:
+    """``templates/<template>`` filled with ``context``."""
+    return TEMPLATES.get_template(template).render(**context)
+
+
+def write_text(path: str | os.PathLike, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds it; True if it changed."""
+    path = Path(path)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    storage.atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return True
