@@ -7,12 +7,13 @@ import logging
 from pathlib import Path
 
 import keras
+import numpy as np
 import pandas as pd
 import pytest
 from support import assert_same_photos
 
 from helpers import augmentation, data, experiments
-from helpers.infra import artifacts, provenance, storage
+from helpers.infra import artifacts, provenance
 
 
 @pytest.fixture
@@ -31,9 +32,6 @@ def small_photo_folder(folder: Path, make_image, n_male: int = 6, n_female: int 
     for i in range(n_female):
         make_image(folder / f"f-{i + 1:03d}-01.jpg", seed=100 + i)
     return folder
-
-
-# ---- provenance records ----------------------------------------------------------------------------
 
 
 # ---- prepared photos -----------------------------------------------------------------------------------
@@ -71,9 +69,26 @@ def test_unreadable_artifact_read_directly_names_the_file_and_the_fix(tmp_path):
     npz = tmp_path / "photos.npz"
     npz.write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "photos.csv").write_text("filename,sex\n")
-    with pytest.raises(storage.ArtifactError) as info:
+    with pytest.raises(artifacts.ArtifactError) as info:
         artifacts.load_image_frame(tmp_path, data.PHOTOS_STEM)
     assert str(npz) in str(info.value) and "delete it and re-run" in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_an_artifact_holding_pickled_objects_is_refused(tmp_path):
+    np.savez(tmp_path / "photos.npz", pixels=np.array([np.zeros(2), np.zeros(3)], dtype=object),
+             filenames=np.array(["f-001-01.jpg", "m-001-01.jpg"]))
+    (tmp_path / "photos.csv").write_text("filename,sex\nf-001-01.jpg,1\nm-001-01.jpg,0\n")
+    with pytest.raises(artifacts.ArtifactError, match="allow_pickle"):
+        artifacts.load_image_frame(tmp_path, data.PHOTOS_STEM)
+
+
+def test_a_manifest_that_disagrees_with_the_arrays_is_refused(real_photos, tmp_path):
+    artifacts.save_image_frame(real_photos, tmp_path, data.PHOTOS_STEM)
+    manifest = pd.read_csv(tmp_path / "photos.csv")
+    manifest.iloc[::-1].to_csv(tmp_path / "photos.csv", index=False)
+    with pytest.raises(artifacts.ArtifactError, match="disagree on the file names"):
+        artifacts.load_image_frame(tmp_path, data.PHOTOS_STEM)
 
 
 def test_artifact_without_a_record_is_rebuilt(tmp_path, make_image, warnings_log):

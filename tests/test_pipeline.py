@@ -72,7 +72,7 @@ def test_relative_paths_are_taken_from_where_the_command_runs(tmp_path: Path, mo
     assert args.data_dir == str(tmp_path / "data" / "raw")
     assert args.output_dir == str(tmp_path / "out")
     assert args.executed_dir == str(Path("~/executed").expanduser())
-    assert environ == {"CUFS_DIR": str(tmp_path / ".." / "cufs"), "CUFS_OUTPUT_DIR": "/already/absolute"}
+    assert environ == {"CUFS_DIR": str(tmp_path.parent / "cufs"), "CUFS_OUTPUT_DIR": "/already/absolute"}
 
 
 def test_relative_paths_reach_the_kernel_as_meant(tmp_path: Path, monkeypatch) -> None:
@@ -99,7 +99,7 @@ def test_relative_paths_reach_the_kernel_as_meant(tmp_path: Path, monkeypatch) -
     (["--seed", "-5"], "out of range"),
     (["--seed", "4294967296"], "out of range"),
     (["--seed", str(config.MAX_SEED + 1)], "out of range"),
-    (["--seed", "abc"], "not an integer"),
+    (["--seed", "abc"], "invalid int value"),
     (["--data-dir", "no/such/folder"], "no such folder"),
 ])
 def test_bad_arguments_are_refused_before_anything_runs(argv, message, capsys, monkeypatch) -> None:
@@ -110,14 +110,18 @@ def test_bad_arguments_are_refused_before_anything_runs(argv, message, capsys, m
     assert message in capsys.readouterr().err
 
 
-def test_the_largest_seed_leaves_room_for_every_derived_seed() -> None:
+def test_the_largest_seed_leaves_room_for_every_derived_seed(tmp_path: Path, monkeypatch) -> None:
     """The notebooks add the split number, 1000 per ensemble member and 500 for sketches to the seed; NumPy,
     scikit-learn and Keras must take every such seed derived from the largest one the runner accepts."""
     import keras
     import numpy as np
     from sklearn.model_selection import StratifiedKFold
 
-    assert pipeline.seed_value(str(config.MAX_SEED)) == config.MAX_SEED
+    seen = {}
+    monkeypatch.setattr(pipeline, "run_notebook", lambda notebook, destination, parameters, _: seen.update(parameters))
+    monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [tmp_path / "01_x.ipynb"])
+    assert pipeline.main(["--seed", str(config.MAX_SEED), "--executed-dir", str(tmp_path / "run")]) == 0
+    assert seen["SEED"] == config.MAX_SEED
     largest = config.MAX_SEED + 99 + 1000 * 9 + 500 + 3  # 100 splits, 10 members: far beyond the notebooks'
     keras.utils.set_random_seed(largest)
     np.random.default_rng(largest)
@@ -212,21 +216,34 @@ def test_ctrl_c_says_which_notebook_was_interrupted_and_exits_130(tmp_path: Path
     assert len(message.strip().splitlines()) == 1, "one line, no traceback"
 
 
-def test_the_pipeline_reprints_the_deck_from_the_new_results(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_the_pipeline_regenerates_the_documents_and_reprints_the_deck(tmp_path: Path, monkeypatch, capsys) -> None:
     from helpers.infra import browser
-    from helpers.reporting import deck
+    from helpers.reporting import deck, model_card, results, results_table
 
     written = {}
     monkeypatch.setattr(pipeline.config, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(results_table, "refresh_readme", lambda: written.setdefault("readme", True))
+    monkeypatch.setattr(model_card, "refresh", lambda: written.setdefault("card", False))
     monkeypatch.setattr(deck, "write", lambda destination: written.setdefault("deck", destination))
     monkeypatch.setattr(deck, "save_pdf", lambda page, pdf: written.setdefault("pdf", pdf))
     monkeypatch.setattr(browser, "find_chromium", lambda: "/usr/bin/chromium")
-    pipeline.refresh_slides()
-    assert written == {"deck": tmp_path / deck.DEFAULT_OUTPUT, "pdf": tmp_path / "docs" / "slides.pdf"}
+    pipeline.refresh_documents()
+    assert written == {"readme": True, "card": False, "deck": tmp_path / "build" / "slides.html",
+                       "pdf": tmp_path / "docs" / "slides.pdf"}
+    assert "MODEL_CARD.md already up to date" in capsys.readouterr().out
     monkeypatch.setattr(browser, "find_chromium", lambda: None)
     written.clear()
-    pipeline.refresh_slides()
+    pipeline.refresh_documents()
     assert "pdf" not in written and "no Chromium" in capsys.readouterr().out
+
+    def not_ready(*args):
+        raise results.ResultsNotReadyError("results/04_final_model.json is missing")
+
+    monkeypatch.setattr(model_card, "refresh", not_ready)
+    monkeypatch.setattr(deck, "write", not_ready)
+    pipeline.refresh_documents()
+    printed = capsys.readouterr().out
+    assert "MODEL_CARD.md not regenerated: results/04" in printed and "docs/slides.pdf not regenerated" in printed
 
 
 # ---- a failed or interrupted run leaves the tree as it was ----------------------------------------------------
@@ -323,8 +340,6 @@ def test_sigterm_undoes_the_run_like_ctrl_c(tmp_path: Path, monkeypatch, capsys)
 
 
 def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path, monkeypatch) -> None:
-    from helpers.reporting import results_table
-
     folder, out = _three_notebooks(tmp_path, monkeypatch)
     project = tmp_path / "project"
     for name in ("README.md", "MODEL_CARD.md", "docs/results.md", "docs/slides.pdf"):
@@ -339,14 +354,12 @@ def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path
             (base / name).write_text("new")
 
     monkeypatch.setattr(pipeline, "run_notebook", lambda nb, *_: rewrite(f"results/{nb.name[:2]}.json", base=out))
-    monkeypatch.setattr(results_table, "refresh_readme", lambda: rewrite("README.md", "docs/results.md") or True)
-    monkeypatch.setattr(pipeline, "refresh_model_card", lambda: rewrite("MODEL_CARD.md"))
 
-    def broken_slides():
-        rewrite("build/slides.html", "docs/slides.pdf")
+    def broken_documents():
+        rewrite("README.md", "docs/results.md", "MODEL_CARD.md", "build/slides.html", "docs/slides.pdf")
         raise RuntimeError("the browser crashed")
 
-    monkeypatch.setattr(pipeline, "refresh_slides", broken_slides)
+    monkeypatch.setattr(pipeline, "refresh_documents", broken_documents)
     with pytest.raises(RuntimeError, match="browser crashed"):
         pipeline.main([])
     after = _tree(tmp_path)

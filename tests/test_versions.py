@@ -1,4 +1,4 @@
-"""Tests of ``helpers.versions``."""
+"""Tests of ``helpers.infra.versions``."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Where a result came from: library versions, backend, device, precision, seed, code version, wall time.
-
-Every results file carries this record (``helpers.reporting.results.write`` adds it), so a number can always be
-traced to the machine and the code that produced it; the README prints it under the results table.
-"""
+"""The record every results file carries: library versions, backend, device, precision, seed, commit, wall time."""
 
 from __future__ import annotations
 
@@ -11,7 +7,7 @@ import platform
 import subprocess
 import time
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,49 +20,25 @@ STARTED = time.monotonic()
 def cpu_model() -> str:
     """The CPU's model name as the operating system reports it (``lscpu``'s "Model name")."""
     try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.lower().startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        pass
-    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
+        lines = []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("model name")]
+    return f"{names[0] if names else platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
 
 
-def accelerators() -> list[str]:
-    """The GPUs the Keras backend sees (empty on a CPU-only machine)."""
-    import keras
-
-    backend = keras.backend.backend()
-    try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            return [d.name for d in tf.config.list_physical_devices("GPU")]
-        if backend == "jax":
-            import jax
-
-            return [str(d) for d in jax.devices() if d.platform != "cpu"]
-        if backend == "torch":
-            import torch
-
-            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    except Exception:  # noqa: BLE001 - a broken driver must not stop a results file from being written
-        return []
-    return []
-
-
-@lru_cache(maxsize=1)
+@cache
 def git_commit() -> str:
     """The checked-out commit, with ``+changes`` when ``helpers/`` differs from it; ``unknown`` outside git.
 
     Only the code counts: the runner rewrites notebooks in place while a pipeline runs.
     """
-    root = config.project_root()
+    def git(*arguments: str) -> str:
+        return subprocess.run(["git", *arguments], cwd=config.project_root(), capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "helpers"],
-                               cwd=root, capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        commit, dirty = git("rev-parse", "--short=12", "HEAD"), git("status", "--porcelain", "-uno", "--", "helpers")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{commit}+changes" if dirty else commit
@@ -76,17 +48,15 @@ def describe(seed: int | None = None, wall_seconds: float | None = None) -> dict
     """The record stored in every results file."""
     import keras
     import numpy as np
+    import tensorflow as tf
 
     try:
-        import tensorflow as tf
-
-        tensorflow = tf.__version__
-    except ImportError:
-        tensorflow = None
-    gpus = accelerators()
+        gpus = [device.name for device in tf.config.list_physical_devices("GPU")]
+    except Exception:  # noqa: BLE001 - a broken driver must not stop a results file from being written
+        gpus = []
     return {
         "python": platform.python_version(),
-        "tensorflow": tensorflow,
+        "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
         "keras_backend": keras.backend.backend(),

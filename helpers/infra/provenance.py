@@ -1,15 +1,7 @@
-"""Where an artifact came from: fingerprints of its inputs, recorded beside it and checked before reuse.
+"""What made an artifact, recorded beside it (``<name>.provenance.json``) and checked before it is reused.
 
-Every artifact that one notebook passes to the next (prepared photos, balanced sets, trained models)
-gets a sidecar ``<name>.provenance.json`` with
-
-* ``fingerprint``: what made it: the photo files (names and content hashes), the seed, the step's
-  parameters and the code version of the modules that implement the step;
-* ``files``: the SHA-256 of each file of the artifact, so that a file replaced or damaged after the
-  record was written (or a crash between writing the files and the record) is noticed too.
-
-``stale_reason`` compares a record with the fingerprint wanted now and says, in words, why the
-artifact cannot be reused (``None`` when it can); callers rebuild it and log that reason.
+A record holds the ``fingerprint`` (input files by content, seed, parameters, code version) and the SHA-256 of each
+of the artifact's files, so that a file replaced after the record was written is noticed too.
 """
 
 from __future__ import annotations
@@ -20,7 +12,7 @@ import importlib
 import inspect
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -28,17 +20,13 @@ from typing import Any
 
 from helpers.infra import storage
 
-SIDECAR_SUFFIX = ".provenance.json"
-FORMAT = 1
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
+    """The SHA-256 of a file's bytes."""
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def files_fingerprint(files: Sequence[Path]) -> dict[str, Any]:
@@ -58,9 +46,11 @@ def code_version(*modules: ModuleType) -> str:
 
 
 def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()) -> str:
-    """A short hash of the code that ``roots`` can run (``reachable_definitions``), read as syntax: comments,
-    docstrings, layout and where a definition lives do not count. Unlike ``code_version`` it ignores what the roots
-    never reach: deleting unused code or moving a function keeps the version, an edit to what runs makes a new one."""
+    """A short hash of the syntax (no comments, docstrings or layout) of the code ``roots`` reach.
+
+    Unlike ``code_version`` it ignores what the roots never reach: deleting unused code or moving a function keeps
+    the version, an edit to what runs makes a new one.
+    """
     digest = hashlib.sha256()
     for syntax in sorted(syntax for _, syntax in _reachable(roots, tuple(skip)).values()):
         digest.update(syntax.encode() + b"\0")
@@ -69,9 +59,8 @@ def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: S
 
 def reachable_definitions(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()
                           ) -> dict[tuple[str, str], str]:
-    """Every top-level function, class and assignment of the ``helpers`` package that ``roots`` (functions, or
-    (module, name) pairs) reach by name, followed through the modules (except those whose name starts with one in
-    ``skip``): (module, name) -> source."""
+    """(module, name) -> source of every top-level definition of ``helpers`` that ``roots`` (functions or
+    (module, name) pairs) reach by name, through the modules except those starting with one in ``skip``."""
     return {key: source for key, (source, _) in _reachable(roots, tuple(skip)).items()}
 
 
@@ -105,7 +94,7 @@ def _index(module_name: str) -> tuple[dict[str, tuple[str, ast.AST, str]], dict[
     source = inspect.getsource(importlib.import_module(module_name))
     tree, definitions, aliases = ast.parse(source), {}, {}
     for node in tree.body:
-        targets = ([node.name] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else
+        targets = ([node.name] if isinstance(node, DEFINITIONS) else
                    [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else
                    [node.target.id] if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) else [])
         for name in targets:
@@ -126,11 +115,8 @@ def _syntax(node: ast.AST) -> str:
     """The syntax tree of a definition without its docstrings (nor, as in every syntax tree, comments and layout)."""
     node = ast.parse(ast.unparse(node)).body[0]  # a copy
     for inner in ast.walk(node):
-        body = getattr(inner, "body", None)
-        if (isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
-                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
-            inner.body = body[1:] or [ast.Pass()]
+        if isinstance(inner, DEFINITIONS) and ast.get_docstring(inner) is not None:
+            inner.body = inner.body[1:] or [ast.Pass()]
     return ast.dump(node)
 
 
@@ -144,8 +130,7 @@ def _is_module(name: str) -> bool:
 
 def sidecar_path(artifact: str | os.PathLike) -> Path:
     """``data/processed/photos.npz`` -> ``data/processed/photos.provenance.json``."""
-    artifact = Path(artifact)
-    return artifact.with_name(artifact.stem + SIDECAR_SUFFIX)
+    return Path(artifact).with_suffix(".provenance.json")
 
 
 def forget(artifact: str | os.PathLike) -> None:
@@ -155,16 +140,13 @@ def forget(artifact: str | os.PathLike) -> None:
 
 def record(artifact_files: Sequence[Path], fingerprint: dict[str, Any]) -> Path:
     """Write the record of ``artifact_files`` (the first one names the sidecar) after they were written."""
-    payload = {
-        "format": FORMAT,
-        "fingerprint": _normalised(fingerprint),
-        "files": {Path(p).name: file_sha256(p) for p in artifact_files},
-    }
+    payload = {"format": 1, "fingerprint": _normalised(fingerprint),
+               "files": {Path(p).name: file_sha256(p) for p in artifact_files}}
     return storage.save_json(sidecar_path(artifact_files[0]), payload)
 
 
 def stale_reason(artifact_files: Sequence[Path], fingerprint: dict[str, Any]) -> str | None:
-    """Why the artifact cannot be reused for ``fingerprint`` (``None`` when it can)."""
+    """Why the artifact cannot be reused for ``fingerprint``, in words (``None`` when it can)."""
     missing = [p.name for p in artifact_files if not Path(p).is_file()]
     if missing:
         return f"{', '.join(missing)} missing"
@@ -172,33 +154,32 @@ def stale_reason(artifact_files: Sequence[Path], fingerprint: dict[str, Any]) ->
     if not sidecar.is_file():
         return f"it has no provenance record ({sidecar.name}), so what made it is unknown"
     try:
-        saved = json.loads(sidecar.read_text(encoding="utf-8"))
-        recorded, hashes = saved["fingerprint"], saved["files"]
+        saved = storage.load_json(sidecar)
+        recorded, wanted, hashes = _flat(saved["fingerprint"]), _flat(_normalised(fingerprint)), saved["files"]
     except (OSError, ValueError, KeyError, TypeError) as err:
         return f"its provenance record {sidecar.name} is unreadable ({type(err).__name__})"
-    differences = list(_differences(recorded, _normalised(fingerprint)))
+    differences = [_difference(key, recorded.get(key), wanted.get(key))
+                   for key in sorted(recorded.keys() | wanted.keys()) if recorded.get(key) != wanted.get(key)]
     if differences:
         return "it was made from " + "; ".join(differences)
-    for path in artifact_files:
-        if hashes.get(Path(path).name) != file_sha256(path):
-            return f"{Path(path).name} changed after it was recorded"
-    return None
+    changed = [Path(p).name for p in artifact_files if hashes.get(Path(p).name) != file_sha256(p)]
+    return f"{changed[0]} changed after it was recorded" if changed else None
 
 
-def _differences(recorded: Any, wanted: Any, prefix: str = "") -> Iterable[str]:
-    """Human-readable differences between two fingerprints (recorded vs wanted now)."""
-    if isinstance(recorded, dict) and isinstance(wanted, dict):
-        for key in sorted(set(recorded) | set(wanted)):
-            yield from _differences(recorded.get(key), wanted.get(key), f"{prefix}{key}" if not prefix
-                                    else f"{prefix}.{key}")
-        return
-    if recorded == wanted:
-        return
-    if prefix.endswith("photos.sha256") or prefix.endswith("code"):
-        what = "other photo files" if "photos" in prefix else "another version of the code"
-        yield f"{what} ({prefix} differs)"
-    else:
-        yield f"{prefix} = {recorded!r} (now {wanted!r})"
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"photos": {"count": 3}}`` -> ``{"photos.count": 3}``."""
+    if not isinstance(value, dict):
+        return {prefix: value}
+    return {key: inner for name, item in value.items()
+            for key, inner in _flat(item, f"{prefix}.{name}" if prefix else name).items()}
+
+
+def _difference(key: str, recorded: Any, wanted: Any) -> str:
+    if key.endswith("photos.sha256"):
+        return f"other photo files ({key} differs)"
+    if key.endswith("code"):
+        return f"another version of the code ({key} differs)"
+    return f"{key} = {recorded!r} (now {wanted!r})"
 
 
 def _normalised(value: Any) -> Any:

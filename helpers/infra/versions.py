@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
+
+# (lowest, highest) major.minor that CI tests: the Colab-pinned leg the lowest (.ci/constraints-colab.txt), the main
+# leg the highest that requirements.txt admits. A test keeps requirements.txt's bounds equal to these.
+TESTED_VERSIONS = {"tensorflow": ("2.20", "2.21"), "keras": ("3.13", "3.15")}
 
 
 def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and Keras with their C++ start-up messages silenced.
+    """Import TensorFlow and Keras with file descriptor 2 silenced.
 
-    On a machine without a GPU, TensorFlow's C++ layer writes CUDA-probing lines straight to
-    file descriptor 2, before ``TF_CPP_MIN_LOG_LEVEL`` takes effect; in a notebook they would land
-    in the saved outputs. Python errors still surface: they do not go through descriptor 2.
+    Without a GPU, TensorFlow's C++ layer writes CUDA-probing lines to it before ``TF_CPP_MIN_LOG_LEVEL`` takes
+    effect; in a notebook they would land in the saved outputs. Python errors still surface: they do not go there.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 2)
         import keras  # noqa: F401
@@ -25,28 +28,16 @@ def import_tensorflow_quietly() -> None:
         os.close(saved)
 
 
-# ---- the versions the project is tested with ----------------------------------------------------
-
-# (lowest, highest) major.minor that CI tests: the Colab-pinned leg runs the lowest (today's Colab,
-# .ci/constraints-colab.txt), the main leg the highest that requirements.txt admits. A test keeps
-# requirements.txt's bounds equal to these.
-TESTED_VERSIONS = {"tensorflow": ("2.20", "2.21"), "keras": ("3.13", "3.15")}
-
-
 def major_minor(version: str) -> tuple[int, int]:
     """``"2.20.0"`` -> ``(2, 20)``; pre-release and local suffixes are ignored."""
-    parts = [int("".join(ch for ch in part if ch.isdigit()) or 0) for part in version.split(".")[:2]]
-    return (parts + [0, 0])[0], (parts + [0, 0])[1]
+    numbers = [int(re.match(r"\d*", part).group() or 0) for part in version.split(".")[:2]]
+    return numbers[0], (numbers + [0])[1]
 
 
 def untested_versions(installed: dict[str, str]) -> list[str]:
     """One phrase per package whose installed version lies outside ``TESTED_VERSIONS``."""
-    outside = []
-    for package, (low, high) in TESTED_VERSIONS.items():
-        version = installed.get(package)
-        if version and not major_minor(low) <= major_minor(version) <= major_minor(high):
-            outside.append(f"{package} {version} (tested {low}-{high})")
-    return outside
+    return [f"{package} {installed[package]} (tested {low}-{high})" for package, (low, high) in TESTED_VERSIONS.items()
+            if installed.get(package) and not major_minor(low) <= major_minor(installed[package]) <= major_minor(high)]
 
 
 def report_versions() -> str:
