@@ -1,26 +1,24 @@
 """Finding and loading exactly the CUFS photos, never a guess: where they are, which files are photos, decoding.
 
-The policy (where the photos are looked for, which files count as photos, what each bad input raises and says) is
-written once, for users, in ``data/README.md``; ``tests/test_photos.py`` checks each case on small files of its own.
-The frame and the split are in ``helpers.data``; the artifacts passed between notebooks in ``helpers.infra.artifacts``.
+The policy (where the photos are looked for, which files count, what each bad input says) is written once, for
+users, in ``data/README.md``; ``tests/test_photos.py`` checks each case on small files of its own.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import sys
-import warnings
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from helpers import config
 from helpers.infra import provenance
@@ -28,51 +26,23 @@ from helpers.infra import provenance
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
-LABEL_BY_PREFIX = {"m": 0, "f": 1}
 EXPECTED_COUNTS = {0: 134, 1: 54}  # the CUHK student photos: 188 in all
-# A CUFS photo has 50,000 pixels; anything past this is refused before it is decoded.
-MAX_IMAGE_PIXELS = 25_000_000
-# Searching a whole home folder for photos would take minutes: past this, ask for a narrower path.
-MAX_FOLDERS_SEARCHED = 5_000
-
 PHOTO_NAME = re.compile(r"(?P<person>(?P<sex>[mf])1?-\d{3})-\d{2}(?P<suffix>\.[a-z0-9]+)", re.IGNORECASE)
 SKETCH_NAME = re.compile(r"[mf][12]?-\d{3}-\d{2}-sz\d+\.[a-z0-9]+|[mf]2-\d{3}-\d{2}\.[a-z0-9]+", re.IGNORECASE)
-# A photo's name with more after it ("f-005-01 copy.jpg", "m-099-01 (1).jpg", "f1-003-01_2.jpg"): a file-manager copy.
-COPY_NAME = re.compile(r"(?P<original>[mf]1?-\d{3}-\d{2})[ _~(-].*(?P<suffix>\.[a-z0-9]+)", re.IGNORECASE)
+COPY_NAME = re.compile(r"[mf]1?-\d{3}-\d{2}[ _~(-].*", re.IGNORECASE)  # "f-005-01 copy.jpg", "m-099-01 (1).jpg"
 RESIDUE_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini", ".gitkeep"})
-IGNORED_FOLDERS = frozenset({"__macosx"})
+HOW_TO_GET_DATA = (f"Download the Kaggle dataset '{config.KAGGLE_SLUG}' (pip install kagglehub; python -c \"import "
+                   f"kagglehub; print(kagglehub.dataset_download('{config.KAGGLE_SLUG}'))\"), then set "
+                   f"{config.DATA_ENV_VAR} to the printed folder (or its photos/ sub-folder), or copy the photos into "
+                   "data/raw/.")
 
 
 class DataError(Exception):
-    """Base class of every data problem the loader reports."""
+    """A data problem: the message says what is wrong, where, and what to do."""
 
 
 class DataNotFoundError(DataError, FileNotFoundError):
     """No usable photo folder was found; the message says how to get one."""
-
-
-class AmbiguousPhotoFoldersError(DataError, ValueError):
-    """More than one folder holds CUFS photos: the user must say which one."""
-
-
-class DuplicatePhotoError(DataError, ValueError):
-    """Two files are the photo of the same person."""
-
-
-class MissingClassError(DataError, ValueError):
-    """The photo folder has no photo of one of the two classes."""
-
-
-class CorruptImageError(DataError, ValueError):
-    """An image file exists but cannot be decoded (or has more than 8 bits per channel)."""
-
-
-class ImageTooLargeError(DataError, ValueError):
-    """An image has more pixels than any CUFS photo could (a decompression bomb, or the wrong file)."""
-
-
-class PhotoAccessError(DataError, PermissionError):
-    """A file or folder exists but this process may not read it."""
 
 
 @dataclass(frozen=True)
@@ -91,22 +61,12 @@ class PhotoFiles:
         return provenance.files_fingerprint(self.files)
 
 
-def how_to_get_data() -> str:
-    """The instructions every data error ends with."""
-    return (f"Download the Kaggle dataset '{config.KAGGLE_SLUG}' (pip install kagglehub; python -c \"import kagglehub; "
-            f"print(kagglehub.dataset_download('{config.KAGGLE_SLUG}'))\"), then set {config.DATA_ENV_VAR} to the "
-            "printed folder (or its photos/ sub-folder), or copy the photos into data/raw/.")
-
-
-# ---- names ----------------------------------------------------------------------------------------
-
-
 def parse_photo_name(name: str) -> tuple[int, str] | None:
     """``(label, person)`` for a CUFS photo name (``f1-005-01.JPG`` -> ``(1, 'f1-005')``), else None."""
     match = PHOTO_NAME.fullmatch(name)
     if match is None or match["suffix"].lower() not in IMAGE_SUFFIXES:
         return None
-    return LABEL_BY_PREFIX[match["sex"].lower()], match["person"].lower()
+    return "mf".index(match["sex"].lower()), match["person"].lower()
 
 
 def label_from_filename(name: str) -> int | None:
@@ -115,35 +75,25 @@ def label_from_filename(name: str) -> int | None:
     return None if parsed is None else parsed[0]
 
 
-def why_not_a_photo(path: Path) -> str:
-    """The kind of a file that is not a CUFS photo, as shown in the skip warning."""
-    name = path.name
-    if path.is_dir():
-        return "sub-folders (only the photos themselves are read)"
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
-        return "not image files"
-    if SKETCH_NAME.fullmatch(name):
-        return "CUFS sketches (never mixed in with the photos)"
-    copy = COPY_NAME.fullmatch(name)
-    if copy:
-        return f"copies of a photo (e.g. of {copy['original']}{copy['suffix']}): one person, one photo"
-    return "images not named like a CUFS photo (m-NNN-NN, m1-NNN-NN, f-NNN-NN, f1-NNN-NN)"
-
-
 def is_residue(name: str) -> bool:
     """macOS/Windows/zip residue that carries no photo (``._f-005-01.jpg``, ``.DS_Store``, ...)."""
     return name.startswith("._") or name.lower() in RESIDUE_NAMES
 
 
-# ---- where the photos are ---------------------------------------------------------------------------
+def why_not_a_photo(name: str) -> str:
+    """The kind of a file or folder in the photo folder that is not a CUFS photo, as shown in the skip warning."""
+    if SKETCH_NAME.fullmatch(name):
+        return "CUFS sketches (never mixed in with the photos)"
+    if COPY_NAME.fullmatch(name):
+        return "copies of a photo (one person, one photo)"
+    return "not an image named like a CUFS photo (m-NNN-NN.jpg, m1-NNN-NN.jpg, f-NNN-NN.jpg, f1-NNN-NN.jpg)"
 
 
 def find_photo_dir(explicit: str | os.PathLike | None = None) -> Path:
     """Locate the photo folder: argument, then ``$CUFS_DIR``, then ``data/raw/``, then kagglehub."""
     if explicit:
         return photos_folder_in(Path(explicit), source="the data folder argument")
-    from_env = os.environ.get(config.DATA_ENV_VAR)
-    if from_env:
+    if from_env := os.environ.get(config.DATA_ENV_VAR):
         return photos_folder_in(Path(from_env), source=f"${config.DATA_ENV_VAR}")
     raw = config.project_root() / "data" / "raw"
     if raw.is_dir() and any(not p.name.startswith(".") and p.name != "README.md" for p in raw.iterdir()):
@@ -155,77 +105,52 @@ def download_from_kaggle() -> Path:
     """Download (or reuse kagglehub's cache of) the dataset and return its root folder."""
     try:
         import kagglehub
-    except ImportError as err:
-        raise DataNotFoundError(f"No photo folder given and kagglehub is not installed. {how_to_get_data()}") from err
-    try:
+
         log.info("Downloading %s with kagglehub ...", config.KAGGLE_SLUG)
         return Path(kagglehub.dataset_download(config.KAGGLE_SLUG))
-    except Exception as err:  # network, credentials, quota: all end the same way for the user
-        raise DataNotFoundError(
-            f"No photo folder given (argument, ${config.DATA_ENV_VAR} or data/raw/) and the "
-            f"kagglehub download failed ({type(err).__name__}: {err}). {how_to_get_data()}"
-        ) from err
+    except Exception as err:  # not installed, network, credentials, quota: all end the same way for the user
+        raise DataNotFoundError(f"No photo folder given (argument, ${config.DATA_ENV_VAR} or data/raw/) and the "
+                                f"kagglehub download failed ({type(err).__name__}: {err}). {HOW_TO_GET_DATA}") from err
 
 
 def photos_folder_in(path: Path, source: str = "the given path") -> Path:
     """The one folder at or below ``path`` that holds CUFS photos; refuses to choose between several."""
     path = Path(os.path.abspath(path.expanduser()))
-    if not path.exists():
-        raise DataNotFoundError(f"{source} points to {path}, which does not exist. {how_to_get_data()}")
     if not path.is_dir():
-        raise DataNotFoundError(f"{source} points to {path}, which is not a folder. {how_to_get_data()}")
-    entries = _listdir(path)
+        problem = "is not a folder" if path.exists() else "does not exist"
+        raise DataNotFoundError(f"{source} points to {path}, which {problem}. {HOW_TO_GET_DATA}")
     candidates = photo_folders_under(path)
     if len(candidates) == 1:
         return candidates[0]
-    if len(candidates) > 1:
-        listing = "\n".join(f"  {folder}  ({_count_text(folder)})" for folder in candidates)
-        raise AmbiguousPhotoFoldersError(
-            f"{source} points to {path}, which holds {len(candidates)} folders of CUFS photos:\n{listing}\n"
-            f"The loader never picks one for you. Name the right one: pass it as DATA_DIR (notebooks) or "
-            f"--data-dir (pipeline), or set {config.DATA_ENV_VAR} to it, e.g. "
-            f"export {config.DATA_ENV_VAR}={candidates[0]}; or move the other copies out of {path}."
-        )
-    if not [e for e in entries if not is_residue(e.name)]:
-        raise DataNotFoundError(f"{source} points to {path}, which is empty. {how_to_get_data()}")
-    sketches = [e.name for e in entries if SKETCH_NAME.fullmatch(e.name)]
-    hint = (f" It holds {len(sketches)} CUFS sketches: the photos are in the dataset's photos/ folder."
-            if sketches else "")
-    raise DataNotFoundError(
-        f"{source} points to {path}, which holds no file named like a CUFS photo (m-NNN-NN.jpg, m1-NNN-NN.jpg, "
-        f"f-NNN-NN.jpg, f1-NNN-NN.jpg), at any depth.{hint} {how_to_get_data()}"
-    )
+    if candidates:
+        listing = "".join(f"\n  {folder}  ({sum(bool(parse_photo_name(p.name)) for p in folder.iterdir())} photos)"
+                          for folder in candidates)
+        raise DataError(f"{source} points to {path}, which holds {len(candidates)} folders of CUFS photos:{listing}\n"
+                        "The loader never picks one for you. Name the right one: pass it as DATA_DIR (notebooks) or "
+                        f"--data-dir (pipeline), or set {config.DATA_ENV_VAR} to it, e.g. export "
+                        f"{config.DATA_ENV_VAR}={candidates[0]}; or move the other copies out of {path}.")
+    sketches = sum(bool(SKETCH_NAME.fullmatch(p.name)) for p in path.iterdir())
+    hint = f" It holds {sketches} CUFS sketches: the photos are in the dataset's photos/ folder." if sketches else ""
+    raise DataNotFoundError(f"{source} points to {path}, which holds no file named like a CUFS photo (m-NNN-NN.jpg, "
+                            f"m1-NNN-NN.jpg, f-NNN-NN.jpg, f1-NNN-NN.jpg), at any depth.{hint} {HOW_TO_GET_DATA}")
 
 
 def photo_folders_under(root: Path) -> list[Path]:
-    """Folders at or below ``root`` that directly hold a file named like a CUFS photo, sorted.
-
-    Hidden folders and ``__MACOSX`` are ignored, symbolic links are followed once, and a candidate's
-    own sub-folders are not searched (the photo folder wins over a backup kept inside it).
-    """
+    """Folders at or below ``root`` that directly hold a file named like a CUFS photo, sorted; hidden folders are
+    left out, links followed once, and a candidate's own sub-folders (a backup kept inside it) are not searched."""
     found: list[Path] = []
     seen: set[str] = set()
     for folder, subfolders, names in os.walk(root, followlinks=True, onerror=lambda err: _warn_once(
             f"Cannot look inside {err.filename} ({err.strerror}); it is left out of the search for photos.")):
-        real = os.path.realpath(folder)
-        if real in seen:  # a link back up the tree
+        if os.path.realpath(folder) in seen:  # a link back up the tree
             subfolders[:] = []
-            continue
-        seen.add(real)
-        if len(seen) > MAX_FOLDERS_SEARCHED:
-            raise DataNotFoundError(
-                f"{root} holds more than {MAX_FOLDERS_SEARCHED} folders: it does not look like the CUFS dataset. "
-                f"Point at the dataset folder or its photos/ folder. {how_to_get_data()}"
-            )
-        if any(parse_photo_name(name) and os.path.isfile(os.path.join(folder, name)) for name in names):
+        elif any(parse_photo_name(name) and os.path.isfile(os.path.join(folder, name)) for name in names):
             found.append(Path(folder))
             subfolders[:] = []
         else:
-            subfolders[:] = sorted(d for d in subfolders if not d.startswith(".") and d.lower() not in IGNORED_FOLDERS)
+            subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        seen.add(os.path.realpath(folder))
     return sorted(found)
-
-
-# ---- which files are photos -------------------------------------------------------------------------
 
 
 def select_photos(folder: Path) -> PhotoFiles:
@@ -233,125 +158,54 @@ def select_photos(folder: Path) -> PhotoFiles:
     folder = Path(folder)
     photos: list[Path] = []
     skipped: dict[str, list[str]] = defaultdict(list)
-    residue: list[str] = []
-    for path in sorted(_listdir(folder), key=lambda p: p.name):
-        if is_residue(path.name):
-            residue.append(path.name)
-        elif path.is_file() and parse_photo_name(path.name):
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.is_file() and parse_photo_name(path.name):
             photos.append(path)
-        else:
-            skipped[why_not_a_photo(path)].append(path.name)
-    if residue:
-        log.info("Ignored system residue in %s: %s", folder, ", ".join(residue))
+        elif not is_residue(path.name):
+            skipped[why_not_a_photo(path.name)].append(path.name)
     for reason, names in skipped.items():
         _warn_once(f"Skipped {len(names)} file(s) in {folder}, {reason}: {', '.join(names)}")
-    if not photos:
-        raise DataNotFoundError(f"{folder} holds no file named like a CUFS photo (m-NNN-NN.jpg, f1-NNN-NN.jpg, ...). "
-                                f"{how_to_get_data()}")
-    refuse_duplicates(photos)
-    check_class_counts(photos, folder)
-    return PhotoFiles(folder, tuple(photos))
-
-
-def refuse_duplicates(photos: Sequence[Path]) -> None:
-    """One person, one photo: raise naming every file of each person that has more than one."""
-    by_person: dict[str, list[Path]] = defaultdict(list)
+    by_person: dict[str, list[str]] = defaultdict(list)
     for path in photos:
-        by_person[parse_photo_name(path.name)[1]].append(path)
-    clashes = {person: paths for person, paths in by_person.items() if len(paths) > 1}
-    if clashes:
-        listing = "; ".join(f"{person}: {', '.join(map(str, paths))}" for person, paths in sorted(clashes.items()))
-        raise DuplicatePhotoError(
-            f"{len(clashes)} person(s) have more than one photo file ({listing}). CUFS has one photo per person: "
-            "keep one file of each and move the others out of the folder."
-        )
-
-
-def check_class_counts(photos: Sequence[Path], folder: Path) -> None:
-    """Refuse a folder without one of the classes; warn when the counts are not the CUFS ones."""
-    counts = {label: 0 for label in EXPECTED_COUNTS}
-    for path in photos:
-        counts[label_from_filename(path.name)] += 1
-    stated = ", ".join(f"{counts[label]} {config.CLASS_NAMES[label]}" for label in sorted(counts))
-    missing = [config.CLASS_NAMES[label] for label, n in counts.items() if n == 0]
-    if missing:
-        raise MissingClassError(
-            f"{folder} holds {stated} photos: no {missing[0]} photo at all, so there is nothing to classify. "
-            f"Check that this is the complete photos/ folder. {how_to_get_data()}"
-        )
+        by_person[parse_photo_name(path.name)[1]].append(str(path))
+    if clashes := {person: paths for person, paths in sorted(by_person.items()) if len(paths) > 1}:
+        listing = "; ".join(f"{person}: {', '.join(paths)}" for person, paths in clashes.items())
+        raise DataError(f"{len(clashes)} person(s) have more than one photo file ({listing}). CUFS has one photo "
+                        "per person: keep one file of each and move the others out of the folder.")
+    counts = Counter(label_from_filename(path.name) for path in photos)
+    stated = f"{counts[0]} male, {counts[1]} female"
+    if not counts[0] or not counts[1]:
+        raise DataNotFoundError(f"{folder} holds {stated} photos: without both there is nothing to classify. Check "
+                                f"that this is the complete photos/ folder. {HOW_TO_GET_DATA}")
     if counts != EXPECTED_COUNTS:
-        expected = ", ".join(f"{n} {config.CLASS_NAMES[label]}" for label, n in sorted(EXPECTED_COUNTS.items()))
-        _warn_once(
-            f"{folder} holds {sum(counts.values())} photos ({stated}); the CUFS student set has "
-            f"{sum(EXPECTED_COUNTS.values())} ({expected}). Results will not match the report's; check the folder "
-            "if this is not on purpose."
-        )
-
-
-# ---- decoding -------------------------------------------------------------------------------------------
+        _warn_once(f"{folder} holds {counts.total()} photos ({stated}); the CUFS student set has 188 (134 male, 54 "
+                   "female). Results will not match the report's; check the folder if this is not on purpose.")
+    return PhotoFiles(folder, tuple(photos))
 
 
 def load_image(path: Path) -> np.ndarray:
     """One photo as float32 RGB in [0, 1], upright (EXIF), resized to 200 wide x 250 high (250 x 200 x 3)."""
-    path = Path(path)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                refuse_oversized(image, path)
-                image.load()  # decode now so that truncated files fail here, naming the file
-                rgb = to_rgb_array(ImageOps.exif_transpose(image), path)
-    except PermissionError as err:
-        raise PhotoAccessError(
-            f"{path} cannot be read: permission denied. Make it readable (e.g. chmod a+r '{path}') or copy the "
-            "photos to a folder you own."
-        ) from err
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageTooLargeError(f"{path} is far too large to be a CUFS photo ({err}). Remove it.") from err
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        if isinstance(err, DataError):
-            raise
-        raise CorruptImageError(
-            f"{path} cannot be read as an image ({err}). Re-download the dataset or remove that file."
-        ) from err
-    height, width = rgb.shape[:2]
-    if (width, height) != (config.IMAGE_WIDTH, config.IMAGE_HEIGHT):
-        resized = Image.fromarray(rgb).resize((config.IMAGE_WIDTH, config.IMAGE_HEIGHT), Image.Resampling.BILINEAR)
-        rgb = np.asarray(resized)
-    return rgb.astype(np.float32) / 255.0
-
-
-def refuse_oversized(image: Image.Image, path: Path) -> None:
-    """Raise before decoding an image with more pixels than ``MAX_IMAGE_PIXELS``."""
-    width, height = image.size
-    if width * height > MAX_IMAGE_PIXELS:
-        raise ImageTooLargeError(
-            f"{path} is {width} x {height} pixels; a CUFS photo is {config.IMAGE_WIDTH} x {config.IMAGE_HEIGHT} "
-            f"and anything above {MAX_IMAGE_PIXELS:,} pixels is refused. Remove it from the photo folder."
-        )
-
-
-def to_rgb_array(image: Image.Image, path: Path) -> np.ndarray:
-    """8-bit RGB pixels. CUFS photos are 8-bit RGB JPEGs: images with more than 8 bits per channel (16-bit,
-    32-bit or float modes) are refused with a clear error rather than guessed at."""
-    if image.mode.startswith("I") or image.mode == "F":
-        raise CorruptImageError(f"{path} has {image.mode} pixels, more than 8 bits per channel; CUFS photos are "
-                                "8-bit RGB. Save it as an 8-bit RGB JPEG or PNG.")
-    return np.asarray(image.convert("RGB"))  # a mode that cannot convert fails in load_image, naming the file
-
-
-# ---- loading ------------------------------------------------------------------------------------------
-
-
-def load_dataset(data_dir: str | os.PathLike | None = None, progress: bool = True) -> pd.DataFrame:
-    """The report's DataFrame: ``filename``, ``sex`` (0 male, 1 female), ``image_array``."""
-    return load_photos(current_photos(data_dir), progress)
+        with Image.open(path) as image:
+            if image.mode.startswith("I") or image.mode == "F":  # converting to RGB would clip them to white
+                raise ValueError(f"{image.mode} pixels, more than 8 bits per channel; CUFS photos are 8-bit RGB")
+            rgb = ImageOps.exif_transpose(image).convert("RGB")  # decodes now: a truncated file fails here
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise DataError(f"{path} cannot be read as an 8-bit image ({err}). Save it as an 8-bit RGB JPEG or PNG, "
+                        "make it readable, re-download the dataset, or remove that file.") from err
+    if rgb.size != (config.IMAGE_WIDTH, config.IMAGE_HEIGHT):
+        rgb = rgb.resize((config.IMAGE_WIDTH, config.IMAGE_HEIGHT), Image.Resampling.BILINEAR)
+    return np.asarray(rgb).astype(np.float32) / 255.0
 
 
 def load_photos(photos: PhotoFiles, progress: bool = True) -> pd.DataFrame:
-    """Decode the chosen photo files into the report's DataFrame."""
+    """The report's DataFrame of the chosen photos: ``filename``, ``sex`` (0 male, 1 female), ``image_array``."""
+    from tqdm.auto import tqdm
+
     log.info("Loading %d photos from %s", len(photos.files), photos.folder)
-    arrays = [load_image(path) for path in _progress(list(photos.files), progress, "Loading photos")]
+    # Headless runs (the pipeline sets CUFS_PROGRESS_BARS=0) keep committed outputs free of bars.
+    quiet = not progress or os.environ.get(config.PROGRESS_ENV_VAR) == "0"
+    arrays = [load_image(path) for path in tqdm(photos.files, desc="Loading photos", unit="photo", disable=quiet)]
     return pd.DataFrame({"filename": [p.name for p in photos.files], "sex": photos.labels, "image_array": arrays})
 
 
@@ -366,35 +220,6 @@ def photos_fingerprint(photos: PhotoFiles) -> dict[str, Any]:
             "code": provenance.code_version(sys.modules[__name__])}
 
 
-_WARNED: set[str] = set()  # each notebook looks the photos up several times: a messy folder is reported once
-
-
+@functools.cache  # each notebook looks the photos up several times: a messy folder is reported once
 def _warn_once(message: str) -> None:
-    if message not in _WARNED:
-        _WARNED.add(message)
-        log.warning(message)
-
-
-def _listdir(folder: Path) -> list[Path]:
-    try:
-        return list(folder.iterdir())
-    except PermissionError as err:
-        raise PhotoAccessError(
-            f"{folder} cannot be listed: permission denied. Make it readable (chmod a+rx '{folder}') or copy the "
-            "photos to a folder you own."
-        ) from err
-
-
-def _count_text(folder: Path) -> str:
-    labels = [label_from_filename(p.name) for p in folder.iterdir() if p.is_file()]
-    labels = [label for label in labels if label is not None]
-    return f"{len(labels)} photos: {labels.count(0)} male, {labels.count(1)} female"
-
-
-def _progress(items: list, enabled: bool, desc: str) -> Iterable:
-    # Headless runs (the pipeline sets CUFS_PROGRESS_BARS=0) keep committed outputs free of bars.
-    if not enabled or os.environ.get(config.PROGRESS_ENV_VAR) == "0":
-        return items
-    from tqdm.auto import tqdm
-
-    return tqdm(items, desc=desc, unit="photo")
+    log.warning(message)

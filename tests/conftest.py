@@ -49,7 +49,7 @@ def real_photos_dir() -> Path:
 def real_photos(real_photos_dir: Path) -> pd.DataFrame:
     """The 188 real photos, loaded once per session (about 3 s). Do not mutate it."""
 
-    return photos.load_dataset(real_photos_dir, progress=False)
+    return photos.load_photos(photos.current_photos(real_photos_dir), progress=False)
 
 
 def write_image(
