@@ -1,7 +1,4 @@
-"""Metrics, the threshold chosen on validation, intervals and calibration: how a model's test scores are judged.
-
-The figures of these metrics are in ``helpers.evaluation_plots``; the results files in ``helpers.reporting.results``.
-"""
+"""Metrics, the threshold chosen on validation, intervals and calibration: how a model's test scores are judged."""
 
 from __future__ import annotations
 
@@ -12,17 +9,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn import metrics as skm
-
-METRIC_NAMES = ("accuracy", "precision", "recall", "f1", "auc", "loss")
+from sklearn.calibration import calibration_curve
 
 
 def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) -> dict[str, float]:
-    """Accuracy, precision, recall, F1 (female = positive), ROC AUC, cross-entropy loss and Brier score.
-
-    A prediction is female when ``score >= threshold``. The loss is the plain binary
-    cross-entropy of the scores (no regularisation term), so models compare fairly; the Brier
-    score (mean squared error of the scores) does not depend on the threshold.
-    """
+    """Accuracy, precision, recall, F1 (female = positive, ``score >= threshold``), ROC AUC, Brier score and the
+    plain cross-entropy of the scores (no regularisation term, so that models compare fairly)."""
     y_true = np.asarray(y_true).astype(int)
     scores = np.asarray(scores, dtype=float)
     predicted = (scores >= threshold).astype(int)
@@ -41,11 +33,7 @@ def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.
 
 
 def youden_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
-    """The score threshold that maximises Youden's J = TPR - FPR on (validation) data.
-
-    Ties go to the highest threshold (fewest positives). The threshold is one of the
-    observed scores; ``score >= threshold`` is then predicted positive.
-    """
+    """The observed score that maximises Youden's J = TPR - FPR on (validation) data; ties go to the highest."""
     fpr, tpr, thresholds = skm.roc_curve(np.asarray(y_true).astype(int), np.asarray(scores, dtype=float))
     finite = np.isfinite(thresholds)  # roc_curve starts with +inf (nothing predicted positive)
     j = (tpr - fpr)[finite]
@@ -76,10 +64,8 @@ def confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) ->
 
 def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
                    tta: bool = False) -> tuple[dict[str, Any], np.ndarray]:
-    """Score validation and test, choose the threshold on validation; returns the evaluation and the test scores.
-
-    ``model`` may be a list (an ensemble: probabilities averaged); ``tta`` adds flip test-time augmentation.
-    """
+    """Evaluation and test scores of ``model`` (a list: an ensemble), the threshold chosen on validation;
+    ``tta`` adds flip test-time augmentation."""
     from helpers import training
 
     val_scores = training.predict_scores(model, validation[0], tta=tta)
@@ -89,17 +75,12 @@ def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: 
 
 def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion (e.g. accuracy = successes / n on one test set)."""
-    if n <= 0:
-        return math.nan, math.nan
-    z = float(stats.norm.ppf((1 + level) / 2))
-    share = successes / n
-    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    interval = stats.binomtest(successes, n).proportion_ci(confidence_level=level, method="wilson")
+    return float(interval.low), float(interval.high)
 
 
 def auc_interval(auc: float, n_positive: int, n_negative: int, level: float = 0.95) -> tuple[float, float]:
-    """Normal-approximation interval of one AUC with the Hanley-McNeil (1982) standard error."""
+    """Normal-approximation interval of one AUC with the Hanley-McNeil (1982) standard error (no library has it)."""
     q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
     variance = (auc * (1 - auc) + (n_positive - 1) * (q1 - auc * auc) + (n_negative - 1) * (q2 - auc * auc)) / (
         n_positive * n_negative)
@@ -107,23 +88,19 @@ def auc_interval(auc: float, n_positive: int, n_negative: int, level: float = 0.
     return max(0.0, auc - half), min(1.0, auc + half)
 
 
-# ---- calibration ------------------------------------------------------------------------------
-
 RELIABILITY_BINS = 5  # 54 test images: five bins of width 0.2 keep a handful of images in most bins
 
 
 def reliability_table(y_true: np.ndarray, scores: np.ndarray, bins: int = RELIABILITY_BINS) -> pd.DataFrame:
-    """Per score bin of equal width on [0, 1]: images, mean predicted p(female), observed female rate.
-
-    A calibrated model has observed rate = mean score in every bin; empty bins are left out.
-    """
-    y_true = np.asarray(y_true, dtype=float)
+    """Per non-empty score bin of ``calibration_curve`` (width 1 / bins, closed on the right): images, mean
+    predicted p(female) and observed female rate; a calibrated model has rate = mean score in every bin."""
     scores = np.asarray(scores, dtype=float)
-    which = np.minimum((scores * bins).astype(int), bins - 1)
-    rows = [{"bin_low": b / bins, "bin_high": (b + 1) / bins, "images": int((which == b).sum()),
-             "mean_score": float(scores[which == b].mean()), "observed_rate": float(y_true[which == b].mean())}
-            for b in range(bins) if (which == b).any()]
-    return pd.DataFrame(rows)
+    observed, predicted = calibration_curve(y_true, scores, n_bins=bins)
+    edges = np.linspace(0, 1, bins + 1)
+    images = np.bincount(np.searchsorted(edges[1:-1], scores), minlength=bins)  # calibration_curve's bins
+    used = images > 0
+    return pd.DataFrame({"bin_low": edges[:-1][used], "bin_high": edges[1:][used], "images": images[used],
+                         "mean_score": predicted, "observed_rate": observed})
 
 
 def calibration_summary(y_true: np.ndarray, scores: np.ndarray, bins: int = RELIABILITY_BINS) -> dict[str, float]:
@@ -134,6 +111,6 @@ def calibration_summary(y_true: np.ndarray, scores: np.ndarray, bins: int = RELI
     rate = float(y_true.mean())
     table = reliability_table(y_true, scores, bins)
     ece = float((table["images"] * (table["observed_rate"] - table["mean_score"]).abs()).sum() / len(y_true))
-    return {"brier": float(np.mean((scores - y_true) ** 2)), "brier_constant_rate": rate * (1 - rate),
+    return {"brier": float(skm.brier_score_loss(y_true, scores)), "brier_constant_rate": rate * (1 - rate),
             "mean_score": float(scores.mean()), "observed_rate": rate, "ece": ece, "images": len(y_true),
             "bins": bins}

@@ -1,5 +1,4 @@
-"""Figures of the test metrics: ROC curve, confusion matrix, training history, reliability, and the spread over
-notebook 07's splits (readable on a projector)."""
+"""Figures of the test metrics: ROC curve, confusion matrix, reliability, and the spread over notebook 07's splits."""
 
 from __future__ import annotations
 
@@ -17,15 +16,21 @@ from helpers import config, evaluation, plots
 from helpers.methods import LEAK_FREE, LEAKY, MAJORITY, METRIC_LABELS, PREVALENCE_FREE, SHORT_LABELS, SHORT_METRICS
 
 
+def _reliability_axes(ax: plt.Axes, title: str, width: int) -> None:
+    """The diagonal, the unit square and the axis labels of a reliability diagram."""
+    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="perfectly calibrated")
+    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), aspect="equal")
+    plots.style_axes(ax, title=plots.wrap(title, width), xlabel="mean predicted probability of female (per bin)",
+                     ylabel="observed share of female photos")
+
+
 def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
                      bins: int = evaluation.RELIABILITY_BINS) -> plt.Figure:
-    """Reliability diagram (observed female share against mean score per bin, marker area = images) and the
-    score histogram, one colour, marker and line style per named ``(labels, scores)`` pair (readable in
-    grey-scale); the legend is under the panels."""
+    """Reliability diagram (marker area = images in the bin) and score histogram, one colour, marker and line
+    style per named ``(labels, scores)`` pair (readable in grey-scale); the legends are under the panels."""
     fig, (ax, hist) = plt.subplots(1, 2, figsize=(11.5, 5.8), gridspec_kw={"width_ratios": [1.1, 0.9]},
                                    layout="constrained")
-    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="perfectly calibrated")
-    edges = np.linspace(0, 1, bins + 1)
+    _reliability_axes(ax, title, 50)
     for index, (name, (y_true, scores)) in enumerate(curves.items()):
         hue, marker = plots.colour(index), plots.MARKERS[index % len(plots.MARKERS)]
         style = plots.LINESTYLES[index % len(plots.LINESTYLES)]
@@ -35,11 +40,8 @@ def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: st
                 label=f"{name} (Brier {brier:.3f})")
         ax.scatter(table["mean_score"], table["observed_rate"], s=20 * table["images"], color=hue, marker=marker,
                    alpha=0.3, linewidths=0, label="shaded area: images in the bin" if index == 0 else None)
-        hist.hist(np.asarray(scores, dtype=float), bins=edges, histtype="step", lw=2.2, ls=style, color=hue,
-                  label=name)
-    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), aspect="equal")
-    plots.style_axes(ax, title=plots.wrap(title, 50), xlabel="mean predicted probability of female (per bin)",
-                     ylabel="observed share of female photos")
+        hist.hist(np.asarray(scores, dtype=float), bins=np.linspace(0, 1, bins + 1), histtype="step", lw=2.2,
+                  ls=style, color=hue, label=name)
     plots.style_axes(hist, title="How the scores are spread", xlabel="predicted probability of female",
                      ylabel="images")
     hist.set_xlim(0, 1)
@@ -55,22 +57,17 @@ def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: st
 
 def plot_reliability_spread(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
                             bins: int = evaluation.RELIABILITY_BINS) -> plt.Figure:
-    """One thin reliability curve per named ``(labels, scores)`` pair (e.g. per split) and, bold, their pooled
-    curve; the legend is under the axes."""
+    """One thin reliability curve per named ``(labels, scores)`` pair (e.g. per split) and, bold, the pooled one."""
     fig, ax = plt.subplots(figsize=(6.6, 7.2), layout="constrained")
-    ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="perfectly calibrated")
+    _reliability_axes(ax, title, 52)
     for index, (y_true, scores) in enumerate(curves.values()):
         table = evaluation.reliability_table(y_true, scores, bins)
         ax.plot(table["mean_score"], table["observed_rate"], c="#9ecae1", lw=1.0, marker=".", ms=5,
                 label=f"each of the {len(curves)} splits" if index == 0 else None)
-    pooled_y = np.concatenate([np.asarray(y, dtype=float) for y, _ in curves.values()])
-    pooled_p = np.concatenate([np.asarray(p, dtype=float) for _, p in curves.values()])
-    table = evaluation.reliability_table(pooled_y, pooled_p, bins)
+    pooled = [np.concatenate([np.asarray(pair[i], dtype=float) for pair in curves.values()]) for i in (0, 1)]
+    table = evaluation.reliability_table(*pooled, bins)
     ax.plot(table["mean_score"], table["observed_rate"], c="black", lw=3, marker="o", ms=8, mfc=plots.colour(0),
             label=f"pooled over the {len(curves)} splits")
-    ax.set(xlim=(0, 1), ylim=(-0.02, 1.02), aspect="equal")
-    plots.style_axes(ax, title=plots.wrap(title, 52), xlabel="mean predicted probability of female (per bin)",
-                     ylabel="observed share of female photos")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=plots.LEGEND_PT, frameon=False)
     return fig
 
@@ -80,8 +77,8 @@ def plot_reliability_spread(curves: dict[str, tuple[np.ndarray, np.ndarray]], ti
 
 def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: float, model_name: str, stem: str,
                       root: str | os.PathLike | None = None) -> None:
-    """The test ROC curve (with the validation threshold marked) and the confusion matrices at 0.5 and at the
-    threshold, shown and saved as ``<stem>_roc_curve``, ``<stem>_confusion_matrix_0.5`` and ``..._threshold``."""
+    """Show and save the test ROC curve (``<stem>_roc_curve``, the validation threshold marked) and the confusion
+    matrices at 0.5 and at the threshold (``<stem>_confusion_matrix_0.5``, ``..._threshold``)."""
     fig = plot_roc(y_test, test_scores, f"{model_name}: test ROC", threshold=threshold)
     plots.save_figure(fig, f"{stem}_roc_curve", root)
     plt.show()
@@ -92,8 +89,7 @@ def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: fl
 
 
 def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float | None = None) -> plt.Figure:
-    """ROC curve with its AUC; optionally marks and labels the operating point of ``threshold``. The legend is
-    under the axes."""
+    """ROC curve with its AUC and, given a ``threshold``, its operating point marked and labelled."""
     fpr, tpr, _ = skm.roc_curve(np.asarray(y_true).astype(int), scores)
     fig, ax = plt.subplots(figsize=(6.4, 6.8))
     ax.plot(fpr, tpr, lw=2.5, color=plots.colour(0), label=f"ROC (AUC = {skm.auc(fpr, tpr):.3f})")
@@ -134,8 +130,6 @@ def plot_confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float, tit
 
 # ---- over notebook 07's splits -----------------------------------------------------------------
 
-FONT = {"ticks": 12, "labels": 13, "titles": 14}  # readable on a projector: no tick label below 11 pt
-
 
 def _limits(values: np.ndarray, pad: float = 0.08, least: float = 0.02) -> tuple[float, float]:
     """Axis limits around ``values`` with a margin: the panel's range comes from its own data."""
@@ -144,26 +138,19 @@ def _limits(values: np.ndarray, pad: float = 0.08, least: float = 0.02) -> tuple
     return low - margin, high + margin
 
 
-def plot_repeated(records: pd.DataFrame, metrics: tuple[str, ...] = PREVALENCE_FREE,
-                  labels: dict[str, str] | None = None, reference: str | None = MAJORITY) -> plt.Figure:
+def plot_repeated(records: pd.DataFrame, metrics: tuple[str, ...] = PREVALENCE_FREE) -> plt.Figure:
     """One panel per metric: a box per method with every split as a dot (seaborn).
 
-    The ``reference`` method (the majority class: AUC 0.5, sensitivity 0) is not drawn as dots: its value would
-    stretch every axis and crush the differences that matter. It is a dashed line where it falls inside the
-    panel's range, and its value is named under the axis where it does not.
+    The majority class (AUC 0.5, sensitivity 0) is no dots: it would stretch every axis and crush the differences
+    that matter. It is a dashed line where it falls inside the panel's range, else its value is named under the axis.
     """
-    names = {**SHORT_LABELS, **(labels or {})}
-    shown = records[records["method"] != reference] if reference else records
-    long = shown.melt(id_vars=["method", "seed"], value_vars=list(metrics), var_name="metric")
-    long["method"] = long["method"].map(lambda m: names.get(m, m))
+    long = records[records["method"] != MAJORITY].melt(id_vars=["method", "seed"], value_vars=list(metrics),
+                                                        var_name="metric")
+    long["method"] = long["method"].map(lambda m: SHORT_LABELS.get(m, m))
     order = list(dict.fromkeys(long["method"]))
-    ncols = 2 if len(metrics) > 1 else 1
-    nrows = math.ceil(len(metrics) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(7.5 * ncols, (0.6 * len(order) + 1.6) * nrows + 1.0),
-                             sharey=True, squeeze=False, layout="constrained")
-    for ax in axes.flat[len(metrics):]:
-        ax.axis("off")
-    reference_label = "majority class" if reference == MAJORITY else names.get(reference, reference)
+    nrows = math.ceil(len(metrics) / 2)
+    fig, axes = plt.subplots(nrows, 2, figsize=(15, (0.6 * len(order) + 1.6) * nrows + 1.0), sharey=True,
+                             squeeze=False, layout="constrained")
     for ax, metric in zip(axes.flat, metrics, strict=False):
         subset = long[long["metric"] == metric]
         sns.boxplot(data=subset, x="value", y="method", order=order, ax=ax, color="#dce6f2", fliersize=0, width=0.6)
@@ -172,39 +159,30 @@ def plot_repeated(records: pd.DataFrame, metrics: tuple[str, ...] = PREVALENCE_F
                           jitter=0.15)
         low, high = _limits(subset["value"].to_numpy(dtype=float))
         xlabel = METRIC_LABELS.get(metric, metric)
-        if reference and (reference_values := records.loc[records["method"] == reference, metric]).notna().any():
-            value = float(reference_values.mean())
+        if (majority := records.loc[records["method"] == MAJORITY, metric]).notna().any():
+            value = float(majority.mean())
             if low <= value <= high:
                 ax.axvline(value, color="#7f7f7f", linestyle="--", linewidth=1.5)
             else:  # off the scale: say where, instead of stretching the axis
-                side = "left" if value < low else "right"
-                xlabel += f"\n({reference_label}: {value:.2f}, off the scale to the {side})"
+                xlabel += f"\n(majority class: {value:.2f}, off the scale to the {'left' if value < low else 'right'})"
         ax.set_xlim(low, high)
-        ax.set_title(SHORT_METRICS.get(metric, metric), fontsize=FONT["titles"])
-        ax.set_xlabel(xlabel, fontsize=FONT["labels"])
-        ax.set_ylabel("")
-        ax.tick_params(labelsize=FONT["ticks"])
+        plots.style_axes(ax, title=SHORT_METRICS.get(metric, metric), xlabel=xlabel, ylabel="")
         ax.grid(axis="x", alpha=0.3)
     handles = [plt.Rectangle((0, 0), 1, 1, facecolor="#dce6f2", edgecolor="#4d4d4d",
                              label="box: middle half of the splits, line: median"),
-               plt.Line2D([], [], marker="o", linestyle="", color="#1f4e79", markersize=7, label="one split")]
-    if reference:
-        handles.append(plt.Line2D([], [], color="#7f7f7f", linestyle="--", label=reference_label))
+               plt.Line2D([], [], marker="o", linestyle="", color="#1f4e79", markersize=7, label="one split"),
+               plt.Line2D([], [], color="#7f7f7f", linestyle="--", label="majority class")]
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False,
-               fontsize=FONT["ticks"])
-    k = records["seed"].nunique()
-    fig.suptitle(f"Test metrics over {k} splits (one dot per split; every threshold chosen on validation)",
-                 fontsize=FONT["titles"])
+               fontsize=plots.LEGEND_PT)
+    fig.suptitle(f"Test metrics over {records['seed'].nunique()} splits (one dot per split; every threshold chosen "
+                 "on validation)", fontsize=plots.TITLE_PT)
     return fig
 
 
 def plot_leak_pairs(records: pd.DataFrame, metrics: tuple[str, ...] = ("auc", "balanced_accuracy"),
                     leaky: str = LEAKY, honest: str = LEAK_FREE) -> plt.Figure:
-    """Per split, the leak-free and the leaky final CNN as two dots joined by a line (one line per split).
-
-    Same splits and training seeds, only the protocol differs: a line rising to the right is a split where the
-    leak flatters the model. The mean over the splits is the thick black line.
-    """
+    """Per split (same splits and seeds), the leak-free and the leaky final CNN as two dots joined by a line;
+    the mean over the splits is the thick black line."""
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 5.8), squeeze=False,
                              layout="constrained")
     colours = {"up": "#c44e52", "down": "#4c72b0"}
@@ -215,19 +193,17 @@ def plot_leak_pairs(records: pd.DataFrame, metrics: tuple[str, ...] = ("auc", "b
                     marker="o", markersize=6)
         ax.plot([0, 1], by_split.mean().to_numpy(), color="black", linewidth=3.5, marker="D", markersize=9)
         higher = int((by_split[leaky] > by_split[honest]).sum())
-        ax.set_title(f"{SHORT_METRICS.get(metric, metric)}: leaky higher on {higher} of {len(by_split)} splits",
-                     fontsize=FONT["titles"])
+        plots.style_axes(ax, title=f"{SHORT_METRICS.get(metric, metric)}: leaky higher on {higher} of "
+                         f"{len(by_split)} splits", ylabel=METRIC_LABELS.get(metric, metric))
         ax.set_xticks([0, 1], ["leak-free\n(split, then augment)", "report's protocol\n(augment, then split)"])
         ax.set_xlim(-0.35, 1.35)
         ax.set_ylim(*_limits(by_split.to_numpy(dtype=float)))
-        ax.set_ylabel(METRIC_LABELS.get(metric, metric), fontsize=FONT["labels"])
-        ax.tick_params(labelsize=FONT["ticks"])
         ax.grid(axis="y", alpha=0.3)
     handles = [plt.Line2D([], [], color=colours["up"], marker="o", label="a split where the leaky score is higher"),
                plt.Line2D([], [], color=colours["down"], marker="o", label="a split where it is not"),
                plt.Line2D([], [], color="black", linewidth=3.5, marker="D", label="mean over the splits")]
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False,
-               fontsize=FONT["ticks"])
+               fontsize=plots.LEGEND_PT)
     fig.suptitle("The final CNN on the same splits, leak-free and with the report's protocol",
-                 fontsize=FONT["titles"])
+                 fontsize=plots.TITLE_PT)
     return fig

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from helpers import config
@@ -56,17 +55,15 @@ def records_for_json(records: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def with_specificity(records: pd.DataFrame) -> pd.DataFrame:
-    """``records`` with a ``specificity`` for every row; results files written before it was recorded get it
-    from the identity balanced accuracy = (sensitivity + specificity) / 2, exact at the same threshold."""
+    """``records`` with a ``specificity`` for every row; where a record lacks it, from the identity balanced
+    accuracy = (sensitivity + specificity) / 2, exact at the same threshold."""
     derived = 2 * records["balanced_accuracy"] - records["recall"]
-    given = records["specificity"] if "specificity" in records else pd.Series(np.nan, index=records.index)
-    return records.assign(specificity=given.fillna(derived))
+    return records.assign(specificity=records.get("specificity", derived).fillna(derived))
 
 
 def method_info(records: pd.DataFrame) -> dict[str, int]:
     """Test images per split for each method (constant across splits by construction)."""
     return {method: int(group["n_test"].iloc[0]) for method, group in records.groupby("method", sort=False)}
-
 
 
 def describe_variant(variant: str, scale: float) -> str:

@@ -31,32 +31,21 @@ PLOT_DPI = 110
 # 140-190 pixels wide and figures/ light; a notebook shows a JPEG copy of the same pixels (``notebook_copy``).
 PHOTO_DPI = 80
 PHOTO_LABEL = "photos"
-JPEG_QUALITY = 85
-MIN_JPEG_QUALITY = 75
+JPEG_QUALITY, MIN_JPEG_QUALITY = 85, 75
 NOTEBOOK_COPY_BYTES = 150_000  # what one photo figure may add to a notebook (before base64), about
 PALETTE_TOLERANCE = 0.5  # charts: mean change (levels of 255) a 256-colour palette may make; photos: never
 # Matplotlib writes its version into every PNG; without it, a figure's bytes depend only on its pixels.
 PNG_METADATA: dict[str, str | None] = {"Software": None}
 
 # Font sizes in points at the saved size.
-TICK_PT = 12
-LABEL_PT = 13
-TITLE_PT = 14
-SUPTITLE_PT = 16
-LEGEND_PT = 12
-NOTE_PT = 11
-CAPTION_PT = 12
+TICK_PT, LABEL_PT, TITLE_PT, SUPTITLE_PT = 12, 13, 14, 16
+LEGEND_PT, NOTE_PT, CAPTION_PT = 12, 11, 12
 MIN_CAPTION_PT = 10.5  # a long caption is shrunk to fit its cell, never below this (then it is wrapped)
 
-# Colour-blind-safe colours (Okabe-Ito), one per ensemble member or per curve.
+# Colour-blind-safe colours (Okabe-Ito); markers and line styles tell curves apart in grey-scale too.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442")
-# Markers and line styles that tell curves apart in grey-scale too.
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", ":", "-.")
-
-# The loss axis stops at this multiple of the 95th percentile of the loss values (spikes go off the top).
-LOSS_PERCENTILE = 95
-LOSS_HEADROOM = 1.2
 
 
 # ---- styling ------------------------------------------------------------------------------------------------
@@ -75,12 +64,8 @@ def wrap(text: str, width: int = 48) -> str:
 def style_axes(ax: plt.Axes, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None) -> None:
     """Projector-sized ticks, labels and title on ``ax`` (the texts are set when given)."""
     ax.tick_params(labelsize=TICK_PT)
-    if title is not None:
-        ax.set_title(title)
-    if xlabel is not None:
-        ax.set_xlabel(xlabel)
-    if ylabel is not None:
-        ax.set_ylabel(ylabel)
+    texts = {"title": title, "xlabel": xlabel, "ylabel": ylabel}
+    ax.set(**{key: text for key, text in texts.items() if text is not None})
     ax.title.set_fontsize(TITLE_PT)
     ax.xaxis.label.set_fontsize(LABEL_PT)
     ax.yaxis.label.set_fontsize(LABEL_PT)
@@ -92,11 +77,8 @@ def style_axes(ax: plt.Axes, title: str | None = None, xlabel: str | None = None
 def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = None) -> str:
     """Save ``fig`` as ``figures/<name>.png`` (atomically, byte-identical for identical figures); return the path.
 
-    A figure labelled ``PHOTO_LABEL`` (``photo_grid``, feature maps) is saved at ``PHOTO_DPI`` as a lossless
-    true-colour RGB PNG, never a palette (which bands the skin); in a notebook it is shown as ``notebook_copy``
-    of the same pixels (a JPEG, unless the PNG is lighter) and closed, so that the notebook stores one light
-    image instead of a full-size PNG. Any other figure (a chart) is saved at ``PLOT_DPI`` by ``chart_png`` and
-    shown as that same file.
+    A photo figure (labelled ``PHOTO_LABEL``) is a lossless true-colour PNG at ``PHOTO_DPI``, shown in a notebook
+    as its light ``notebook_copy``; a chart is ``chart_png`` at ``PLOT_DPI``, shown as that same file.
     """
     path = config.figures_dir(root) / f"{name}.png"
     photo = fig.get_label() == PHOTO_LABEL
@@ -104,7 +86,6 @@ def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = Non
     rendered = render_rgb(fig, dpi)
     png = png_bytes(rendered, dpi) if photo else chart_png(rendered, dpi)
     storage.atomic_write(path, lambda tmp: tmp.write_bytes(png))
-    # The notebook stores what was saved (a chart's palette PNG is about three times lighter than the inline one).
     _show_instead(fig, *(notebook_copy(rendered, png) if photo else (png, "png")))
     return str(path)
 
@@ -115,24 +96,19 @@ def render_rgb(fig: plt.Figure, dpi: float) -> Image.Image:
     fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format="png", metadata=PNG_METADATA)
     with Image.open(buffer) as rendered:
         rgba = rendered.convert("RGBA")
-    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    return Image.alpha_composite(white, rgba).convert("RGB")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
 
 
 def png_bytes(image: Image.Image, dpi: float = PHOTO_DPI) -> bytes:
-    """``image`` as a PNG, compressed as far as lossless PNG goes (an RGB image keeps every colour)."""
+    """``image`` as a PNG, compressed as far as lossless PNG goes."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True, dpi=(dpi, dpi))
     return buffer.getvalue()
 
 
 def chart_png(image: Image.Image, dpi: float = PLOT_DPI) -> bytes:
-    """A chart as a PNG: with a 256-colour palette where that changes the pixels by at most
-    ``PALETTE_TOLERANCE`` levels (of 255) on average, three times lighter; else in true colour.
-
-    A chart's flat colours and their anti-aliased edges fit a palette (white stays exact); an image inside a
-    chart (a photo, a gradient) does not, and keeps every colour.
-    """
+    """A chart as a PNG with a 256-colour palette (three times lighter) where that changes the pixels by at most
+    ``PALETTE_TOLERANCE`` levels on average, else in true colour (an image inside a chart keeps every colour)."""
     palette = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     error = np.abs(np.asarray(palette.convert("RGB"), np.int16) - np.asarray(image, np.int16)).max(axis=-1).mean()
     return png_bytes(palette if error <= PALETTE_TOLERANCE else image, dpi)
@@ -146,18 +122,16 @@ def jpeg_bytes(image: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
 
 
 def notebook_copy(image: Image.Image, png: bytes | None = None) -> tuple[bytes, str]:
-    """What a notebook shows for a photo figure: ``(data, "jpeg")`` or, where lighter, ``(png, "png")``.
+    """What a notebook shows for a photo figure: ``(jpeg, "jpeg")`` or, where lighter, ``(png, "png")``.
 
-    Photos compress about five times better as JPEG than as PNG, without the banding of a palette: quality
-    ``JPEG_QUALITY``, lowered in steps of 5 (not below ``MIN_JPEG_QUALITY``) while the copy weighs more than
-    ``NOTEBOOK_COPY_BYTES``. Blocky images (upsampled small feature maps) are lighter, and sharper, as PNG.
+    The JPEG's quality drops in steps of 5 (not below ``MIN_JPEG_QUALITY``) while it weighs more than
+    ``NOTEBOOK_COPY_BYTES``; blocky images (upsampled small feature maps) are lighter, and sharper, as PNG.
     """
     png = png_bytes(image) if png is None else png
-    jpeg = jpeg_bytes(image)
-    for quality in range(JPEG_QUALITY - 5, MIN_JPEG_QUALITY - 1, -5):
+    for quality in range(JPEG_QUALITY, MIN_JPEG_QUALITY - 1, -5):
+        jpeg = jpeg_bytes(image, quality)
         if len(jpeg) <= NOTEBOOK_COPY_BYTES:
             break
-        jpeg = jpeg_bytes(image, quality)
     return (jpeg, "jpeg") if len(jpeg) < len(png) else (png, "png")
 
 
@@ -169,18 +143,15 @@ def _show_instead(fig: plt.Figure, data: bytes, fmt: str) -> None:
         from IPython.display import display
     except ImportError:
         return
-    if get_ipython() is None:
-        return
-    display(IPythonImage(data=data, format=fmt))
-    plt.close(fig)
+    if get_ipython() is not None:
+        display(IPythonImage(data=data, format=fmt))
+        plt.close(fig)
 
 
 @contextmanager
 def seeded_jitter(seed: int = config.SEED) -> Iterator[None]:
-    """Seed NumPy's global generator, which seaborn's strip-plot jitter uses, and restore it afterwards.
-
-    Without it the dots move a little at every run and the saved figure changes for no reason.
-    """
+    """Seed NumPy's global generator, which seaborn's strip-plot jitter uses, and restore it afterwards: without
+    it the dots move at every run and the saved figure changes for no reason."""
     state = np.random.get_state()
     np.random.seed(seed)
     try:
@@ -195,13 +166,8 @@ def seeded_jitter(seed: int = config.SEED) -> Iterator[None]:
 def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int = 6,
                suptitle: str | None = None, cell_size: float = 2.0,
                colorbar: tuple[str, str] | None = None) -> plt.Figure:
-    """Images in a grid with a caption each: columns ``cell_size`` inches wide, rows as high as the images and
-    their captions need.
-
-    Captions are ``CAPTION_PT`` points, shrunk together (not below ``MIN_CAPTION_PT``, then wrapped) when the
-    longest line would overflow its cell. ``colorbar=(cmap name, label)`` adds a horizontal colour bar from 0
-    (low) to 1 (high) under the grid, e.g. ``analysis.GRAD_CAM_COLORBAR`` for heat-map overlays.
-    """
+    """Images in a grid with a caption each, columns ``cell_size`` inches wide; ``colorbar=(cmap name, label)``
+    adds a horizontal colour bar from 0 (low) to 1 (high) under the grid (``analysis.GRAD_CAM_COLORBAR``)."""
     nrows = max(1, int(np.ceil(len(images) / ncols)))
     width = ncols * cell_size
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, nrows * cell_size * 1.5), squeeze=False)
@@ -251,12 +217,11 @@ def _renderer(fig: plt.Figure) -> Any:
     return get() if get is not None else fig._get_renderer()
 
 
-def _fit_captions(fig: plt.Figure, captions: Sequence[matplotlib.text.Text], cell_width: float) -> bool:
+def _fit_captions(fig: plt.Figure, captions: Sequence[matplotlib.text.Text], cell_width: float) -> None:
     """Make every caption fit ``cell_width`` inches: all shrunk by one factor if that keeps them at
-    ``MIN_CAPTION_PT`` or more, else the overlong ones wrapped (in lines of about equal length) at
-    ``CAPTION_PT``, then shrunk if a word alone is too long. True if any caption changed."""
+    ``MIN_CAPTION_PT`` or more, else the overlong ones wrapped at ``CAPTION_PT``, then shrunk if still too wide."""
     if not captions:
-        return False
+        return
     renderer = _renderer(fig)
     room = 0.94 * cell_width * fig.dpi
 
@@ -264,12 +229,12 @@ def _fit_captions(fig: plt.Figure, captions: Sequence[matplotlib.text.Text], cel
         return max(text.get_window_extent(renderer).width for text in captions)
 
     if widest() <= room:
-        return False
+        return
     if CAPTION_PT * room / widest() >= MIN_CAPTION_PT:
         scale = room / widest()
         for text in captions:
             text.set_fontsize(CAPTION_PT * scale)
-        return True
+        return
     for text in captions:
         width = text.get_window_extent(renderer).width
         if width > room:
@@ -280,12 +245,10 @@ def _fit_captions(fig: plt.Figure, captions: Sequence[matplotlib.text.Text], cel
         size = max(MIN_CAPTION_PT, CAPTION_PT * room / widest())
         for text in captions:
             text.set_fontsize(size)
-    return True
 
 
 def _balanced_wrap(line: str, chars: float) -> str:
-    """``line`` unchanged if it fits ``chars`` characters, else wrapped into as few lines of about equal length
-    as fit (at spaces)."""
+    """``line`` wrapped at spaces into as few lines of about equal length as fit ``chars`` characters."""
     if len(line) <= chars:
         return line
     pieces = math.ceil(len(line) / chars)
@@ -314,40 +277,22 @@ def class_count_bars(counts: pd.DataFrame, title: str) -> plt.Figure:
 # ---- training curves ----------------------------------------------------------------------------------------
 
 
-def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored_epochs: Sequence[int], title: str,
-                    member_labels: Sequence[str] | None = None) -> plt.Figure:
-    """Loss and accuracy per epoch of every ensemble member: solid = validation, dashed = training.
-
-    ``histories`` are Keras ``History.history`` dicts (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``;
-    a ``History`` itself works too); ``restored_epochs`` are the 1-based epochs whose weights early stopping
-    restored, marked with a star on the validation curves and a dotted vertical line. The loss axis stops at
-    ``LOSS_HEADROOM`` x the ``LOSS_PERCENTILE``-th percentile of all loss values, so that one spike does not
-    flatten the curves; a note on the axes says how many points lie above. The legend is under the panels.
-    """
+def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored_epochs: Sequence[int],
+                    title: str) -> plt.Figure:
+    """Loss and accuracy per epoch of every ensemble member (Keras ``History`` or its ``history`` dict): solid =
+    validation, dashed = training; a star and a dotted line mark the epoch whose weights early stopping restored."""
     histories = [dict(getattr(history, "history", history)) for history in histories]
-    if len(restored_epochs) != len(histories):
-        raise ValueError(f"{len(histories)} histories but {len(restored_epochs)} restored epochs")
-    if member_labels is None:
-        member_labels = [""] if len(histories) == 1 else [f"model {i}" for i in range(len(histories))]
-    elif len(member_labels) != len(histories):
-        raise ValueError(f"{len(histories)} histories but {len(member_labels)} member labels")
-    for history, restored in zip(histories, restored_epochs, strict=True):
-        if not 1 <= restored <= len(history["val_loss"]):
-            raise ValueError(f"restored epoch {restored} is outside 1..{len(history['val_loss'])}")
-
     single = len(histories) == 1
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(12.5, 4.9 + (0 if single else 0.3 * len(histories))),
                                           layout="constrained")
     entries: list[tuple[Any, str]] = []
-    for index, (history, restored, member) in enumerate(zip(histories, restored_epochs, member_labels, strict=True)):
+    for index, (history, restored) in enumerate(zip(histories, restored_epochs, strict=True)):
         hue = colour(index)
         for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
             validation = np.asarray(history[f"val_{metric}"], dtype=float)
-            training = np.asarray(history[metric], dtype=float)
-            val_line, = ax.plot(np.arange(1, len(validation) + 1), validation, color=hue, lw=2.2, ls="-",
-                                gid="validation")
-            train_line, = ax.plot(np.arange(1, len(training) + 1), training, color=hue, lw=1.6, ls="--",
-                                  gid="training")
+            val_line, = ax.plot(np.arange(1, len(validation) + 1), validation, color=hue, lw=2.2, gid="validation")
+            train_line, = ax.plot(np.arange(1, len(history[metric]) + 1), np.asarray(history[metric], dtype=float),
+                                  color=hue, lw=1.6, ls="--", gid="training")
             ax.axvline(restored, color=hue, ls=":", lw=1.4, gid="restored-epoch")
             star, = ax.plot([restored], [validation[restored - 1]], ls="none", marker="*", ms=17, color=hue,
                             mec="black", mew=1.0, zorder=4, gid="restored")
@@ -355,13 +300,11 @@ def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored
         if single:
             entries += [(val_line, "validation"), (train_line, "training"), (star, restored_text)]
         else:
-            entries.append(((val_line, star), f"{member}: {restored_text}"))
+            entries.append(((val_line, star), f"model {index}: {restored_text}"))
     if not single:  # one entry per member (its colour, its star), then what the line styles mean
         entries += [(Line2D([], [], color="0.25", lw=2.2), "solid: validation"),
                     (Line2D([], [], color="0.25", lw=1.6, ls="--"), "dashed: training")]
-
-    losses = np.concatenate([np.asarray(h[key], dtype=float) for h in histories for key in ("loss", "val_loss")])
-    _clip_loss_axis(loss_ax, losses[np.isfinite(losses)], histories)
+    _clip_loss_axis(loss_ax, histories)
     acc_ax.set_ylim(top=1.02)
     for ax, what, ylabel in ((loss_ax, "loss", "loss (binary cross-entropy)"),
                              (acc_ax, "accuracy", "accuracy (share of images right)")):
@@ -375,13 +318,15 @@ def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored
     return fig
 
 
-def _clip_loss_axis(ax: plt.Axes, losses: np.ndarray, histories: Sequence[Mapping[str, Sequence[float]]]) -> None:
-    """Loss axis from 0 to a robust top; points above it are drawn as triangles on the top edge and counted."""
+def _clip_loss_axis(ax: plt.Axes, histories: Sequence[Mapping[str, Sequence[float]]]) -> None:
+    """Loss axis from 0 to 1.2 x the 95th percentile of the losses, so that one spike does not flatten the
+    curves; points above are drawn as triangles on the top edge and counted in a note."""
+    losses = np.concatenate([np.asarray(h[key], dtype=float) for h in histories for key in ("loss", "val_loss")])
+    losses = losses[np.isfinite(losses)]
     if not len(losses):
         return
-    bottom = min(0.0, float(losses.min()))
-    highest = float(losses.max())
-    robust = LOSS_HEADROOM * float(np.percentile(losses, LOSS_PERCENTILE))
+    bottom, highest = min(0.0, float(losses.min())), float(losses.max())
+    robust = 1.2 * float(np.percentile(losses, 95))
     if highest <= robust or robust <= bottom:
         ax.set_ylim(bottom, highest * 1.05 if highest > 0 else 1.0)
         return
@@ -389,8 +334,7 @@ def _clip_loss_axis(ax: plt.Axes, losses: np.ndarray, histories: Sequence[Mappin
     above = 0
     for index, history in enumerate(histories):
         for key, fill in (("val_loss", colour(index)), ("loss", "white")):
-            values = np.asarray(history[key], dtype=float)
-            off = np.flatnonzero(values > robust)
+            off = np.flatnonzero(np.asarray(history[key], dtype=float) > robust)
             above += len(off)
             if len(off):
                 ax.plot(off + 1, np.full(len(off), robust), ls="none", marker="^", ms=9, color=fill,

