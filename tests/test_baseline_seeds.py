@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import config
 from helpers.studies import baseline_seeds
 
 
@@ -32,8 +31,3 @@ def test_the_spread_is_over_runs_with_the_sample_standard_deviation() -> None:
 def test_one_run_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 2 runs"):
         baseline_seeds.run(runs=1)
-
-
-def test_the_results_file_honours_the_output_folder(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv(config.OUTPUT_ENV_VAR, str(tmp_path))
-    assert baseline_seeds.path() == tmp_path.resolve() / "results" / "02_baseline_seeds.json"

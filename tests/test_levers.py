@@ -12,7 +12,7 @@ import pytest
 from support import synthetic_photos
 
 from helpers import experiments, imaging, protocols, training
-from helpers.studies import lever_training, levers
+from helpers.studies import levers
 
 TINY = (62, 50, 3)  # quarter size: about the smallest input the final model's four conv + pool stages accept
 
@@ -187,20 +187,6 @@ def test_per_image_standardisation_uses_each_image_alone():
 
 
 # ---- the study's bookkeeping ----------------------------------------------------------------------------------
-
-
-def test_the_study_gives_a_lever_only_its_training_peoples_sketches():
-    photos = synthetic_photos()
-    pairs = pd.DataFrame({"filename": photos["filename"], "sketch": "s-" + photos["filename"],
-                          "person": photos["filename"].str[:5], "sex": photos["sex"]})
-    sketch_frame = pd.DataFrame({"filename": pairs["sketch"], "photo": pairs["filename"], "sex": pairs["sex"],
-                                 "image_array": list(np.zeros((len(pairs), 2, 2, 3), np.float32))})
-    splits = protocols.kfold_splits(photos["sex"].to_numpy(), 5, 2, 23)[3]
-    chosen = lever_training.training_sketches(pairs, sketch_frame, photos, splits)
-    names = photos["filename"].to_numpy()
-    assert set(chosen["filename"]) == {"s-" + n for n in names[splits["train"]]}
-    held_out = {"s-" + n for n in names[np.concatenate([splits["validation"], splits["test"]])]}
-    assert not set(chosen["filename"]) & held_out
 
 
 def rows_for(lever: str, auc_shift: float, members: int = 2, splits: int = 3, seconds: float = 10.0) -> list[dict]:

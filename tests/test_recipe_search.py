@@ -67,9 +67,8 @@ def test_training_variants_are_recipe_d_plus_one_change_each():
 @pytest.mark.slow
 def test_a_tiny_search_writes_what_notebook_04_reads(real_photos_dir, tmp_path, capsys):
     out = tmp_path / "search.json"
-    assert recipe_search.main(["--candidates", "D", "D+online", "--split-seeds", "23", "--ensemble", "2",
-                               "--scale", "0.25", "--epochs", "1", "--data-dir", str(real_photos_dir),
-                               "--out", str(out)]) == 0
+    assert recipe_search.main(["--candidates", "D", "D+online", "--split-seeds", "23", "--scale", "0.25",
+                               "--epochs", "1", "--data-dir", str(real_photos_dir), "--out", str(out)]) == 0
     document = json.loads(out.read_text())
     assert set(document) == {"ranking_rule", "parameters", "rows", "ranking", "chosen", "chosen_test", "environment"}
     assert "validation" in document["ranking_rule"] and document["environment"]["device"]
@@ -91,14 +90,16 @@ def test_untied_candidates_follow_by_validation_auc_whatever_their_cost():
     assert recipe_search.rank(rows)["candidate"].tolist() == ["best", "nearer, two models", "far, one model"]
 
 
-@pytest.mark.parametrize("module_name", ["recipe_search", "stability", "levers"])
-def test_the_studies_write_under_the_output_folder_wherever_they_run(module_name, tmp_path, monkeypatch):
-    import importlib
+def test_the_studies_write_under_the_output_folder_wherever_they_run(tmp_path, monkeypatch):
+    from helpers.reporting import results
+    from helpers.studies import split_study
 
-    module = importlib.import_module(f"helpers.studies.{module_name}")
+    written = []
+    monkeypatch.setattr(results, "write_study", lambda name, document, out: written.append(out) or document)
     monkeypatch.setenv("CUFS_OUTPUT_DIR", str(tmp_path / "out"))
     monkeypatch.chdir(tmp_path)  # not the project root: a relative default would land in tmp_path/results
-    assert module.default_out() == (tmp_path / "out").resolve() / "results" / f"{module.RESULTS_NAME}.json"
+    split_study.write(recipe_search.RESULTS_NAME, {})
+    assert written == [(tmp_path / "out").resolve() / "results" / "04_recipe_search.json"]
 
 
 def test_the_kfold_default_seed_is_the_configured_one():

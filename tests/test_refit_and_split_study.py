@@ -175,7 +175,7 @@ def test_split_n_is_the_same_for_any_number_of_repeats():
 def test_a_run_with_more_repeats_reuses_the_results_files_splits(study_env, monkeypatch):
     monkeypatch.setattr(multisplit, "run_split", FakeSplits())
     document = split_study.run(folds=2, repeats=1, image_scale=0.25, final_variant="D", log=lambda _: None)
-    results.write_study("06_splits", document, split_study.default_out())
+    results.write_study("06_splits", document, config.results_dir() / "06_splits.json")
     split_study.progress_path().unlink()
     more = FakeSplits()
     monkeypatch.setattr(multisplit, "run_split", more)

@@ -1,46 +1,29 @@
-"""What to expect when notebook 05 is re-run: its error, feature-map and Grad-CAM measurements over seeds.
+"""What a re-run of notebook 05 can give (``python -m helpers.studies.analysis_seeds`` -> 05_analysis_seeds.json).
 
-    python -m helpers.studies.analysis_seeds            # 7 seeds -> results/05_analysis_seeds.json
-    python -m helpers.studies.analysis_seeds --seeds 23 24 --scale 0.25 --epochs 1 --out /tmp/a.json  # a smoke run
-
-Seed ``S`` is notebooks 03 to 05 run with ``--seed S``: it draws the augmentation, the report's split and the
-training of notebook 04's models, which are then measured exactly as notebook 05 measures them (the threshold
-chosen on validation, the errors, the lighting test, the deep feature maps of one image, Grad-CAM's share of each
-region against its area, the leak among the most confident *female* predictions). Notebook 05 reads the results,
-so that what it says about the model holds across draws, not only for the one it trained.
-"""
+Seed ``S`` is notebooks 03 to 05 run with ``--seed S`` (augmentation, split and training), measured as notebook 05
+measures. Reading needs neither NumPy nor pandas: the model card and the deck quote ``counts``."""
 
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from helpers import config
-from helpers.reporting import results
+from helpers.studies.split_study import committed, parser, stamp, write
 
-if TYPE_CHECKING:  # the model card and the deck read this study's counts without the scientific stack
+if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
 RESULTS_NAME = "05_analysis_seeds"
 SEEDS = tuple(range(23, 30))  # 23 is the committed run; 29 the seed whose run first broke notebook 05's old asserts
 REGIONS = ("top", "face", "side")
-
-
-def region_areas(height: int, width: int) -> dict[str, float]:
-    """The share of the image each Grad-CAM region covers (the sides count both sides)."""
-    from helpers import analysis
-
-    return {"top": analysis.region_area(analysis.top_of_head_region(height, width), height, width),
-            "face": analysis.region_area(analysis.face_region(height, width), height, width),
-            "side": sum(analysis.region_area(r, height, width) for r in analysis.side_regions(height, width))}
+VARIANT = "D"  # notebook 04's model: one recipe-D model at full size
 
 
 def measure(members: list[Any], flip: bool, balanced: pd.DataFrame, images: np.ndarray,
             labels: np.ndarray, splits: dict[str, np.ndarray], scale: float) -> dict[str, Any]:
-    """Notebook 05's measurements of one trained ensemble on its split (the notebook writes each out)."""
+    """Notebook 05's measurements of one trained ensemble on its split."""
     import numpy as np
     from sklearn import metrics
 
@@ -59,11 +42,11 @@ def measure(members: list[Any], flip: bool, balanced: pd.DataFrame, images: np.n
     test["predicted"] = (test["p_female"] >= threshold).astype(int)
     test["correct"] = test["predicted"] == test["sex"]
     errors = test[~test["correct"]]
+    some_errors = 0 < len(errors) < len(test)
 
     real = ~balanced["augmented"].to_numpy()
     lighting = analysis.lighting_statistics(x_test, test["correct"].to_numpy(), test["p_female"].to_numpy(),
                                             images[real], labels[real])
-    chosen = int(errors.index[0]) if len(errors) else 0
     deep = analysis.feature_maps(members[0], x_test, models.conv_layer_names(members[0])[-1])
     top_rows = int(round(0.3 * deep.shape[1]))
 
@@ -77,26 +60,27 @@ def measure(members: list[Any], flip: bool, balanced: pd.DataFrame, images: np.n
     heatmaps = np.stack([analysis.grad_cam_of_ensemble(members, image, bool(female))
                          for image, female in zip(x_test, test["predicted"], strict=True)])
     shares = analysis.grad_cam_shares(heatmaps)
-    areas = region_areas(*x_test.shape[1:3])
+    # A flat heatmap's share of a region is the region's share of the image.
+    areas = {region: float(area) for region, area in zip(
+        REGIONS, analysis.grad_cam_shares(np.ones((1, *x_test.shape[1:3]))).iloc[0], strict=True)}
     enrichment = {}
     for decided, name in ((0, "decided male"), (1, "decided female")):
-        chosen_rows = shares[test["predicted"].to_numpy() == decided]
-        enrichment[name] = ({region: float(chosen_rows[f"cam_{region}_share"].mean() / areas[region])
-                             for region in REGIONS} if len(chosen_rows) else None)
+        chosen = shares[test["predicted"].to_numpy() == decided]
+        enrichment[name] = ({region: float(chosen[f"cam_{region}_share"].mean() / areas[region])
+                             for region in REGIONS} if len(chosen) else None)
     confident = test[test["correct"] & (test["sex"] == 1)].nlargest(4, "p_female")
     train_sources = set(balanced["source"].iloc[splits["train"]])
     return {
-        "threshold": threshold, "test_images": len(test), "test_auc": float(metrics.roc_auc_score(test["sex"],
-                                                                                                 test["p_female"])),
+        "threshold": threshold, "test_images": len(test),
+        "test_auc": float(metrics.roc_auc_score(test["sex"], test["p_female"])),
         "errors": len(errors), "female_called_male": int((errors["sex"] == 1).sum()),
         "male_called_female": int((errors["sex"] == 0).sum()), "augmented_errors": int(errors["augmented"].sum()),
         "decided_female": int(test["predicted"].sum()),
-        "luminance_errors_vs_correct_p": (float(lighting["errors_vs_correct"]["p_value"]) if 0 < len(errors) < len(test)
-                                          else None),
-        "luminance_errors_minus_correct": (float(lighting["errors_vs_correct"]["mean_difference"])
-                                           if 0 < len(errors) < len(test) else None),
+        "luminance_errors_vs_correct_p": float(lighting["errors_vs_correct"]["p_value"]) if some_errors else None,
+        "luminance_errors_minus_correct": (float(lighting["errors_vs_correct"]["mean_difference"]) if some_errors
+                                           else None),
         "spearman_luminance_p_female": lighting["rho"], "spearman_p": lighting["rho_p"],
-        "deep_channels_favouring_top_of_shown_image": favouring_top(deep[chosen]),
+        "deep_channels_favouring_top_of_shown_image": favouring_top(deep[int(errors.index[0]) if len(errors) else 0]),
         "deep_channels_favouring_top_mean": float(np.mean([favouring_top(m) for m in deep])),
         "region_areas": areas, "grad_cam_enrichment": enrichment,
         "confident_female_augmented": int(confident["augmented"].sum()),
@@ -105,44 +89,31 @@ def measure(members: list[Any], flip: bool, balanced: pd.DataFrame, images: np.n
     }
 
 
-# Notebook 04's model: the report's final CNN, one model at full size (recipe D), trained and saved by 04 and
-# analysed by 05.
-VARIANT, SCALE = "D", 1.0
-
-
-def run(seeds: tuple[int, ...] = SEEDS, scale: float = SCALE, epochs: int | None = None,
-        data_dir: str | None = None, log=print, variant: str = VARIANT) -> dict[str, Any]:
+def run(seeds: tuple[int, ...] = SEEDS, scale: float = 1.0, epochs: int | None = None,
+        data_dir: str | None = None) -> dict[str, Any]:
     """Train notebook 04's model once per seed (data, split and training drawn by it) and measure it."""
-    import keras
-
-    from helpers import experiments, imaging, training
-    from helpers.infra import environment
-
     if len(seeds) < 2:
         raise ValueError("a spread needs at least 2 seeds")
-    started = time.perf_counter()
-    rows = []
+    import keras
+
+    from helpers import experiments, imaging
+
+    started, rows = time.perf_counter(), []
     for seed in seeds:
         balanced, images, labels, splits = experiments.report_protocol_data(data_dir, seed=seed)
         sets = {role: (imaging.downsize(images[idx], scale), labels[idx]) for role, idx in splits.items()}
-        sketch_set = (experiments.report_protocol_sketches(balanced, splits, data_dir, seed, scale)
-                      if training.variant_inputs(variant).sketches else None)
-        members, _, flip = experiments.train_variant(sets["train"], sets["validation"], variant, seed, epochs,
-                                                     sketches=sketch_set)
-        row = {"seed": seed, **measure(members, flip, balanced, images, labels, splits, scale)}
-        rows.append(row)
+        members, _, flip = experiments.train_variant(sets["train"], sets["validation"], VARIANT, seed, epochs)
+        rows.append({"seed": seed, **measure(members, flip, balanced, images, labels, splits, scale)})
         keras.backend.clear_session()
-        cams = row["grad_cam_enrichment"]
-        log(f"seed {seed}: {row['errors']} errors | Grad-CAM, decided female: {cams['decided female']}"
-            f" | decided male: {cams['decided male']}")
-    return {"variant": variant, "image_scale": scale, "seeds": list(seeds), "runs": len(rows),
+        cams = rows[-1]["grad_cam_enrichment"]
+        print(f"seed {seed}: {rows[-1]['errors']} errors | Grad-CAM, decided female: {cams['decided female']}"
+              f" | decided male: {cams['decided male']}")
+    return {"variant": VARIANT, "image_scale": scale, "seeds": list(seeds), "runs": len(rows),
             "epochs_override": epochs, "quick": epochs is not None, "rows": rows,
-            "environment": environment.describe(seed=seeds[0], wall_seconds=time.perf_counter() - started)}
+            "environment": stamp(seeds[0], started)}
 
 
-def load(source: str | Path | None = None) -> dict[str, Any]:
-    """The document notebook 05 reads: the committed results unless ``source`` names another file."""
-    return results.load(RESULTS_NAME, source=source or config.project_root() / "results" / f"{RESULTS_NAME}.json")
+load = partial(committed, RESULTS_NAME)  # notebooks 04 and 05's document: the committed one, or the file given
 
 
 def enrichment_table(document: dict[str, Any]) -> pd.DataFrame:
@@ -176,20 +147,13 @@ def counts(document: dict[str, Any]) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Notebook 05's measurements over seeds.")
-    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
-    parser.add_argument("--scale", type=float, default=SCALE, help="image scale (default: notebook 04's, 1.0)")
-    parser.add_argument("--variant", default=VARIANT, help="the model (default: notebook 04's, one recipe-D model)")
-    parser.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")
-    parser.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
-    parser.add_argument("--out", help="default: results/05_analysis_seeds.json under $CUFS_OUTPUT_DIR or the project")
-    args = parser.parse_args(argv)
+    command = parser("Notebook 05's measurements over seeds.")
+    command.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    command.add_argument("--scale", type=float, default=1.0, help="image scale (default: notebook 04's, 1.0)")
+    args = command.parse_args(argv)
     import helpers.start  # noqa: F401 (TensorFlow's start-up noise off)
 
-    document = run(tuple(args.seeds), args.scale, args.epochs, args.data_dir, variant=args.variant)
-    out = Path(args.out) if args.out else config.results_dir() / f"{RESULTS_NAME}.json"
-    results.write_study(RESULTS_NAME, document, out)
-    print(f"written: {out}")
+    write(RESULTS_NAME, run(tuple(args.seeds), args.scale, args.epochs, args.data_dir), args.out)
     return 0
 
 

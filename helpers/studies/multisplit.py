@@ -1,19 +1,9 @@
-"""Notebook 06's runner: every method trained and scored on one split of the repeated K-fold, both protocols.
+"""Notebooks 06 and 07's runner: every method of ``helpers.methods.METHODS`` on one split of the repeated K-fold.
 
-Two protocols build the data of one split (one seed):
-
-* the **report's protocol** augments all 188 photos to 268 balanced images, *then* splits them
-  (133 / 81 / 54, stratified): augmented copies of one photo can sit on both sides of the split;
-* the **leak-free protocol** splits the 188 real photos first (93 / 57 / 38, stratified), balances
-  the training part alone by augmentation, and validates and tests on real photos only.
-
-Nine methods are scored on every split (``helpers.methods.METHODS``); each chooses its threshold on the validation
-set (Youden's J; 0.5 for the majority class) and applies it to the test set. Three of them are refits
-(``helpers.methods.REFIT_OF``): the leak-free final CNN and the two logistic regressions, trained again on the
-training and validation photos together, with the threshold, the CNN's epochs and the regressions' C their
-validation run chose; no test photo takes part in any choice. The protocols are in
-``helpers.protocols``, the classical methods in ``helpers.baselines``, resizing in ``helpers.imaging``
-and the summaries over splits in ``helpers.split_statistics``.
+The report's protocol augments the 188 photos to 268 balanced images *then* splits them (copies of one photo can
+sit on both sides); the leak-free protocol splits the photos first and balances the training part alone. Each
+method chooses its threshold on validation (Youden's J; 0.5 for the majority class); a refit (``REFIT_OF``) keeps
+its base's threshold, epochs or C and trains again on training + validation photos: no test photo chooses anything.
 """
 
 from __future__ import annotations
@@ -42,9 +32,8 @@ Arrays = tuple[np.ndarray, np.ndarray]
 def train_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
               epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
               ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], list[keras.callbacks.History]]:
-    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``) seeded, quietly; its scores on validation and test,
-    what it ran (epochs, recipe) and the members' training histories (what a refit repeats). The final CNNs follow
-    ``final_variant`` (``training.parse_variant``); ``sketches`` join their training images."""
+    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``, the latter as ``final_variant``), seeded: its scores on
+    validation and test, what it ran and the members' histories (what a refit repeats)."""
     import keras
 
     from helpers import experiments, training
@@ -70,8 +59,7 @@ def train_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed
 def refit_cnn(histories: list[keras.callbacks.History], refit_train: Arrays, test: Arrays, seed: int,
               epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
               ) -> tuple[np.ndarray, dict[str, Any]]:
-    """The final CNN refit on a split's training + validation images (``experiments.refit_members``: each member
-    repeats its validation run's learning rates up to its best epoch); scores on ``test``."""
+    """The final CNN refit on training + validation images (``experiments.refit_members``); scores on ``test``."""
     import keras
 
     from helpers import experiments, training
@@ -89,9 +77,7 @@ def predict_padded(model: keras.Model | list[keras.Model], images: np.ndarray, b
                    tta: bool = False) -> np.ndarray:
     """``training.predict_scores`` on images zero-padded to whole batches, then trimmed.
 
-    Every batch then has one shape: one graph trace per model instead of two, which keeps
-    TensorFlow's "frequent retracing" warning out of a loop that trains dozens of models.
-    Inference mode treats each image on its own, so the padding changes no score.
+    One batch shape traces one graph per model (no retracing warnings); inference mode scores each image alone.
     """
     from helpers import training
 
@@ -115,10 +101,7 @@ def evaluate_method(method: str, y_val: np.ndarray, val_scores: np.ndarray, y_te
 
 
 def specificity(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> float:
-    """Share of male photos (label 0) predicted male (``score < threshold``); NaN without male photos.
-
-    With the recall (sensitivity) it makes balanced accuracy: neither depends on the share of female photos.
-    """
+    """Share of male photos (label 0) predicted male (``score < threshold``); NaN without male photos."""
     y_true = np.asarray(y_true).astype(int)
     negatives = y_true == 0
     if not negatives.any():
@@ -133,22 +116,11 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
               ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Every method on split ``number`` of a repeated stratified K-fold; returns the records and the leakage.
 
-    The 188-photo methods share the photos' split; the report's protocol has its own K-fold of the 268
-    balanced images. CNN images are scaled by ``image_scale`` (after augmentation, identically for all three
-    CNNs); the classical methods use 50 x 40 grey pixels. ``log`` gets one line per method.
-
-    Each record's ``n_not_tested`` counts the images of the K-fold's pool that the split does not test on (the
-    photos for the 188-photo methods, the 268 balanced images for the report's protocol): the ``n_train`` of
-    the Nadeau-Bengio correction, which augmented training copies must not inflate.
-
-    A ``sketch`` variant needs ``sketch_data`` (``sketches.load_paired``): each final CNN then also trains on
-    the sketches of the people none of whose images its protocol validates or tests on, balanced by
-    augmentation like the photos; baseline and classical methods never see a sketch.
-
-    A refit method (``REFIT_OF``) must come after its base method in ``methods``: it reuses the base's validation
-    scores (so its threshold), the CNN members' histories (their learning rates up to the best epoch) or the
-    regression's C. The CNN's refit set is the training and validation photos balanced by augmentation, with the
-    sketches of everyone not tested on; its ``n_train`` counts those images.
+    CNN images are scaled by ``image_scale``; the classical methods use 50 x 40 grey pixels. A record's
+    ``n_not_tested`` (the pool's images the split does not test on) is the Nadeau-Bengio correction's n_train,
+    which augmented copies must not inflate. A ``sketch`` variant needs ``sketch_data`` (``sketches.load_paired``):
+    the final CNNs also train on the sketches of the people they never validate or test on. A refit method must
+    come after its base method in ``methods``.
     """
     from helpers import sketches, training
     from helpers.imaging import downsize, grey_pixels  # these import TensorFlow: only here, when a split runs
