@@ -10,6 +10,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +85,42 @@ def _nbval_ran(number: str) -> bool | None:
     if not run["cells"]:
         return None
     return len(run["outcomes"]) == run["cells"] and all(outcome == "passed" for outcome in run["outcomes"])
+
+
+# ---- notebooks 04 and 05 run on the photos alone ----------------------------------------------------------------
+# The report's data was the photos only, and 04 and 05 must never need the sketches. nbval starts each notebook's
+# kernel with this process's environment during the setup of its first cell, so for their cells $CUFS_DIR points
+# at a folder that holds the photos and nothing beside them (test_photos_only.py runs notebook 08 that way).
+PHOTOS_ONLY = ("notebooks/04_final_model.ipynb::", "notebooks/05_error_analysis.ipynb::")
+_PHOTOS_ONLY_DIR: dict[str, str] = {}
+
+
+def photos_only_folder() -> str:
+    """A temporary folder ``photos/`` of links to the 188 photos, with no ``sketches/`` beside it (made once)."""
+    if not _PHOTOS_ONLY_DIR:
+        from helpers import photos
+
+        folder = os.path.join(tempfile.mkdtemp(prefix="cufs-photos-only-"), "photos")
+        os.mkdir(folder)
+        atexit.register(shutil.rmtree, os.path.dirname(folder), ignore_errors=True)
+        for photo in photos.current_photos().files:
+            os.symlink(photo, os.path.join(folder, photo.name))
+        _PHOTOS_ONLY_DIR["real"], _PHOTOS_ONLY_DIR["only"] = os.environ.get("CUFS_DIR", ""), folder
+    return _PHOTOS_ONLY_DIR["only"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    if item.nodeid.startswith(PHOTOS_ONLY):
+        os.environ["CUFS_DIR"] = photos_only_folder()
+    elif _PHOTOS_ONLY_DIR:  # every other kernel and test sees the real data again
+        if _PHOTOS_ONLY_DIR["real"]:
+            os.environ["CUFS_DIR"] = _PHOTOS_ONLY_DIR["real"]
+        else:
+            os.environ.pop("CUFS_DIR", None)
+
+
+@pytest.fixture
+def photos_only():
+    """``(folder, notebooks)``: the photos-only folder, and the notebooks nbval runs on it."""
+    return Path(photos_only_folder()), PHOTOS_ONLY
