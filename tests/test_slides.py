@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -31,7 +32,19 @@ def inputs() -> dict:
 
 
 def slide_count() -> int:
-    return len(deck_builder.slides_of(inputs(), ROOT))
+    return len(sections(deck_builder.render(ROOT)))
+
+
+def sections(page: str) -> list[str]:
+    """The HTML of every slide, in order."""
+    return re.findall(r'<section class="slide.*?</section>', page, re.S)
+
+
+def table_rows(section: str) -> list[list[str]]:
+    """The cells of every row of a slide's table body, and whether the row is set in bold (last item)."""
+    body = re.search(r"<tbody>(.*?)</tbody>", section, re.S).group(1)
+    return [[*re.findall(r"<td>(.*?)</td>", row), 'class="ours"' in attributes]
+            for attributes, row in re.findall(r"<tr([^>]*)>(.*?)</tr>", body)]
 
 
 def committed(name: str) -> dict:
@@ -43,7 +56,10 @@ def test_the_deck_embeds_everything_and_links_nothing(deck: Path):
     sources = re.findall(r'\b(?:src|href)="([^"]*)"', text)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
     assert not re.search(r"https?://|url\(|@import", text.split("<body>", 1)[1].split("<script>", 1)[0])
-    assert "<link" not in text and text.count('<section class="slide') == slide_count()
+    slides = sections(text)
+    assert "<link" not in text and len(slides) > 10  # each slide numbered "n / count", in order
+    assert [re.search(r'<div class="footer">(\d+) / (\d+)</div>', s).groups() for s in slides] == [
+        (str(n), str(len(slides))) for n in range(1, len(slides) + 1)]
 
 
 def test_the_deck_shows_the_results_files_numbers(deck: Path):
@@ -97,7 +113,6 @@ def chromium_or_skip() -> None:
 
 def self_check(page: Path) -> dict:
     """The report the deck's script writes into the page when its URL carries ?selfcheck."""
-    import html
     import subprocess
     import tempfile
 
@@ -180,16 +195,19 @@ def test_a_tied_cnn_row_is_not_set_in_bold():
     honest = loaded["07_repeated_splits"]
     for p_value, bold in ((0.4, False), (0.01, True)):
         honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]["auc"].update(mean=0.01, p_value=p_value)
-        rows = deck_builder.honest_slide(loaded)["table"]["rows"]
-        assert any(row["ours"] for row in rows) == bold
+        rows = table_rows(sections(deck_builder.render(ROOT, loaded))[12])
+        assert rows[0][0] == "final CNN, leak-free, settings chosen per split"
+        assert [row[-1] for row in rows] == [bold] + [False] * (len(rows) - 1)
 
 
 def test_the_architecture_slides_set_our_layers_beside_the_reports():
-    loaded = inputs()
-    for which, theirs in (("baseline", published.BASELINE_LAYERS), ("final", published.FINAL_LAYERS)):
-        slide = deck_builder.architecture_slide(loaded, which)
-        rows = slide["table"]["rows"]
+    slides = sections(deck_builder.render(ROOT))
+    for number, theirs in ((5, published.BASELINE_LAYERS), (7, published.FINAL_LAYERS)):
+        rows = table_rows(slides[number - 1])
         assert len(rows) == len(theirs) + 1  # every layer, then the total
-        assert [row["cells"][4] for row in rows[:-1]] == [f"{p:,}" for _, _, p in theirs]
-        assert [row["cells"][3] for row in rows[:-1]] == [f"{p:,}" for _, _, p in theirs], "ours equal the report's"
-        assert "equals the report's" in slide["bullets"][0]
+        assert [row[4] for row in rows[:-1]] == [f"{p:,}" for _, _, p in theirs]
+        assert [row[3] for row in rows[:-1]] == [f"{p:,}" for _, _, p in theirs], "ours equal the report's"
+        assert "Every layer's parameter count equals the report's" in html.unescape(slides[number - 1])
+    loaded = inputs()
+    loaded["04_final_model"]["layers"][0]["params"] += 1
+    assert "The parameter counts differ from the report" in sections(deck_builder.render(ROOT, loaded))[6]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from helpers.infra import storage
 from helpers.reporting import results
@@ -74,6 +75,11 @@ def oneline(text: str) -> str:
     return re.sub(r"\s*\n\s*", " ", text.strip()) + "\n"
 
 
+def tight(html: str) -> Markup:
+    """HTML written over several lines, on one: nothing between tags, one space where a line of words broke."""
+    return Markup(re.sub(r"\s*\n\s*", " ", re.sub(r">\s*\n\s*<", "><", html.strip())))
+
+
 def headline(honest: Mapping[str, Any]) -> dict[str, Any]:
     """Notebook 07's summary by method with the headline (settings chosen inside each split) and its paired test."""
     return {"summary": {**honest["summary"], **honest["selection"]["summary"]},
@@ -89,8 +95,8 @@ TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("helpers.reporting", 
                                autoescape=jinja2.select_autoescape(["html.j2"]), undefined=jinja2.StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
 TEMPLATES.filters.update(f3=f3, cell=cell, pm=pm, interval=interval, paired=paired, verdict=verdict, oneline=oneline,
-                         join_words=join_words)
-TEMPLATES.globals.update(significant=significant, P_LEVEL=P_LEVEL)
+                         join_words=join_words, tight=tight)
+TEMPLATES.globals.update(significant=significant, established=established, all=all, P_LEVEL=P_LEVEL)
 
 
 def render(template: str, **context: Any) -> str:

@@ -91,11 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     path = config.project_root() / CARD
     try:
         if args.check:
-            if (path.read_text(encoding="utf-8") if path.is_file() else "") != render():
-                print(f"{path} differs from the results files: run `python -m helpers.reporting.model_card`.")
-                return 1
-            print(f"{path} is up to date")
-            return 0
+            fresh = path.is_file() and path.read_text(encoding="utf-8") == render()
+            print(f"{path} is up to date" if fresh else
+                  f"{path} differs from the results files: run `python -m helpers.reporting.model_card`.")
+            return 0 if fresh else 1
         print(f"{path} " + ("regenerated" if refresh(path) else "already up to date"))
     except results.ResultsNotReadyError as err:
         parser.exit(1, f"model card: {err}\n")

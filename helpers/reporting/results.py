@@ -11,7 +11,6 @@ import os
 import re
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,56 +30,31 @@ class ResultsSchemaError(ResultsNotReadyError):
     """A results file lacks a field its ``SPECS`` entry asks for, or holds the wrong kind of value."""
 
 
-@dataclass(frozen=True)
-class ResultsSpec:
-    """What one results file holds: ``fields`` maps a dotted path (``"test_at_0.5.auc"``) to its type(s)."""
-
-    name: str
-    written_by: str
-    fields: Mapping[str, type | tuple[type, ...]] = field(default_factory=dict)
-
-    def problems(self, record: Mapping[str, Any]) -> list[str]:
-        """One phrase per field that is missing or of the wrong type (empty: the record fits)."""
-        found = []
-        for dotted, kind in self.fields.items():
-            value: Any = record
-            # "test_at_0.5.auc" -> ["test_at_0.5", "auc"]: a dot between two digits belongs to a name
-            for part in re.split(r"(?<!\d)\.|\.(?!\d)", dotted):
-                value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
-            if value is _MISSING:
-                found.append(f"no field '{dotted}'")
-            elif not isinstance(value, kind) or (kind is Number and isinstance(value, bool)):
-                names = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
-                found.append(f"'{dotted}' is {type(value).__name__}, not {names}")
-        return found
-
-
 _MISSING = object()
-
-
 _SINGLE_SPLIT = {"seed": int, "quick": bool, "split_sizes.train": int, "split_sizes.validation": int,
                  "split_sizes.test": int, "parameters.total": int, "recipe": dict, "epochs_run": int,
                  "best_epoch": int, "layers": list, "threshold": Number, "validation_auc": Number,
                  "test_at_0.5.auc": Number, "test_at_0.5.accuracy": Number, "test_at_threshold.accuracy": Number,
                  "test_confusion_at_0.5": list, "test_confusion_at_threshold": list, "environment": dict}
 _SPREAD = {"runs": int, "rows": list, "spread": dict, "environment": dict}
-
-SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
-    ResultsSpec("02_baseline_model", "notebook 02 (`make pipeline`)", {
-        **_SINGLE_SPLIT, "class_weight": dict, "report": dict}),
-    ResultsSpec("04_final_model", "notebook 04 (`make pipeline`)", {
+_SPLIT_STUDY = {"fingerprint": dict, "fingerprint.code": str, "parameters": dict, "splits": list, "records": list,
+                "leakage": dict, "split_seconds": dict, "total_seconds": Number, "environment": dict}
+# Each results file: what writes it, and the fields (dotted paths) it must hold with their types.
+SPECS: dict[str, tuple[str, dict[str, Any]]] = {
+    "02_baseline_model": ("notebook 02 (`make pipeline`)", {**_SINGLE_SPLIT, "class_weight": dict, "report": dict}),
+    "04_final_model": ("notebook 04 (`make pipeline`)", {
         **_SINGLE_SPLIT, "calibration": dict, "leakage": dict, "training_seconds": Number, "verdicts.target.met": bool,
         "report": dict}),
-    ResultsSpec("05_error_analysis", "notebook 05 (`make pipeline`)", {
+    "05_error_analysis": ("notebook 05 (`make pipeline`)", {
         "seed": int, "quick": bool, "threshold": Number, "test_images": int, "errors": list,
         "luminance_misclassified_vs_correct": (dict, type(None)), "grad_cam_enrichment_by_decision": dict,
         "deep_channels_top_share": list, "environment": dict}),
-    ResultsSpec("06_the_leak", "notebook 06 (`make pipeline`)", {
+    "06_the_leak": ("notebook 06 (`make pipeline`)", {
         "seed": int, "quick": bool, "n_splits": int, "splits": list, "final_variant": str, "parameters": dict,
         "one_split": dict, "leakage": dict, "inflation.paired": dict, "inflation.includes_zero": dict,
         "inflation.test_female_share": dict, "shortcut.per_split": list, "shortcut.mean": dict,
         "records_from.source": str, "environment": dict}),
-    ResultsSpec("07_repeated_splits", "notebook 07 (`make pipeline`)", {
+    "07_repeated_splits": ("notebook 07 (`make pipeline`)", {
         "seed": int, "quick": bool, "n_splits": int, "splits": list, "split_kind": str, "final_variant": str,
         "parameters": dict, "recipes": dict, "method_labels": dict, "method_order": list, "test_images": dict,
         "summary": dict, "intervals": dict, "paired_vs_pixel_logreg.auc.p_value": Number, "records": list,
@@ -88,32 +62,28 @@ SPECS: dict[str, ResultsSpec] = {spec.name: spec for spec in (
         Number, "verdicts.leak_free_target_refit.met": bool, "records_from.source": str, "total_seconds": Number,
         "selection.summary": dict, "selection.paired_vs_pixel_logreg": dict, "selection.picks": dict,
         "environment": dict}),
-    ResultsSpec("04_recipe_search", "python -m helpers.studies.recipe_search", {
-        "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict,
-        "environment": dict}),
-    ResultsSpec("04_stability", "python -m helpers.studies.stability", {
+    "04_recipe_search": ("python -m helpers.studies.recipe_search", {
+        "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict, "environment": dict}),
+    "04_stability": ("python -m helpers.studies.stability", {
         **_SPREAD, "variant": str, "image_scale": Number, "spread.variance-reduced.accuracy_at_0.5_std": Number,
         "verdicts.stability.met": bool}),
-    ResultsSpec("02_baseline_seeds", "python -m helpers.studies.baseline_seeds", {
+    "02_baseline_seeds": ("python -m helpers.studies.baseline_seeds", {
         **_SPREAD, "recipe": dict, "draws": list, "draw_spread": dict}),
-    ResultsSpec("05_analysis_seeds", "python -m helpers.studies.analysis_seeds", {
+    "05_analysis_seeds": ("python -m helpers.studies.analysis_seeds", {
         "runs": int, "rows": list, "seeds": list, "variant": str, "image_scale": Number, "environment": dict}),
-    *(ResultsSpec(name, command, {
-        "fingerprint": dict, "fingerprint.code": str, "parameters": dict, "splits": list, "records": list,
-        "leakage": dict, "split_seconds": dict, "total_seconds": Number, "environment": dict})
-      for name, command in (("06_splits", "python -m helpers.studies.split_study"),
-                            ("06_finalist_recipe_d", "python -m helpers.studies.split_study --variant D+ens2+tta "
-                             "--scale 0.5 --only final_cnn_leak_free --out results/06_finalist_recipe_d.json"))),
-    ResultsSpec("08_levers", "python -m helpers.studies.levers", {
+    "06_splits": ("python -m helpers.studies.split_study", _SPLIT_STUDY),
+    "06_finalist_recipe_d": ("python -m helpers.studies.split_study --variant D+ens2+tta --scale 0.5 --only "
+                             "final_cnn_leak_free --out results/06_finalist_recipe_d.json", _SPLIT_STUDY),
+    "08_levers": ("python -m helpers.studies.levers", {
         "parameters": dict, "choice_rule": str, "levers": dict, "rows": list, "summary": list,
         "ensemble_sizes": list, "refit_rows": list, "refit_summary": list, "chosen": str, "environment": dict}),
     # Earlier runs kept for the README's "Before:" rows (results/archive/README.md), converted to these fields.
-    ResultsSpec("archive/04_final_model", "notebook 04 (recipe D, one model)", {
+    "archive/04_final_model": ("notebook 04 (recipe D, one model)", {
         **{k: v for k, v in _SINGLE_SPLIT.items() if k not in ("quick", "layers")}, "variant": str}),
-    ResultsSpec("archive/06_honest_evaluation", "notebook 06 (5 random splits)", {
+    "archive/06_honest_evaluation": ("notebook 06 (5 random splits)", {
         "n_splits": int, "splits": list, "split_kind": str, "final_variant": str, "method_labels": dict,
         "method_order": list, "test_images": dict, "summary": dict, "environment": dict}),
-)}
+}
 REFIT_CNN = "final_cnn_leak_free_refit"  # methods.REFIT_OF's CNN (named here: reading needs no NumPy)
 # Notebook 07's headline: the final CNN chosen on each split's own validation photos (between a recipe fixed in
 # advance and notebook 08's choice), and that fixed recipe alone.
@@ -122,31 +92,40 @@ STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "05_analysis
            "06_finalist_recipe_d")
 
 
+def _spec(name: str) -> tuple[str, dict[str, Any]]:
+    if name not in SPECS:
+        raise KeyError(f"no results file named {name!r}; known: {', '.join(SPECS)}")
+    return SPECS[name]
+
+
 def path(name: str, root: Root = None) -> Path:
     """Where results file ``name`` lives: ``results/<name>.json`` under the output root (``$CUFS_OUTPUT_DIR``)."""
     _spec(name)
     return config.results_dir(root) / f"{name}.json"
 
 
-def _spec(name: str) -> ResultsSpec:
-    if name not in SPECS:
-        raise KeyError(f"no results file named {name!r}; known: {', '.join(SPECS)}")
-    return SPECS[name]
-
-
 def check(name: str, record: Mapping[str, Any], where: str | os.PathLike) -> None:
-    """Refuse ``record`` when it does not hold what ``SPECS[name]`` asks for, naming ``where`` and the fields."""
-    problems = _spec(name).problems(record)
+    """Refuse ``record`` unless it holds every field of ``SPECS[name]`` with its type, naming ``where`` and them."""
+    written_by, fields = _spec(name)
+    problems = []
+    for dotted, kind in fields.items():
+        value: Any = record
+        for part in re.split(r"(?<!\d)\.|\.(?!\d)", dotted):  # a dot between digits is in a name: "test_at_0.5"
+            value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
+        if value is _MISSING:
+            problems.append(f"no field '{dotted}'")
+        elif not isinstance(value, kind) or (kind is Number and isinstance(value, bool)):
+            names = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+            problems.append(f"'{dotted}' is {type(value).__name__}, not {names}")
     if problems:
-        raise ResultsSchemaError(f"{where}: {'; '.join(problems)}. Re-run {_spec(name).written_by} "
-                                 "to write it anew.")
+        raise ResultsSchemaError(f"{where}: {'; '.join(problems)}. Re-run {written_by} to write it anew.")
 
 
 def load(name: str, root: Root = None, source: str | os.PathLike | None = None) -> dict[str, Any]:
     """Results file ``name`` (or the file ``source``), checked against its spec."""
     file = Path(source) if source else path(name, root)
     if not file.is_file():
-        raise ResultsNotReadyError(f"{file} is missing: run {_spec(name).written_by} (or restore the committed "
+        raise ResultsNotReadyError(f"{file} is missing: run {_spec(name)[0]} (or restore the committed "
                                    "results with `git checkout results/`).")
     record = storage.load_json(file)
     check(name, record, file)
@@ -187,8 +166,7 @@ def spread_over_splits(records: list[dict[str, Any]], method: str, metric: str) 
 
 def write(name: str, payload: Mapping[str, Any], root: Root = None, out: str | os.PathLike | None = None
           ) -> dict[str, Any]:
-    """Check ``payload`` (with the ``environment`` that produced it, unless it has one) against its spec and write
-    it atomically to ``results/<name>.json`` (or ``out``); returns the record as written."""
+    """Check ``payload`` (plus the ``environment`` unless it has one) and write it atomically; returns the record."""
     from helpers.infra import environment
 
     record = dict(payload)
@@ -246,8 +224,7 @@ def write_baseline_model(*, model: Any, history: Any, recipe: Any, splits: Mappi
 def write_final_model(*, model: Any, history: Any, splits: Mapping[str, Sequence[int]], scores: Sequence[Any],
                       leakage: Mapping[str, int], training_seconds: float, seed: int, quick: bool,
                       epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
-    """Notebook 04's file: the final CNN on the report's (leaky) split, its metrics and calibration computed from
-    ``scores`` = (validation labels, validation scores, test labels, test scores); the leak and the verdict."""
+    """Notebook 04's file: the final CNN on the report's split; ``scores``: (y_val, p_val, y_test, p_test)."""
     import numpy as np
 
     from helpers import evaluation, published, training
@@ -275,8 +252,7 @@ def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any,
                          errors_vs_correct: Mapping[str, Any] | None, spearman: tuple[float, float],
                          male_vs_female: Mapping[str, Any], enrichment: Any, deep_channels_top_share: Sequence[float],
                          root: Root = None) -> dict[str, Any]:
-    """Notebook 05's file: the errors, the luminance tests, the Grad-CAM shares (``test``: the test set's frame;
-    ``errors`` its misclassified rows; ``enrichment`` the shares by decision) and the deep feature maps."""
+    """Notebook 05's file: the errors, the luminance tests, the Grad-CAM shares and the deep feature maps."""
     shares = ["cam_top_share", "cam_face_share", "cam_side_share"]
     return write("05_error_analysis", {
         "seed": seed, "quick": bool(quick), "threshold": float(threshold), "test_images": len(test),
@@ -294,8 +270,7 @@ def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any,
 def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], shortcut: Any,
                    one_split: Mapping[str, Mapping[str, float]], parameters: Mapping[str, Any],
                    records_from: Mapping[str, Any], root: Root = None) -> dict[str, Any]:
-    """Notebook 06's file: one split of each protocol (``one_split``), the leak per split, its paired inflation over
-    the split study's ``records`` and the augmentation shortcut per split (``shortcut``)."""
+    """Notebook 06's file: the leak per split, its paired inflation over ``records`` and the shortcut per split."""
     from helpers import methods, split_statistics
 
     summary = split_statistics.summarise(records)
@@ -338,9 +313,8 @@ def recipes(final_variant: str, epochs_cap: int | None) -> dict[str, Any]:
 def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], parameters: Mapping[str, Any],
                           records_from: Mapping[str, Any], total_seconds: float,
                           root: Root = None) -> dict[str, Any]:
-    """Notebook 07's file: every method over the K-fold splits (``records``) with corrected intervals, the paired
-    tests against pixels (first fits and refits), the final CNN chosen inside each split (``selection``) and the
-    leak-free target's verdicts, every statistic computed here from the records."""
+    """Notebook 07's file: every method over the K-fold splits, paired tests against pixels, the final CNN chosen
+    inside each split (``selection``) and the leak-free target's verdicts, all computed here from ``records``."""
     import pandas as pd
 
     from helpers import methods, split_statistics

@@ -77,45 +77,34 @@ def findings(r: dict[str, dict[str, Any]]) -> str:
     return str(MACROS.findings(r, facts(r))).rstrip()
 
 
-def load_results(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
-    """Every results file by name, checked: ``results/*.json``, and ``results/archive/*.json`` as
-    ``archive/<name>`` (earlier recipes and protocols, shown beside the new ones)."""
-    return results_files.load_all(root)
-
-
 def render(root: str | os.PathLike | None = None) -> str:
     """The full table with the targets and the provenance lines (docs/results.md's generated block)."""
-    return f"{START}\n{MACROS.table(load_results(root))}{END}"
+    return f"{START}\n{MACROS.table(results_files.load_all(root))}{END}"
 
 
 def render_readme_blocks(root: str | os.PathLike | None = None) -> tuple[str, str]:
     """The README's two generated blocks, markers included: the findings, and the compact table."""
-    current = {name: r for name, r in load_results(root).items() if not name.startswith("archive/")}
+    current = {name: r for name, r in results_files.load_all(root).items() if not name.startswith("archive/")}
     return (f"{FINDINGS_START}\n{findings(current)}\n{FINDINGS_END}",
             f"{START}\n{MACROS.compact(current, facts(current))}{END}")
 
 
 def render_full_page(root: str | os.PathLike | None = None) -> str:
     """docs/results.md: the findings in detail, every results row, the targets and each file's provenance."""
-    r = load_results(root)
+    r = results_files.load_all(root)
     return f"{MACROS.page(r.get('07_repeated_splits'), facts(r))}{render(root)}\n"
-
-
-def _replace_block(text: str, start: str, end: str, block: str, where: Path) -> str:
-    if start not in text or end not in text:
-        raise ValueError(f"{where} lacks the markers {start!r} ... {end!r}.")
-    before, rest = text.split(start, 1)
-    return before + block + rest.split(end, 1)[1]
 
 
 def refresh_readme(readme: Path | None = None, root: str | os.PathLike | None = None) -> bool:
     """Rewrite the README's findings and compact table and docs/results.md; True if a file changed."""
     readme = readme or config.project_root() / "README.md"
-    findings_block, table_block = render_readme_blocks(root)
     text = readme.read_text(encoding="utf-8")
-    new = _replace_block(_replace_block(text, FINDINGS_START, FINDINGS_END, findings_block, readme), START, END,
-                         table_block, readme)
-    changed = documents.write_text(readme, new)
+    for start, end, block in zip((FINDINGS_START, START), (FINDINGS_END, END), render_readme_blocks(root), strict=True):
+        if start not in text or end not in text:
+            raise ValueError(f"{readme} lacks the markers {start!r} ... {end!r}.")
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    changed = documents.write_text(readme, text)
     return documents.write_text(readme.parent / FULL_TABLE, render_full_page(root)) or changed
 
 
