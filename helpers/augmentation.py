@@ -16,7 +16,6 @@ from helpers import config, data, photos
 from helpers.infra import artifacts, provenance
 
 AUGMENTED_PREFIX = "aug"
-BALANCED_STEM = "balanced_report_protocol"
 
 
 @dataclass(frozen=True)
@@ -33,23 +32,16 @@ def augmenter(seed: int = config.SEED, strength: AugmentationStrength = Augmenta
     """A seeded stack of Keras preprocessing layers; a new one with the same seed repeats its images."""
     zoom = (-strength.zoom, strength.zoom)
     width_zoom = (-strength.zoom - strength.aspect, strength.zoom + strength.aspect)
-    return keras.Sequential(
-        [
-            keras.layers.RandomFlip("horizontal", seed=seed),
-            keras.layers.RandomRotation(strength.rotation_degrees / 360.0, fill_mode="nearest", seed=seed + 1),
-            keras.layers.RandomZoom(zoom, width_zoom, fill_mode="nearest", seed=seed + 2),
-            keras.layers.RandomTranslation(strength.shift, strength.shift, fill_mode="nearest", seed=seed + 3),
-        ],
-        name="augmenter",
-    )
+    return keras.Sequential([
+        keras.layers.RandomFlip("horizontal", seed=seed),
+        keras.layers.RandomRotation(strength.rotation_degrees / 360.0, fill_mode="nearest", seed=seed + 1),
+        keras.layers.RandomZoom(zoom, width_zoom, fill_mode="nearest", seed=seed + 2),
+        keras.layers.RandomTranslation(strength.shift, strength.shift, fill_mode="nearest", seed=seed + 3),
+    ], name="augmenter")
 
 
 class AugmentedBatches(keras.utils.PyDataset):
-    """Training batches augmented on the fly: every batch of every epoch gets newly drawn transformations.
-
-    The images are reshuffled at each epoch (seeded) and the labels travel with them. Only ``model.fit``
-    sees these batches: validation, test and prediction always use the images as they are.
-    """
+    """Training batches augmented anew at every epoch and reshuffled (seeded); only ``model.fit`` sees them."""
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int = config.SEED,
                  strength: AugmentationStrength = AugmentationStrength()) -> None:
@@ -76,9 +68,8 @@ class AugmentedBatches(keras.utils.PyDataset):
         return self._order.copy()
 
 
-def augment_images(
-    images: np.ndarray, seed: int = config.SEED, strength: AugmentationStrength = AugmentationStrength()
-) -> np.ndarray:
+def augment_images(images: np.ndarray, seed: int = config.SEED,
+                   strength: AugmentationStrength = AugmentationStrength()) -> np.ndarray:
     """Augmented copies of ``images`` (N, H, W, 3) in [0, 1], quantised to 8 bits like a saved image file."""
     layers = augmenter(seed, strength)
     out = []
@@ -96,14 +87,9 @@ def choose_sources(candidates: np.ndarray, count: int, seed: int = config.SEED) 
     return np.concatenate(rounds)[:count] if rounds else np.array([], dtype=int)
 
 
-def balance_by_augmentation(
-    frame: pd.DataFrame, seed: int = config.SEED, strength: AugmentationStrength = AugmentationStrength()
-) -> pd.DataFrame:
-    """Add augmented minority-class photos until both classes have as many images as the majority.
-
-    Returns the originals followed by the new images, with two extra columns:
-    ``source`` (the photo each image came from; itself for originals) and ``augmented``.
-    """
+def balance_by_augmentation(frame: pd.DataFrame, seed: int = config.SEED,
+                            strength: AugmentationStrength = AugmentationStrength()) -> pd.DataFrame:
+    """The originals then augmented minority photos up to the majority's count, with ``source`` and ``augmented``."""
     labels = frame["sex"].to_numpy()
     counts = np.bincount(labels, minlength=2)
     if counts.min() == 0:
@@ -118,73 +104,46 @@ def balance_by_augmentation(
     images = np.stack(frame["image_array"].to_numpy()[sources])
     new_images = augment_images(images, seed, strength)
     source_names = frame["filename"].to_numpy()[sources]
-    new = pd.DataFrame(
-        {
-            "filename": [f"{AUGMENTED_PREFIX}-{i:03d}-{name}" for i, name in enumerate(source_names)],
-            "sex": minority,
-            "image_array": list(new_images),
-            "source": source_names,
-            "augmented": True,
-        }
-    )
+    new = pd.DataFrame({"filename": [f"{AUGMENTED_PREFIX}-{i:03d}-{name}" for i, name in enumerate(source_names)],
+                        "sex": minority, "image_array": list(new_images), "source": source_names, "augmented": True})
     return pd.concat([originals, new], ignore_index=True)
 
 
-def balanced_fingerprint(photos: photos.PhotoFiles, seed: int,
-                         strength: AugmentationStrength = AugmentationStrength()) -> dict[str, Any]:
-    """What the balanced set depends on: the photo files, the seed, the augmentation ranges and this code."""
-    return {
+def _balanced_artifact(data_dir: str | os.PathLike | None, root: str | os.PathLike | None,
+                       seed: int) -> tuple[Path, str, dict[str, Any]]:
+    """Folder, name and fingerprint (photo files, seed, augmentation ranges, code) of notebook 03's balanced set."""
+    fingerprint = {
         "step": "balanced set, report's protocol",
-        "photos": photos.fingerprint(),
+        "photos": photos.current_photos(data_dir).fingerprint(),
         "seed": seed,
-        "augmentation": asdict(strength),
+        "augmentation": asdict(AugmentationStrength()),
         "code": provenance.code_version(data, sys.modules[__name__]),
     }
+    return config.processed_dir(root), f"balanced_report_protocol_seed{seed}", fingerprint
 
 
-def balanced_stem(seed: int) -> str:
-    """The artifact name of the balanced set for ``seed``."""
-    return f"{BALANCED_STEM}_seed{seed}"
-
-
-def balanced_report_protocol(
-    data_dir: str | os.PathLike | None = None,
-    root: str | os.PathLike | None = None,
-    seed: int = config.SEED,
-    rebuild: bool = False,
-) -> pd.DataFrame:
+def balanced_report_protocol(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
+                             seed: int = config.SEED) -> pd.DataFrame:
     """The 268 balanced images of notebook 03: from its artifact when made from these photos, seed and code."""
-    fingerprint = balanced_fingerprint(photos.current_photos(data_dir), seed)
-    return artifacts.reuse_or_build_frame(
-        config.processed_dir(root), balanced_stem(seed), fingerprint,
-        lambda: balance_by_augmentation(data.prepared_photos(data_dir, root), seed), rebuild,
-    )
+    return artifacts.reuse_or_build_frame(*_balanced_artifact(data_dir, root, seed),
+                                          lambda: balance_by_augmentation(data.prepared_photos(data_dir, root), seed))
 
 
-def save_balanced_report_protocol(
-    balanced: pd.DataFrame, data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
-    seed: int = config.SEED,
-) -> Path:
+def save_balanced_report_protocol(balanced: pd.DataFrame, data_dir: str | os.PathLike | None = None,
+                                  root: str | os.PathLike | None = None, seed: int = config.SEED) -> Path:
     """Store notebook 03's balanced set with its provenance; returns the ``.npz`` path."""
-    fingerprint = balanced_fingerprint(photos.current_photos(data_dir), seed)
-    return artifacts.save_image_frame(balanced, config.processed_dir(root), balanced_stem(seed), fingerprint)
+    folder, stem, fingerprint = _balanced_artifact(data_dir, root, seed)
+    return artifacts.save_image_frame(balanced, folder, stem, fingerprint)
 
 
-def leakage_table(frame: pd.DataFrame, splits: dict[str, np.ndarray], target: str = "test") -> pd.DataFrame:
-    """How many images of ``target`` share their source photo with an image of each other split.
-
-    Under the report's protocol (augment, then split) an augmented copy of a test photo can be a
-    training image: the model has then seen that very person.
-    """
+def leakage_table(frame: pd.DataFrame, splits: dict[str, np.ndarray]) -> pd.DataFrame:
+    """How many test images share their source photo (their person) with an image of each other split."""
     sources = frame["source"].to_numpy()
-    target_sources = sources[splits[target]]
-    rows = {}
-    for name, idx in splits.items():
-        if name == target:
-            continue
-        rows[f"shares a source with {name}"] = int(np.isin(target_sources, sources[idx]).sum())
-    others = np.concatenate([idx for name, idx in splits.items() if name != target])
-    rows["shares a source with any other split"] = int(np.isin(target_sources, sources[others]).sum())
-    rows[f"{target} images"] = len(target_sources)
-    rows[f"augmented {target} images"] = int(frame["augmented"].to_numpy()[splits[target]].sum())
-    return pd.Series(rows, name=target).to_frame()
+    test = sources[splits["test"]]
+    others = {name: idx for name, idx in splits.items() if name != "test"}
+    rows = {f"shares a source with {name}": int(np.isin(test, sources[idx]).sum()) for name, idx in others.items()}
+    elsewhere = sources[np.concatenate(list(others.values()))]
+    rows["shares a source with any other split"] = int(np.isin(test, elsewhere).sum())
+    rows["test images"] = len(test)
+    rows["augmented test images"] = int(frame["augmented"].to_numpy()[splits["test"]].sum())
+    return pd.Series(rows, name="test").to_frame()

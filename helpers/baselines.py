@@ -30,12 +30,8 @@ def classical_pipeline(method: str, c: float, n_train: int, n_features: int) -> 
 
 def run_classical(method: str, train: Arrays, validation: Arrays, test: Arrays
                   ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Fit a classical method on the training features only; scores on validation and test.
-
-    The logistic regressions choose ``C`` from ``C_GRID`` by validation AUC (ties: the smaller C,
-    i.e. the stronger regularisation). ``majority`` predicts the training set's majority class
-    with a constant score (0 when that is male).
-    """
+    """Fit on the training features (``C`` chosen by validation AUC, ties to the smaller); validation and test scores.
+    ``majority`` scores every image with the training set's majority class."""
     (x_train, y_train), (x_val, y_val), (x_test, _) = train, validation, test
     if method == "majority":
         majority = float(np.bincount(np.asarray(y_train, dtype=int), minlength=2).argmax())
@@ -53,9 +49,7 @@ def run_classical(method: str, train: Arrays, validation: Arrays, test: Arrays
 
 
 def refit_classical(method: str, c: float, refit_train: Arrays, test: Arrays) -> tuple[np.ndarray, dict[str, Any]]:
-    """A classical method fitted afresh on ``refit_train`` (a split's training + validation features) with the ``C``
-    its validation run chose; scores on ``test``. The threshold stays the validation run's: nothing is chosen here.
-    """
+    """A classical method refitted on a split's training + validation features with the validation run's ``C``."""
     x_refit, y_refit = refit_train
     pipeline = classical_pipeline(method, c, len(x_refit), x_refit.shape[1]).fit(x_refit, y_refit)
     return pipeline.predict_proba(test[0])[:, 1], {"C": c}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 SEED = 23
@@ -24,43 +25,29 @@ PROGRESS_ENV_VAR = "CUFS_PROGRESS_BARS"  # "0": no progress bars (the pipeline s
 
 
 def project_root() -> Path:
-    """The folder that holds `helpers/` (found from this file, so any cwd works)."""
+    """The folder that holds ``helpers/``, whatever the working directory."""
     return Path(__file__).resolve().parent.parent
 
 
 def output_root(explicit: str | os.PathLike | None = None) -> Path:
-    """Where notebooks write figures, data artifacts, results and models.
-
-    An explicit path wins, then ``$CUFS_OUTPUT_DIR`` (the tests point it at a
-    temporary folder so tracked files never change), then the project root.
-    """
+    """Where notebooks write: ``explicit``, else ``$CUFS_OUTPUT_DIR`` (the tests' temporary folder), else here."""
     chosen = explicit or os.environ.get(OUTPUT_ENV_VAR) or project_root()
     return Path(chosen).expanduser().resolve()
 
 
-def figures_dir(root: str | os.PathLike | None = None) -> Path:
-    """The folder for saved figures, created on demand."""
-    return _ensure(output_root(root) / "figures")
+def _folder(*parts: str) -> Callable[[str | os.PathLike | None], Path]:
+    """A function giving the output folder ``parts`` under ``output_root(root)``, created on demand."""
+    def folder(root: str | os.PathLike | None = None) -> Path:
+        path = output_root(root).joinpath(*parts)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return folder
 
 
-def processed_dir(root: str | os.PathLike | None = None) -> Path:
-    """The folder for data artifacts passed between notebooks (git-ignored)."""
-    return _ensure(output_root(root) / "data" / "processed")
-
-
-def results_dir(root: str | os.PathLike | None = None) -> Path:
-    """The folder for machine-readable results (one JSON file per notebook)."""
-    return _ensure(output_root(root) / "results")
-
-
-def models_dir(root: str | os.PathLike | None = None) -> Path:
-    """The folder for trained models (git-ignored)."""
-    return _ensure(output_root(root) / "data" / "models")
-
-
-def _ensure(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+figures_dir = _folder("figures")
+processed_dir = _folder("data", "processed")  # artifacts passed between notebooks (git-ignored)
+results_dir = _folder("results")  # one JSON file per notebook
+models_dir = _folder("data", "models")  # git-ignored
 
 
 # ---- the quick setting of the test suite --------------------------------------------------------
@@ -74,17 +61,11 @@ def quick_setting(quick: bool | None) -> bool:
     return os.environ.get(QUICK_ENV) == "1" if quick is None else bool(quick)
 
 
-def epochs_cap(quick: bool, cap: int | None = None) -> int | None:
-    """The epoch cap a notebook trains with: ``QUICK_EPOCHS`` in the quick setting, else ``cap`` (None: none)."""
-    return QUICK_EPOCHS if quick else cap
-
-
 # The metrics' names in prose and tables, written once (notebooks, README, model card and deck use them).
 METRIC_WORDS: dict[str, str] = {"auc": "AUC", "balanced_accuracy": "balanced accuracy", "recall": "sensitivity",
                                 "specificity": "specificity", "accuracy": "accuracy", "precision": "precision",
                                 "f1": "F1"}
-# The methods of notebook 07 in short words, for figures, tables and the deck (METHODS' long labels are in
-# helpers.methods: nbval compares its methods table).
+# Notebook 07's methods in short words, for figures, tables and the deck (the long labels: helpers.methods).
 METHOD_WORDS: dict[str, str] = {
     "baseline_cnn": "baseline CNN",
     "final_cnn_report": "final CNN, report's protocol (leaky)",

@@ -1,8 +1,4 @@
-"""The report's data set: the DataFrame of photos, the arrays a CNN reads, and the seeded split.
-
-``prepared_photos`` is what every notebook starts from: notebook 01's artifact when it was made from these very
-photo files (``helpers.infra.artifacts``), else the photos found and decoded by ``helpers.photos``.
-"""
+"""The report's data set: the DataFrame of photos every notebook starts from, the arrays a CNN reads, the split."""
 
 from __future__ import annotations
 
@@ -26,56 +22,28 @@ def stack_images(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return images, frame["sex"].to_numpy(dtype=np.int64)
 
 
-def split_indices(
-    labels: np.ndarray,
-    seed: int = config.SEED,
-    stratify: bool = False,
-    test_fraction: float = TEST_FRACTION,
-    validation_fraction: float = VALIDATION_FRACTION,
-) -> dict[str, np.ndarray]:
-    """The report's split: test = 20 % (rounded up), validation = 0.375 of the rest (rounded up).
-
-    Two calls of scikit-learn's ``train_test_split`` with the same ``random_state``, as
-    the report did: 188 -> 93 / 57 / 38 and 268 -> 133 / 81 / 54.
-    """
+def split_indices(labels: np.ndarray, seed: int = config.SEED, stratify: bool = False) -> dict[str, np.ndarray]:
+    """The report's two ``train_test_split`` calls with one seed: 188 -> 93 / 57 / 38, 268 -> 133 / 81 / 54."""
     labels = np.asarray(labels)
-    everything = np.arange(len(labels))
-    rest, test = train_test_split(
-        everything, test_size=test_fraction, random_state=seed, stratify=labels if stratify else None
-    )
-    train, validation = train_test_split(
-        rest,
-        test_size=validation_fraction,
-        random_state=seed,
-        stratify=labels[rest] if stratify else None,
-    )
+    rest, test = train_test_split(np.arange(len(labels)), test_size=TEST_FRACTION, random_state=seed,
+                                  stratify=labels if stratify else None)
+    train, validation = train_test_split(rest, test_size=VALIDATION_FRACTION, random_state=seed,
+                                         stratify=labels[rest] if stratify else None)
     return {"train": np.sort(train), "validation": np.sort(validation), "test": np.sort(test)}
 
 
 def split_table(labels: np.ndarray, splits: dict[str, np.ndarray]) -> pd.DataFrame:
     """Counts per split and class, with totals: the table the notebooks print."""
-    labels = np.asarray(labels)
-    rows = {
-        name: {
-            config.CLASS_NAMES[0]: int(np.sum(labels[idx] == 0)),
-            config.CLASS_NAMES[1]: int(np.sum(labels[idx] == 1)),
-            "total": len(idx),
-        }
-        for name, idx in splits.items()
-    }
-    table = pd.DataFrame(rows).T
+    table = pd.DataFrame({name: np.bincount(np.asarray(labels)[idx], minlength=2) for name, idx in splits.items()},
+                         index=list(config.CLASS_NAMES)).T
+    table["total"] = table.sum(axis=1)
     table.loc["all"] = table.sum()
     return table
 
 
-def prepared_photos(
-    data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, rebuild: bool = False
-) -> pd.DataFrame:
-    """The photos: from notebook 01's artifact when it was made from these very files, else loaded and saved now.
-
-    This is what lets every notebook also run on its own in a fresh runtime, and what keeps an
-    artifact made from another folder (or by older code) from being reused.
-    """
+def prepared_photos(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
+                    rebuild: bool = False) -> pd.DataFrame:
+    """The photos: from notebook 01's artifact when it was made from these very files, else loaded and saved now."""
     files = photos.current_photos(data_dir)
     frame = artifacts.reuse_or_build_frame(config.processed_dir(root), PHOTOS_STEM, photos.photos_fingerprint(files),
                                            lambda: photos.load_photos(files), rebuild)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +14,15 @@ import numpy as np
 import pandas as pd
 
 from helpers import augmentation, config, data, evaluation, imaging, models, photos, sketches, training
-from helpers.infra import provenance
+from helpers.infra import provenance, storage
 
 log = logging.getLogger(__name__)
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
 
-def report_protocol_data(
-    data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def report_protocol_data(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
+                         seed: int = config.SEED) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """The report's protocol: 268 balanced images (augment first), then a stratified seeded split."""
     balanced = augmentation.balanced_report_protocol(data_dir, root, seed=seed)
     images, labels = data.stack_images(balanced)
@@ -33,18 +32,11 @@ def report_protocol_data(
 def report_protocol_sketches(balanced: pd.DataFrame, splits: dict[str, np.ndarray],
                              data_dir: str | os.PathLike | None = None, seed: int = config.SEED,
                              image_scale: float = 1.0) -> Arrays:
-    """The sketches a ``sketch`` variant trains on under the report's split: those of the people none of whose
-    images are validated or tested on (``sketches.training_sketch_set``, balanced with seed ``seed + 500``),
-    scaled by ``image_scale``."""
+    """The sketches a ``sketch`` variant trains on under the report's split (balanced with seed ``seed + 500``)."""
     roles = {role: balanced.iloc[index] for role, index in splits.items()}
     frame = sketches.training_sketch_set(roles, sketches.load_paired(data_dir), seed + 500)
     x, y = data.stack_images(frame)
     return imaging.downsize(x, image_scale), y
-
-
-def take(images: np.ndarray, labels: np.ndarray, index: np.ndarray) -> Arrays:
-    """The images and labels at ``index``."""
-    return images[index], labels[index]
 
 
 def train_baseline(train: Arrays, validation: Arrays, seed: int = config.SEED,
@@ -63,8 +55,7 @@ def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED,
                 l2: float = models.FINAL_L2, batchnorm_momentum: float | None = None,
                 standardise: bool = False,
                 ) -> tuple[keras.Model, keras.callbacks.History]:
-    """Notebook 04's model and recipe: the final GAP/L2 CNN (L2 and momentum overridable for recipe searches;
-    ``standardise``: per-image standardisation in the model)."""
+    """Notebook 04's model and recipe: the final GAP/L2 CNN (``standardise``: per-image standardisation first)."""
     training.set_seed(seed)
     momentum = training.FINAL_BATCHNORM_MOMENTUM if batchnorm_momentum is None else batchnorm_momentum
     model = models.build_final_model(input_shape=train[0].shape[1:], l2=l2, batchnorm_momentum=momentum,
@@ -76,12 +67,8 @@ def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED,
 def train_variant(train: Arrays, validation: Arrays, variant: str, seed: int = config.SEED,
                   epochs_cap: int | None = None, log_epochs: bool = False, sketches: Arrays | None = None
                   ) -> tuple[list[keras.Model], list[keras.callbacks.History], bool]:
-    """The models of a final-CNN variant (``training.VARIANTS`` + ``std``/``sketch`` + ``ensN`` + ``tta``): one
-    per seed ``seed, seed + 1000, ...``; returns the models, their histories and whether to predict with flip TTA.
-
-    A ``sketch`` variant needs ``sketches``, the training people's sketches prepared like ``train`` (they join
-    the training images); any other variant refuses them, so no input is ever silently dropped.
-    """
+    """A final-CNN variant's models (seeds ``seed, seed + 1000, ...``), their histories and whether to use flip TTA;
+    only a ``sketch`` variant takes ``sketches`` (joined to ``train``), and it needs them: no input is dropped."""
     recipe_name, n_models, tta = training.parse_variant(variant)
     inputs = training.variant_inputs(variant)
     if inputs.sketches != (sketches is not None):
@@ -108,28 +95,21 @@ class Refit:
 
 
 def refit_variant(train: Arrays, validation: Arrays, refit_train: Arrays, variant: str, seed: int = config.SEED,
-                  epochs_cap: int | None = None, sketches: Arrays | None = None,
-                  refit_sketches: Arrays | None = None) -> Refit:
-    """Train ``variant`` on ``train`` (early stopping on ``validation``), choose the threshold on its validation
-    scores, then train each member afresh on ``refit_train`` (training + validation photos) for its best
-    epoch count with the same learning rates, epoch by epoch (``refit_members``).
-
-    Nothing here sees a test image: the threshold comes from validation predictions made before the refit,
-    and the refit has no held-out data to look at. A ``sketch`` variant takes the sketches allowed to each fit.
-    """
-    members, histories, tta = train_variant(train, validation, variant, seed, epochs_cap, sketches=sketches)
+                  epochs_cap: int | None = None) -> Refit:
+    """Train ``variant`` with early stopping, choose its threshold on validation, then refit each member on
+    ``refit_train`` (training + validation photos) with its learning rates up to its best epoch."""
+    members, histories, tta = train_variant(train, validation, variant, seed, epochs_cap)
     scores = training.predict_scores(members, validation[0], tta=tta)
     threshold = evaluation.youden_threshold(validation[1], scores)
-    refitted, epochs = refit_members(histories, refit_train, variant, seed, epochs_cap, sketches=refit_sketches)
+    refitted, epochs = refit_members(histories, refit_train, variant, seed, epochs_cap)
     return Refit(refitted, members, threshold, scores, epochs, tta)
 
 
 def refit_members(histories: list[keras.callbacks.History], refit_train: Arrays, variant: str,
                   seed: int = config.SEED, epochs_cap: int | None = None, sketches: Arrays | None = None
                   ) -> tuple[list[keras.Model], list[int]]:
-    """One fresh model per pre-refit member (seeds as ``train_variant``'s), trained on ``refit_train`` (plus
-    ``sketches`` for a ``sketch`` variant) with that member's learning rates up to its best epoch; returns the
-    models and their epoch counts. There is no validation data: the histories already chose when to stop."""
+    """One fresh model per pre-refit member (``train_variant``'s seeds) trained on ``refit_train`` with its
+    learning rates up to its best epoch; returns the models and their epoch counts."""
     recipe_name, n_models, _ = training.parse_variant(variant)
     inputs = training.variant_inputs(variant)
     if inputs.sketches != (sketches is not None):
@@ -154,31 +134,22 @@ def refit_members(histories: list[keras.callbacks.History], refit_train: Arrays,
 
 def final_model_paths(root: str | os.PathLike | None = None, seed: int = config.SEED, n_models: int = 1) -> list[str]:
     """Where notebook 04 saves its model(s): one file, or one per member of an ensemble."""
-    folder = config.models_dir(root)
-    if n_models == 1:
-        return [str(folder / f"final_model_seed{seed}.keras")]
-    return [str(folder / f"final_model_seed{seed}_member{i}.keras") for i in range(n_models)]
+    stem = config.models_dir(root) / f"final_model_seed{seed}"
+    return [f"{stem}.keras"] if n_models == 1 else [f"{stem}_member{i}.keras" for i in range(n_models)]
 
 
 def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int = config.SEED,
                             variant: str = "D", epochs_cap: int | None = None,
                             image_scale: float = 1.0) -> dict[str, Any]:
-    """What notebook 04's model depends on: photos, seed, augmentation, variant (recipe with its epoch cap,
-    models, TTA, inputs), image scale, code; a quick run's models are thus never taken for the full run's."""
-    recipe_name, n_models, tta = training.parse_variant(variant)
+    """What notebook 04's model depends on, epoch cap included: a quick run's model is never taken for the full."""
+    recipe_name, _, _ = training.parse_variant(variant)  # ``variant`` names the rest; ``code`` covers the constants
     return {
-        "image_scale": image_scale,
-        "inputs": asdict(training.variant_inputs(variant)),
         "step": "final model, report's protocol",
         "photos": photos.current_photos(data_dir).fingerprint(),
         "seed": seed,
-        "augmentation": asdict(augmentation.AugmentationStrength()),
         "variant": variant,
         "recipe": training.capped(training.VARIANTS[recipe_name], epochs_cap).as_dict(),
-        "models": n_models,
-        "flip_tta": tta,
-        "l2": models.FINAL_L2,
-        "batchnorm_momentum": training.FINAL_BATCHNORM_MOMENTUM,
+        "image_scale": image_scale,
         "code": provenance.code_version(data, augmentation, models, training, sketches, sys.modules[__name__]),
     }
 
@@ -186,39 +157,32 @@ def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int
 def save_final_models(members: list[keras.Model], variant: str = "D", data_dir: str | os.PathLike | None = None,
                       root: str | os.PathLike | None = None, seed: int = config.SEED, epochs_cap: int | None = None,
                       image_scale: float = 1.0) -> list[str]:
-    """Save notebook 04's model(s), each with its provenance record (written last, removed first)."""
+    """Save notebook 04's model(s) atomically, each with its provenance record (written last, removed first)."""
     paths = final_model_paths(root, seed, len(members))
     fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
     for member, path in zip(members, paths, strict=True):
         provenance.forget(path)
-        training.save_model(member, path)
+        storage.atomic_write(path, member.save)
         provenance.record([Path(path)], fingerprint)
     return paths
 
 
-def load_or_train_final_models(
-    data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None, seed: int = config.SEED,
-    variant: str = "D", epochs_cap: int | None = None, image_scale: float = 1.0,
-) -> tuple[list[keras.Model], bool, bool]:
-    """Notebook 04's saved model(s) if made from these photos, seed, variant, image scale and code; else
-    trained now (on images scaled by ``image_scale``, with the training people's sketches for a ``sketch``
-    variant).
-
-    Returns the models, whether to predict with flip TTA, and whether they had to be trained; why saved
-    models were not reused is logged.
-    """
+def load_or_train_final_models(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
+                               seed: int = config.SEED, variant: str = "D", epochs_cap: int | None = None,
+                               image_scale: float = 1.0) -> tuple[list[keras.Model], bool, bool]:
+    """Notebook 04's saved model(s) if their provenance matches, else trained now and saved (logging why); returns
+    the models, whether to predict with flip TTA, and whether they had to be trained."""
     _, n_models, tta = training.parse_variant(variant)
     paths = final_model_paths(root, seed, n_models)
     fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
-    reasons = [(path, provenance.stale_reason([Path(path)], fingerprint)) for path in paths]
-    stale = [(path, reason) for path, reason in reasons if reason is not None]
+    stale = {path: reason for path in paths if (reason := provenance.stale_reason([Path(path)], fingerprint))}
     if not stale:
         try:
             return [keras.models.load_model(path) for path in paths], tta, False
         except Exception as err:  # a damaged .keras file raises anything from zipfile, h5py or Keras itself
             log.warning("A saved final model in %s cannot be loaded (%s: %s): training again.",
                         config.models_dir(root), type(err).__name__, err)
-    for path, reason in stale:
+    for path, reason in stale.items():
         if os.path.exists(path):
             log.warning("The saved final model %s cannot be reused: %s. Training it again with notebook 04's "
                         "recipe.", path, reason)
@@ -228,7 +192,7 @@ def load_or_train_final_models(
     images = imaging.downsize(images, image_scale)
     sketch_set = (report_protocol_sketches(balanced, splits, data_dir, seed, image_scale)
                   if training.variant_inputs(variant).sketches else None)
-    members, _, _ = train_variant(take(images, labels, splits["train"]), take(images, labels, splits["validation"]),
-                                  variant, seed, epochs_cap, sketches=sketch_set)
+    train, validation = ((images[splits[role]], labels[splits[role]]) for role in ("train", "validation"))
+    members, _, _ = train_variant(train, validation, variant, seed, epochs_cap, sketches=sketch_set)
     save_final_models(members, variant, data_dir, root, seed, epochs_cap, image_scale)
     return members, tta, True

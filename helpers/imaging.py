@@ -20,10 +20,8 @@ def resize_images(images: np.ndarray, size: tuple[int, int], batch_size: int = 6
     images = np.asarray(images, dtype=np.float32)
     if images.shape[1:3] == tuple(size):
         return images.copy()
-    out = [
-        keras.ops.convert_to_numpy(keras.ops.image.resize(images[i:i + batch_size], size, antialias=True))
-        for i in range(0, len(images), batch_size)
-    ]
+    out = [keras.ops.convert_to_numpy(keras.ops.image.resize(images[i:i + batch_size], size, antialias=True))
+           for i in range(0, len(images), batch_size)]
     if not out:
         return np.zeros((0, *size, images.shape[-1]), np.float32)
     return np.clip(np.concatenate(out), 0.0, 1.0).astype(np.float32)
@@ -42,13 +40,11 @@ def grey_pixels(images: np.ndarray, shape: tuple[int, int] = GREY_SHAPE) -> np.n
 
 
 def grey_rgb(images: np.ndarray) -> np.ndarray:
-    """Grey-level (BT.601 luma) images repeated on three channels: colour removed, the input shape kept, so the
-    report's architectures keep their parameter counts (photos then share the sketches' modality)."""
+    """Grey levels repeated on three channels: colour removed, the input shape (and parameter counts) kept."""
     return np.repeat(luma(images)[..., None], np.shape(images)[-1], axis=-1)
 
 def standardise_per_image(images: np.ndarray, epsilon: float = 1e-6) -> np.ndarray:
-    """Each image shifted and scaled to mean 0 and standard deviation 1 over its own pixels and channels: the
-    lighting and contrast of one photo no longer set its input level. Uses nothing but the image itself."""
+    """Each image to mean 0 and standard deviation 1 over its own pixels: ``models.PerImageStandardisation``."""
     images = np.asarray(images, dtype=np.float32)
     axes = tuple(range(1, images.ndim))
     mean = images.mean(axis=axes, keepdims=True)

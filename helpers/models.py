@@ -15,12 +15,7 @@ FINAL_BATCHNORM_MOMENTUM = 0.9
 
 @keras.saving.register_keras_serializable(package="cufs")
 class PerImageStandardisation(keras.layers.Layer):
-    """Each image shifted and scaled to mean 0, standard deviation 1 over its own pixels and channels.
-
-    No weights (parameter counts unchanged): the step lives in the model, so a saved model carries it and
-    nothing that predicts with the model can forget it. ``helpers.imaging.standardise_per_image`` is the
-    NumPy twin.
-    """
+    """Each image to mean 0 and standard deviation 1 over its own pixels; weightless, and saved with the model."""
 
     def __init__(self, epsilon: float = 1e-6, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -35,13 +30,9 @@ class PerImageStandardisation(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-def build_baseline_model(
-    input_shape: tuple[int, int, int] = config.INPUT_SHAPE, dropout: float = BASELINE_DROPOUT
-) -> keras.Sequential:
-    """Model 1: three Conv2D(3x3) 16/32/64 + MaxPool + BatchNorm, Flatten, Dense(32), Dropout, sigmoid.
-
-    1,390,113 parameters (224 non-trainable) on a 250 x 200 x 3 input.
-    """
+def build_baseline_model(input_shape: tuple[int, int, int] = config.INPUT_SHAPE,
+                         dropout: float = BASELINE_DROPOUT) -> keras.Sequential:
+    """Model 1: three Conv2D(3x3) 16/32/64 + MaxPool + BatchNorm, Flatten, Dense(32), Dropout, sigmoid (1,390,113)."""
     layers: list[keras.layers.Layer] = [keras.Input(shape=input_shape)]
     for i, filters in enumerate((16, 32, 64)):
         layers += [
@@ -58,26 +49,18 @@ def build_baseline_model(
     return keras.Sequential(layers, name="baseline_cnn")
 
 
-def build_final_model(
-    input_shape: tuple[int, int, int] = config.INPUT_SHAPE,
-    l2: float = FINAL_L2,
-    dropout: float = 0.5,
-    batchnorm_momentum: float = FINAL_BATCHNORM_MOMENTUM,
-    standardise: bool = False,
-) -> keras.Sequential:
-    """Model 2: four Conv2D(3x3) 32/64/128/256 with L2, each + MaxPool + BatchNorm, GAP, Dense(128), Dropout(0.5).
-
-    423,361 parameters (960 non-trainable) whatever the input size, thanks to global average pooling.
-    ``standardise`` puts a weightless per-image standardisation in front (issue 19's lever); counts unchanged.
-    """
+def build_final_model(input_shape: tuple[int, int, int] = config.INPUT_SHAPE, l2: float = FINAL_L2,
+                      dropout: float = 0.5, batchnorm_momentum: float = FINAL_BATCHNORM_MOMENTUM,
+                      standardise: bool = False) -> keras.Sequential:
+    """Model 2: four Conv2D(3x3) 32/64/128/256 with L2 + MaxPool + BatchNorm, GAP, Dense(128), Dropout(0.5): 423,361
+    parameters whatever the input size; ``standardise`` puts a weightless ``PerImageStandardisation`` first."""
     layers: list[keras.layers.Layer] = [keras.Input(shape=input_shape)]
     if standardise:
         layers.append(PerImageStandardisation(name="per_image_standardisation"))
     for i, filters in enumerate((32, 64, 128, 256)):
         layers += [
-            keras.layers.Conv2D(
-                filters, 3, activation="relu", kernel_regularizer=keras.regularizers.L2(l2), name=_name("conv2d", i)
-            ),
+            keras.layers.Conv2D(filters, 3, activation="relu", kernel_regularizer=keras.regularizers.L2(l2),
+                                name=_name("conv2d", i)),
             keras.layers.MaxPooling2D(2, name=_name("max_pooling2d", i)),
             keras.layers.BatchNormalization(momentum=batchnorm_momentum, name=_name("batch_normalization", i)),
         ]
@@ -97,9 +80,8 @@ def _name(base: str, index: int) -> str:
 
 def parameter_counts(model: keras.Model) -> tuple[int, int]:
     """(trainable, non-trainable) parameter counts."""
-    trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
-    non_trainable = sum(int(keras.ops.size(w)) for w in model.non_trainable_weights)
-    return trainable, non_trainable
+    return tuple(sum(int(keras.ops.size(w)) for w in weights)
+                 for weights in (model.trainable_weights, model.non_trainable_weights))
 
 
 def conv_layer_names(model: keras.Model) -> list[str]:

@@ -18,8 +18,6 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.legend_handler import HandlerTuple
-from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
@@ -279,32 +277,20 @@ def class_count_bars(counts: pd.DataFrame, title: str) -> plt.Figure:
 
 def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored_epochs: Sequence[int],
                     title: str) -> plt.Figure:
-    """Loss and accuracy per epoch of every ensemble member (Keras ``History`` or its ``history`` dict): solid =
-    validation, dashed = training; a star and a dotted line mark the epoch whose weights early stopping restored."""
-    histories = [dict(getattr(history, "history", history)) for history in histories]
-    single = len(histories) == 1
-    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(12.5, 4.9 + (0 if single else 0.3 * len(histories))),
-                                          layout="constrained")
-    entries: list[tuple[Any, str]] = []
-    for index, (history, restored) in enumerate(zip(histories, restored_epochs, strict=True)):
-        hue = colour(index)
-        for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
-            validation = np.asarray(history[f"val_{metric}"], dtype=float)
-            val_line, = ax.plot(np.arange(1, len(validation) + 1), validation, color=hue, lw=2.2, gid="validation")
-            train_line, = ax.plot(np.arange(1, len(history[metric]) + 1), np.asarray(history[metric], dtype=float),
-                                  color=hue, lw=1.6, ls="--", gid="training")
-            ax.axvline(restored, color=hue, ls=":", lw=1.4, gid="restored-epoch")
-            star, = ax.plot([restored], [validation[restored - 1]], ls="none", marker="*", ms=17, color=hue,
-                            mec="black", mew=1.0, zorder=4, gid="restored")
-        restored_text = f"weights restored (epoch {restored})"
-        if single:
-            entries += [(val_line, "validation"), (train_line, "training"), (star, restored_text)]
-        else:
-            entries.append(((val_line, star), f"model {index}: {restored_text}"))
-    if not single:  # one entry per member (its colour, its star), then what the line styles mean
-        entries += [(Line2D([], [], color="0.25", lw=2.2), "solid: validation"),
-                    (Line2D([], [], color="0.25", lw=1.6, ls="--"), "dashed: training")]
-    _clip_loss_axis(loss_ax, histories)
+    """Loss and accuracy per epoch of one model (``[history.history]``, ``[restored epoch]``): solid = validation,
+    dashed = training; a star and a dotted line mark the epoch whose weights early stopping restored."""
+    [history], [restored] = histories, restored_epochs
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(12.5, 4.9), layout="constrained")
+    hue = colour(0)
+    for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+        validation = np.asarray(history[f"val_{metric}"], dtype=float)
+        val_line, = ax.plot(np.arange(1, len(validation) + 1), validation, color=hue, lw=2.2, gid="validation")
+        train_line, = ax.plot(np.arange(1, len(history[metric]) + 1), np.asarray(history[metric], dtype=float),
+                              color=hue, lw=1.6, ls="--", gid="training")
+        ax.axvline(restored, color=hue, ls=":", lw=1.4, gid="restored-epoch")
+        star, = ax.plot([restored], [validation[restored - 1]], ls="none", marker="*", ms=17, color=hue,
+                        mec="black", mew=1.0, zorder=4, gid="restored")
+    _clip_loss_axis(loss_ax, history)
     acc_ax.set_ylim(top=1.02)
     for ax, what, ylabel in ((loss_ax, "loss", "loss (binary cross-entropy)"),
                              (acc_ax, "accuracy", "accuracy (share of images right)")):
@@ -312,16 +298,15 @@ def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(color="0.9", lw=0.8)
     fig.suptitle(title, fontsize=SUPTITLE_PT)
-    handles, labels = zip(*entries, strict=True)
-    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=LEGEND_PT, frameon=False,
-               handler_map={tuple: HandlerTuple(ndivide=None)}, handlelength=3)
+    fig.legend([val_line, train_line, star], ["validation", "training", f"weights restored (epoch {restored})"],
+               loc="outside lower center", ncols=3, fontsize=LEGEND_PT, frameon=False, handlelength=3)
     return fig
 
 
-def _clip_loss_axis(ax: plt.Axes, histories: Sequence[Mapping[str, Sequence[float]]]) -> None:
+def _clip_loss_axis(ax: plt.Axes, history: Mapping[str, Sequence[float]]) -> None:
     """Loss axis from 0 to 1.2 x the 95th percentile of the losses, so that one spike does not flatten the
     curves; points above are drawn as triangles on the top edge and counted in a note."""
-    losses = np.concatenate([np.asarray(h[key], dtype=float) for h in histories for key in ("loss", "val_loss")])
+    losses = np.concatenate([np.asarray(history[key], dtype=float) for key in ("loss", "val_loss")])
     losses = losses[np.isfinite(losses)]
     if not len(losses):
         return
@@ -332,13 +317,12 @@ def _clip_loss_axis(ax: plt.Axes, histories: Sequence[Mapping[str, Sequence[floa
         return
     ax.set_ylim(bottom, robust)
     above = 0
-    for index, history in enumerate(histories):
-        for key, fill in (("val_loss", colour(index)), ("loss", "white")):
-            off = np.flatnonzero(np.asarray(history[key], dtype=float) > robust)
-            above += len(off)
-            if len(off):
-                ax.plot(off + 1, np.full(len(off), robust), ls="none", marker="^", ms=9, color=fill,
-                        mec=colour(index), clip_on=False, zorder=5, gid="off-top")
+    for key, fill in (("val_loss", colour(0)), ("loss", "white")):
+        off = np.flatnonzero(np.asarray(history[key], dtype=float) > robust)
+        above += len(off)
+        if len(off):
+            ax.plot(off + 1, np.full(len(off), robust), ls="none", marker="^", ms=9, color=fill,
+                    mec=colour(0), clip_on=False, zorder=5, gid="off-top")
     ax.text(0.99, 0.97, f"▲ {above} point{'s' if above != 1 else ''} above {robust:.2f}, off the axis "
             f"(highest {highest:.2f})", transform=ax.transAxes, ha="right", va="top", fontsize=NOTE_PT,
             bbox={"boxstyle": "round", "fc": "white", "ec": "0.7", "alpha": 0.9}, gid="off-top-note")

@@ -1,12 +1,6 @@
-"""How one split's data is built: the report's protocol (augment, then split) and a leak-free one.
-
-* the **report's protocol** augments all 188 photos to 268 balanced images, *then* splits them
-  (133 / 81 / 54, stratified): augmented copies of one photo can sit on both sides of the split;
-* the **leak-free protocol** splits the 188 real photos first (93 / 57 / 38, stratified), balances
-  the training part alone by augmentation, and validates and tests on real photos only.
-
-``role_check`` and ``assert_disjoint`` make the difference visible and enforced.
-"""
+"""One split's data: the report's protocol (augment all 188 photos to 268, then split: copies of one photo can
+sit on both sides) or leak-free (split the photos, then balance the training part alone); ``role_check`` and
+``assert_disjoint`` show and enforce the difference."""
 
 from __future__ import annotations
 
@@ -29,25 +23,15 @@ def with_provenance(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.reset_index(drop=True)
     return frame.assign(source=frame["filename"], augmented=False).reset_index(drop=True)
 
-def photo_split(photos: pd.DataFrame, seed: int) -> dict[str, np.ndarray]:
-    """The stratified split of the real photos that every 188-photo method of one seed shares (93 / 57 / 38)."""
-    return data.split_indices(photos["sex"].to_numpy(), seed=seed, stratify=True)
-
 def frames_by_role(frame: pd.DataFrame, splits: dict[str, np.ndarray]) -> Roles:
     """One frame per role (train, validation, test) from a frame and its split indices."""
     frame = with_provenance(frame)
     return {role: frame.iloc[splits[role]].reset_index(drop=True) for role in ROLES}
 
-def leak_free_split(photos: pd.DataFrame, seed: int,
-                    strength: augmentation.AugmentationStrength | None = None) -> Roles:
-    """Split the real photos first, then balance the **training** part alone by augmentation (seeded).
-
-    Validation and test keep real photos only, so no person is ever on two sides of the split.
-    Each frame has the ``source`` (photo of origin) and ``augmented`` columns.
-    """
-    roles = frames_by_role(photos, photo_split(photos, seed))
-    train = roles["train"][["filename", "sex", "image_array"]]
-    roles["train"] = augmentation.balance_by_augmentation(train, seed, strength or augmentation.AugmentationStrength())
+def leak_free_split(photos: pd.DataFrame, seed: int) -> Roles:
+    """Split the real photos (seeded, stratified: 93 / 57 / 38), then balance the training part alone."""
+    roles = frames_by_role(photos, data.split_indices(photos["sex"].to_numpy(), seed=seed, stratify=True))
+    roles["train"] = augmentation.balance_by_augmentation(roles["train"][["filename", "sex", "image_array"]], seed)
     return roles
 
 def report_protocol_split(photos: pd.DataFrame, seed: int) -> Roles:
@@ -90,10 +74,8 @@ def assert_disjoint(roles: Roles, augmented_only_in: str | None = "train") -> No
 
 def kfold_splits(labels: np.ndarray, folds: int = 5, repeats: int = 2, seed: int = config.SEED,
                  validation_fraction: float = data.VALIDATION_FRACTION) -> list[dict[str, np.ndarray]]:
-    """Repeated stratified K-fold: ``folds x repeats`` splits in which every item is a test item exactly
-    ``repeats`` times. Each split's validation part is drawn (stratified, seeded) from the other folds,
-    as the report's split draws it from what the test split leaves: 188 photos give 93-94 / 56-57 / 37-38.
-    """
+    """Repeated stratified K-fold (each item tested ``repeats`` times), validation drawn from the other folds
+    as the report's split draws it: 188 photos give 93-94 / 56-57 / 37-38."""
     labels = np.asarray(labels)
     splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     out = []
@@ -106,19 +88,15 @@ def kfold_splits(labels: np.ndarray, folds: int = 5, repeats: int = 2, seed: int
 
 def kfold_leak_free_training(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 2,
                              seed: int = config.SEED) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
-    """Split ``number`` of the photos' repeated K-fold and its training photos balanced by augmentation (seeded
-    per split): the leak-free training set of notebook 06 and of the studies that use its splits."""
+    """Split ``number`` of the photos' repeated K-fold and its training photos balanced (seeded per split)."""
     splits = kfold_splits(photos["sex"].to_numpy(), folds, repeats, seed)[number]
     train = photos.iloc[splits["train"]][["filename", "sex", "image_array"]].reset_index(drop=True)
     return splits, augmentation.balance_by_augmentation(train, seed + number)
 
 
 def kfold_roles(photos: pd.DataFrame, number: int, folds: int, repeats: int, seed: int) -> dict[str, Any]:
-    """Both protocols for split ``number`` of a repeated K-fold (numbered as in ``kfold_splits``).
-
-    Leak-free: the photos' K-fold split, then the training photos balanced by augmentation (seeded per split).
-    Report's protocol: the 268 balanced images of the repeat's seed, then their own K-fold: the leak is kept.
-    """
+    """Both protocols for split ``number`` of a repeated K-fold: leak-free, and the report's (the repeat's 268
+    balanced images, then their own K-fold: the leak is kept)."""
     splits, balanced_train = kfold_leak_free_training(photos, number, folds, repeats, seed)
     repeat = number // folds
     leak_free = frames_by_role(photos, splits)
@@ -129,8 +107,7 @@ def kfold_roles(photos: pd.DataFrame, number: int, folds: int, repeats: int, see
 
 
 def refit_training_set(photos: pd.DataFrame, splits: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
-    """The refit's training set: the training **and** validation photos of a split, balanced by augmentation
-    (seeded). Refused if a test photo were among them."""
+    """A split's training and validation photos, balanced (seeded); refused if a test photo were among them."""
     chosen = np.concatenate([splits["train"], splits["validation"]])
     if np.intersect1d(chosen, splits["test"]).size:
         raise AssertionError("a test photo is in the refit's training set")
@@ -140,8 +117,8 @@ def refit_training_set(photos: pd.DataFrame, splits: dict[str, np.ndarray], seed
 
 def inner_split(labels: np.ndarray, train: np.ndarray, seed: int,
                 validation_fraction: float = 1 / 3) -> dict[str, np.ndarray]:
-    """A stratified split of the training indices ``train`` into inner training and inner validation indices:
-    how a study measures a choice (the refit, for one) without the split's validation or test photos."""
+    """Stratified inner training and validation indices from ``train``: a study's choices never see the split's
+    validation or test photos."""
     labels = np.asarray(labels)
     inner_train, inner_validation = train_test_split(np.asarray(train), test_size=validation_fraction,
                                                      random_state=seed, stratify=labels[train])

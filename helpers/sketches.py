@@ -1,12 +1,6 @@
-"""The CUFS sketches, each paired with the one photo of its person: more images of the same people.
-
-The dataset's ``sketches/`` folder, beside ``photos/``, holds one artist's sketch per photo. Their names follow
-two conventions: 100 are lower-case like the photos' with ``-sz1`` added (``f1-005-01-sz1.jpg`` is the sketch of
-``f1-005-01.jpg``), 88 are upper-case with a ``2`` (``F2-005-01-sz1.jpg`` is the sketch of ``f-005-01.jpg``: the
-``f1-`` person has a lower-case sketch of its own). The photo loader never reads a sketch (``helpers.photos``);
-sketches are read here only, each tied to its person, so that a split of the photos decides which sketches a model
-may see: those of its training people, never a validation or test person's (``for_training``).
-"""
+"""The CUFS sketches (``sketches/`` beside ``photos/``), each tied to its photo's person, so that only the training
+people's sketches ever reach training. ``f1-005-01-sz1.jpg`` sketches ``f1-005-01.jpg``; the upper-case
+``F2-005-01-sz1.jpg`` sketches ``f-005-01.jpg``."""
 
 from __future__ import annotations
 
@@ -50,11 +44,8 @@ def sketch_folder(photo_folder: str | os.PathLike) -> Path:
 
 
 def pair_sketches(photo_files: photos.PhotoFiles, folder: str | os.PathLike | None = None) -> pd.DataFrame:
-    """One row per photo: ``filename`` (the photo), ``sketch`` (its sketch's file name), ``person``, ``sex``.
-
-    Refused with ``SketchError``: a sketch whose person has no photo, two sketches of one person, a photo without a
-    sketch. Files that are not named like a sketch are skipped with a warning naming them.
-    """
+    """One row per photo: ``filename``, ``sketch``, ``person``, ``sex``; ``SketchError`` unless the pairing is one
+    to one. Files not named like a sketch are skipped with a warning."""
     folder = Path(folder) if folder else sketch_folder(photo_files.folder)
     by_person: dict[str, list[str]] = {}
     skipped = []
@@ -83,8 +74,8 @@ def pair_sketches(photo_files: photos.PhotoFiles, folder: str | os.PathLike | No
         raise SketchError(f"The sketches in {folder} do not pair one to one with the photos in "
                           f"{photo_files.folder}: {'; '.join(problems)}.")
     rows = [{"filename": name, "sketch": by_person[person][0], "person": person,
-             "sex": photos.label_from_filename(name)} for person, name in sorted(photo_person.items(),
-                                                                                 key=lambda item: item[1])]
+             "sex": photos.label_from_filename(name)}
+            for person, name in sorted(photo_person.items(), key=lambda item: item[1])]
     return pd.DataFrame(rows)
 
 
@@ -97,8 +88,7 @@ def for_training(pairs: pd.DataFrame, training_photos: Iterable[str], held_out: 
 
 
 def load_sketches(pairs: pd.DataFrame, folder: str | os.PathLike) -> pd.DataFrame:
-    """The sketches of ``pairs`` decoded like the photos (RGB, 250 x 200, [0, 1]): ``filename`` (the sketch),
-    ``photo``, ``sex``, ``image_array``."""
+    """The sketches of ``pairs`` decoded like the photos, with ``filename`` (the sketch) and ``photo``."""
     folder = Path(folder)
     return pd.DataFrame({"filename": pairs["sketch"].tolist(), "photo": pairs["filename"].tolist(),
                          "sex": pairs["sex"].astype("int64").tolist(),
@@ -106,8 +96,7 @@ def load_sketches(pairs: pd.DataFrame, folder: str | os.PathLike) -> pd.DataFram
 
 
 def load_paired(data_dir: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The photos' pairs (``pair_sketches``) and their decoded sketches (``load_sketches``), found beside the
-    photos that ``photos.current_photos(data_dir)`` finds."""
+    """The pairs (``pair_sketches``) and decoded sketches (``load_sketches``) beside ``data_dir``'s photos."""
     files = photos.current_photos(data_dir)
     pairs = pair_sketches(files)
     return pairs, load_sketches(pairs, sketch_folder(files.folder))
@@ -115,8 +104,7 @@ def load_paired(data_dir: str | os.PathLike | None = None) -> tuple[pd.DataFrame
 
 def training_sketches(pairs: pd.DataFrame, sketch_frame: pd.DataFrame, training_photos: Iterable[str],
                       held_out: Iterable[str]) -> pd.DataFrame:
-    """The sketches of the training photos' people only (``for_training``: refused if a held-out photo is among
-    the training photos), as a photo-like frame: ``filename`` (the sketch), ``sex``, ``image_array``."""
+    """The training people's sketches only (``for_training``), as a photo-like frame."""
     allowed = for_training(pairs, training_photos, held_out)
     chosen = sketch_frame[sketch_frame["photo"].isin(set(allowed["filename"]))]
     return chosen[["filename", "sex", "image_array"]].reset_index(drop=True)
@@ -124,10 +112,8 @@ def training_sketches(pairs: pd.DataFrame, sketch_frame: pd.DataFrame, training_
 
 def training_sketch_set(roles: Mapping[str, pd.DataFrame], sketch_data: tuple[pd.DataFrame, pd.DataFrame],
                         seed: int) -> pd.DataFrame:
-    """The sketches a model may train on under ``roles`` (frames of ``train``, ``validation``, ``test``): those of
-    the people none of whose images (photo or augmented copy, by ``source``) are validated or tested on. In the
-    report's protocol a person can be in all three roles, and then keeps their sketch out. Balanced by
-    augmentation (seeded), like the training photos."""
+    """The sketches of the people none of whose images (by ``source``) are validated or tested on under ``roles``,
+    balanced by augmentation (seeded)."""
     from helpers import augmentation  # TensorFlow: only when sketches are balanced, not when they are paired
 
     def people(frame: pd.DataFrame) -> set[str]:

@@ -1,10 +1,6 @@
-"""What a notebook's setup cell needs, in one import: ``import helpers.start``.
+"""The setup cell's one import: TensorFlow without start-up chatter, one version line, plain one-line logging.
 
-Importing it silences TensorFlow's C++ start-up chatter (which would otherwise land in the saved outputs),
-imports TensorFlow and Keras, prints the versions in one line (with a warning when they lie outside the range
-CI tests), and sets plain one-line logging. Re-running the cell does nothing more: Python imports a module once.
-TensorFlow's "triggered tf.function retracing" hint is dropped: it is about speed, not results, and a notebook that
-predicts with models of two input sizes (notebook 04) would otherwise print it, twice over, among its outputs.
+TensorFlow's retracing hint is dropped: it is about speed, and notebook 04 (two input sizes) would print it.
 """
 
 from __future__ import annotations
@@ -17,11 +13,4 @@ from helpers.infra.versions import import_tensorflow_quietly, report_versions
 import_tensorflow_quietly()
 VERSIONS = report_versions()
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
-
-
-def _not_a_retracing_hint(record: logging.LogRecord) -> bool:
-    """False for TensorFlow's retracing performance hint, True for every other record."""
-    return "triggered tf.function retracing" not in record.getMessage()
-
-
-logging.getLogger("tensorflow").addFilter(_not_a_retracing_hint)  # once: Python imports this module once
+logging.getLogger("tensorflow").addFilter(lambda record: "triggered tf.function retracing" not in record.getMessage())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -67,8 +66,7 @@ VARIANTS: dict[str, Recipe] = {
     "D+online+ema": replace(FINAL_RECIPE, online_augmentation=True, ema_momentum=0.9),
     "D+smooth": replace(FINAL_RECIPE, label_smoothing=0.1),  # issue 19's levers study (notebook 07)
 }
-# Two tokens of a variant name change the input rather than the recipe (issue 19's levers study):
-# "std" puts per-image standardisation in the model, "sketch" adds the training people's sketches.
+# The tokens of a variant name that change the input rather than the recipe (issue 19's levers study).
 INPUT_TOKENS = {"std": "per-image standardisation in the model",
                 "sketch": "the training people's sketches added to the training images"}
 
@@ -94,10 +92,7 @@ def capped(recipe: Recipe, epochs_cap: int | None) -> Recipe:
 
 
 def parse_variant(name: str) -> tuple[str, int, bool]:
-    """``"D+online+ens3+tta"`` -> (``"D+online"``, 3 models, TTA on); a name without ``ensN`` is one model.
-
-    The input tokens (``INPUT_TOKENS``: ``std``, ``sketch``) are read by ``variant_inputs``, not here.
-    """
+    """``"D+online+ens3+tta"`` -> (``"D+online"``, 3 models, TTA on); ``variant_inputs`` reads the input tokens."""
     parts = name.split("+")
     sizes = [int(p[3:]) for p in parts if p.startswith("ens") and p[3:].isdigit()]
     recipe_name = "+".join(p for p in parts if p != "tta" and p not in INPUT_TOKENS
@@ -108,10 +103,7 @@ def parse_variant(name: str) -> tuple[str, int, bool]:
 
 
 def set_seed(seed: int = config.SEED) -> None:
-    """Seed Python, NumPy and the backend, and ask TensorFlow for deterministic kernels.
-
-    Same machine + same seed = same numbers (different CPUs may still differ slightly).
-    """
+    """Seed Python, NumPy and the backend, with deterministic TensorFlow kernels: same machine, same numbers."""
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -120,10 +112,7 @@ def set_seed(seed: int = config.SEED) -> None:
 
 
 class EpochLogger(keras.callbacks.Callback):
-    """Prints exactly one line per epoch (Keras' ``verbose=2`` prints two: "Epoch n/N", then the metrics).
-
-    No timings: they change at every run, and a re-run's diff should show only what really changed.
-    """
+    """One log line per epoch (``verbose=2`` prints two), without timings so that a re-run's diff shows changes."""
 
     def __init__(self, total_epochs: int) -> None:
         super().__init__()
@@ -155,14 +144,8 @@ def learning_rate_of(recipe: Recipe, steps_per_epoch: int) -> float | keras.opti
 
 
 def compile_binary(model: keras.Model, recipe: Recipe, steps_per_epoch: int = 1) -> keras.Model:
-    """Adam (AdamW with ``recipe.weight_decay``) + binary cross-entropy, tracking accuracy and ROC AUC.
-
-    The learning rate is the recipe's (a cosine schedule over ``steps_per_epoch``-step epochs if it asks for
-    one), and so are the label smoothing and the weight averaging: with ``ema_momentum``, Adam keeps an
-    exponential moving average of the weights and writes it into the model once per epoch (Keras' ``use_ema``
-    with ``ema_overwrite_frequency``), so validation, early stopping and the restored best weights all see the
-    averaged weights.
-    """
+    """Adam (AdamW with ``weight_decay``) + binary cross-entropy with the recipe's rate, smoothing and EMA (written
+    into the model once per epoch, so validation and early stopping see the averaged weights)."""
     ema = {} if recipe.ema_momentum is None else {"use_ema": True, "ema_momentum": recipe.ema_momentum,
                                                   "ema_overwrite_frequency": steps_per_epoch}
     rate = learning_rate_of(recipe, steps_per_epoch)
@@ -182,13 +165,8 @@ def compile_binary(model: keras.Model, recipe: Recipe, steps_per_epoch: int = 1)
 
 
 def reestimate_batchnorm(model: keras.Model, images: np.ndarray) -> keras.Model:
-    """Set every batch-norm layer's moving mean and variance to their values on ``images`` (one pass, in order).
-
-    Training estimates them from batches of 16 as a moving average that lags behind the weights; one forward
-    pass in training mode over the whole training set with momentum 0 replaces them by the exact statistics
-    of the final weights. Only the statistics change: no weight is trained, and dropout (after the last
-    batch-norm layer) changes nothing the statistics see.
-    """
+    """Replace the batch-norm moving statistics, which lag behind the weights, by their exact values on ``images``
+    (one training-mode pass with momentum 0: no weight changes, and dropout comes after the last batch norm)."""
     layers = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
     momenta = [layer.momentum for layer in layers]
     try:
@@ -201,37 +179,19 @@ def reestimate_batchnorm(model: keras.Model, images: np.ndarray) -> keras.Model:
     return model
 
 
-def fit(
-    model: keras.Model,
-    train: tuple[np.ndarray, np.ndarray],
-    validation: tuple[np.ndarray, np.ndarray],
-    recipe: Recipe,
-    class_weight: dict[int, float] | None = None,
-    log_epochs: bool = True,
-) -> keras.callbacks.History:
-    """Compile and train with early stopping (best weights restored); one log line per epoch.
-
-    ``recipe.online_augmentation`` trains on ``AugmentedBatches`` (new transformations every epoch);
-    ``recipe.ema_momentum`` averages the weights (see ``compile_binary``).
-    """
+def fit(model: keras.Model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray],
+        recipe: Recipe, class_weight: dict[int, float] | None = None,
+        log_epochs: bool = True) -> keras.callbacks.History:
+    """Compile and train with early stopping (best weights restored), on ``AugmentedBatches`` if the recipe asks."""
     steps_per_epoch = int(np.ceil(len(train[0]) / recipe.batch_size))
     compile_binary(model, recipe, steps_per_epoch)
     callbacks: list[keras.callbacks.Callback] = [EpochLogger(recipe.epochs)] if log_epochs else []
-    callbacks += [
-        keras.callbacks.EarlyStopping(
-            monitor=recipe.monitor, mode=recipe.mode, patience=recipe.patience, restore_best_weights=True
-        )
-    ]
+    callbacks += [keras.callbacks.EarlyStopping(monitor=recipe.monitor, mode=recipe.mode, patience=recipe.patience,
+                                                restore_best_weights=True)]
     if recipe.reduce_lr_patience:
-        callbacks.append(
-            keras.callbacks.ReduceLROnPlateau(
-                monitor=recipe.monitor,
-                mode=recipe.mode,
-                factor=0.5,
-                patience=recipe.reduce_lr_patience,
-                min_lr=recipe.min_learning_rate,
-            )
-        )
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=recipe.monitor, mode=recipe.mode, factor=0.5,
+                                                           patience=recipe.reduce_lr_patience,
+                                                           min_lr=recipe.min_learning_rate))
     if recipe.online_augmentation:
         from helpers.augmentation import AugmentedBatches
 
@@ -239,14 +199,8 @@ def fit(
         inputs = {"x": AugmentedBatches(train[0], train[1], recipe.batch_size, seed=seed)}
     else:
         inputs = {"x": train[0], "y": train[1], "batch_size": recipe.batch_size, "shuffle": True}
-    history = model.fit(
-        **inputs,
-        validation_data=validation,
-        epochs=recipe.epochs,
-        class_weight=class_weight,
-        callbacks=callbacks,
-        verbose=0,
-    )
+    history = model.fit(**inputs, validation_data=validation, epochs=recipe.epochs, class_weight=class_weight,
+                        callbacks=callbacks, verbose=0)
     if recipe.reestimate_batchnorm:
         reestimate_batchnorm(model, train[0])
     return history
@@ -254,12 +208,7 @@ def fit(
 
 def fit_fixed(model: keras.Model, train: tuple[np.ndarray, np.ndarray], recipe: Recipe,
               learning_rates: Sequence[float], class_weight: dict[int, float] | None = None) -> keras.Model:
-    """Refit without validation data: one epoch per entry of ``learning_rates``, at that learning rate.
-
-    ``learning_rates`` is the per-epoch learning rate of an earlier run with early stopping, up to its best
-    epoch (``refit_schedule``): the refit repeats that run's schedule on more photos, and no held-out image
-    is needed to stop it.
-    """
+    """Refit without validation data: one epoch per entry of ``learning_rates`` (``refit_schedule``), at that rate."""
     if not learning_rates:
         raise ValueError("a refit needs at least one epoch")
     if recipe.online_augmentation:
@@ -277,11 +226,7 @@ def fit_fixed(model: keras.Model, train: tuple[np.ndarray, np.ndarray], recipe: 
 
 
 def refit_schedule(history: keras.callbacks.History, recipe: Recipe) -> list[float]:
-    """The learning rate of each epoch of ``history`` up to its best one: what ``fit_fixed`` repeats.
-
-    Keras logs the rate at each epoch's end (a cosine schedule's value there), so the schedule is repeated
-    epoch by epoch.
-    """
+    """The learning rate Keras logged at each epoch of ``history`` up to its best one: what ``fit_fixed`` repeats."""
     best = best_epoch(history, recipe)
     rates = history.history.get("learning_rate")
     if rates is None:
@@ -298,12 +243,7 @@ def best_epoch(history: keras.callbacks.History, recipe: Recipe) -> int:
 
 def predict_scores(model: keras.Model | Sequence[keras.Model], images: np.ndarray, batch_size: int = 32,
                    tta: bool = False) -> np.ndarray:
-    """Predicted probability of 'female' for each image, as a flat float array.
-
-    A sequence of models is a seed ensemble: their probabilities are averaged. ``tta`` averages each
-    image's score with its horizontal mirror's (test-time augmentation); nothing else is ever augmented
-    at prediction.
-    """
+    """P(female) per image, averaged over an ensemble's models and, with ``tta``, over each image and its mirror."""
     members = list(model) if isinstance(model, Sequence) else [model]
     if not members:
         raise ValueError("an ensemble with no model cannot predict")
@@ -311,9 +251,3 @@ def predict_scores(model: keras.Model | Sequence[keras.Model], images: np.ndarra
     scores = [np.asarray(m.predict(v, batch_size=batch_size, verbose=0)).reshape(-1) for m in members for v in views]
     return np.mean(scores, axis=0)
 
-
-def save_model(model: keras.Model, path: str | os.PathLike) -> str:
-    """Save a ``.keras`` model atomically (a crash never leaves a truncated file)."""
-    from helpers.infra import storage
-
-    return str(storage.atomic_write(path, lambda tmp: model.save(tmp)))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from support import synthetic_photos
 
-from helpers import baselines, imaging, protocols
+from helpers import baselines, data, imaging, protocols
 from helpers.studies import multisplit
 
 
@@ -15,7 +15,7 @@ def test_classical_baselines_separate_bright_from_dark(method):
     toy = synthetic_photos(40, 20, size=(20, 16), seed=3, separable=True)
     images, labels = np.stack(toy["image_array"]), toy["sex"].to_numpy()
     features = imaging.grey_pixels(images, (10, 8))
-    split = protocols.photo_split(toy, 0)
+    split = data.split_indices(labels, seed=0, stratify=True)
     train, val, test = ((features[split[r]], labels[split[r]]) for r in protocols.ROLES)
     val_scores, test_scores, info = baselines.run_classical(method, train, val, test)
     assert info["C"] in baselines.C_GRID

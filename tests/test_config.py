@@ -16,8 +16,3 @@ def test_quick_setting(monkeypatch, quick, env, expected):
         monkeypatch.setenv(config.QUICK_ENV, env)
     assert config.quick_setting(quick) is expected
 
-
-def test_epochs_cap():
-    assert config.epochs_cap(True) == config.QUICK_EPOCHS
-    assert config.epochs_cap(True, 30) == config.QUICK_EPOCHS
-    assert config.epochs_cap(False) is None and config.epochs_cap(False, 30) == 30

@@ -251,32 +251,19 @@ def test_class_count_bars_label_every_bar() -> None:
 # ---- training curves ------------------------------------------------------------------------------------------
 
 
-def test_training_curves_draw_every_member_and_mark_the_restored_epochs() -> None:
-    histories = [history([0.9, 0.6, 0.5, 0.55]), history([0.8, 0.7, 0.4, 0.45, 0.5]), history([1.0, 0.5, 0.6])]
-    fig = plots.training_curves(histories, [3, 3, 2], "Final CNN, three seeds")
+def test_training_curves_draw_both_curves_and_mark_the_restored_epoch() -> None:
+    fig = plots.training_curves([history([0.9, 0.6, 0.5, 0.55])], [3], "Baseline")
     loss_ax, acc_ax = fig.axes[:2]
     for ax in (loss_ax, acc_ax):
-        validation, training = lines(ax, "validation"), lines(ax, "training")
-        assert len(validation) == len(training) == 3
-        assert len({line.get_color() for line in validation}) == 3, "one colour per member"
-        assert all(v.get_linestyle() == "-" and t.get_linestyle() == "--" for v, t in zip(validation, training,
-                                                                                         strict=True))
-        assert [line.get_xdata().tolist() for line in validation] == [[1, 2, 3, 4], [1, 2, 3, 4, 5], [1, 2, 3]]
-    stars = lines(loss_ax, "restored")
-    assert [(s.get_xdata()[0], s.get_ydata()[0]) for s in stars] == [(3, 0.5), (3, 0.4), (2, 0.5)]
-    assert [line.get_xdata()[0] for line in lines(loss_ax, "restored-epoch")] == [3, 3, 2]
+        [validation], [training] = lines(ax, "validation"), lines(ax, "training")
+        assert validation.get_linestyle() == "-" and training.get_linestyle() == "--"
+        assert validation.get_xdata().tolist() == [1, 2, 3, 4]
+    [star] = lines(loss_ax, "restored")
+    assert (star.get_xdata()[0], star.get_ydata()[0]) == (3, 0.5)
+    assert [line.get_xdata()[0] for line in lines(loss_ax, "restored-epoch")] == [3]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "model 1: weights restored (epoch 3)" in legend and "model 2: weights restored (epoch 2)" in legend
-    assert "solid: validation" in legend and "dashed: training" in legend
+    assert legend == ["validation", "training", "weights restored (epoch 3)"]
     assert readability_problems(fig) == []
-
-
-def test_training_curves_of_a_single_model() -> None:
-    fig = plots.training_curves([history([0.9, 0.6, 0.7])], [2], "Baseline")
-    legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["validation", "training", "weights restored (epoch 2)"]
-    keras_like = types.SimpleNamespace(history=history([0.9, 0.6]))
-    assert len(lines(plots.training_curves([keras_like], [2], "t").axes[0], "validation")) == 1
 
 
 def test_training_curves_keep_a_spike_from_flattening_the_loss() -> None:
@@ -294,7 +281,7 @@ def test_training_curves_keep_a_spike_from_flattening_the_loss() -> None:
 
 
 def test_training_curves_legend_is_outside_the_panels() -> None:
-    fig = plots.training_curves([history([0.9, 0.6, 0.7]), history([0.8, 0.5, 0.6])], [2, 2], "t")
+    fig = plots.training_curves([history([0.9, 0.6, 0.7])], [2], "t")
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     legend = fig.legends[0].get_window_extent(renderer)
@@ -302,7 +289,7 @@ def test_training_curves_legend_is_outside_the_panels() -> None:
 
 
 def test_training_curves_refuse_mismatched_inputs() -> None:
-    with pytest.raises(ValueError, match="zip"):
+    with pytest.raises(ValueError, match="unpack"):
         plots.training_curves([history([0.9, 0.6])], [1, 2], "t")
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from support import synthetic_photos
 
-from helpers import protocols
+from helpers import data, protocols
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def test_leak_free_split_sizes_balance_and_real_evaluation_sets(photos, seed):
         assert (frame["source"] == frame["filename"]).all()
         assert set(frame["filename"]) <= set(photos["filename"])
     # stratified, and the same photos as the split every 188-photo method uses
-    split = protocols.photo_split(photos, seed)
+    split = data.split_indices(photos["sex"].to_numpy(), seed=seed, stratify=True)
     assert sorted(test["filename"]) == sorted(photos["filename"].to_numpy()[split["test"]])
     assert sorted(real_train["filename"]) == sorted(photos["filename"].to_numpy()[split["train"]])
     assert abs(test["sex"].mean() - photos["sex"].mean()) < 0.05

@@ -41,7 +41,8 @@ def test_a_saved_standardised_model_carries_its_standardisation(tmp_path):
     keras.utils.set_random_seed(1)
     model = models.build_final_model(input_shape=(64, 48, 3), standardise=True)
     images = np.random.default_rng(1).uniform(0, 1, (3, 64, 48, 3)).astype(np.float32)
-    path = training.save_model(model, tmp_path / "m.keras")
+    path = tmp_path / "m.keras"
+    model.save(path)
     loaded = keras.models.load_model(path)
     assert loaded.layers[0].name == "per_image_standardisation"
     np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6)
