@@ -89,6 +89,7 @@ def test_batchnorm_reestimation_sets_the_exact_statistics_of_the_training_images
     assert (bn.momentum, model.get_layer("bn2").momentum) == (0.9, 0.8)  # restored
 
 
+@pytest.mark.slow
 def test_fit_reestimates_batchnorm_only_when_the_recipe_asks():
     train, validation = tiny_set(24, 0), tiny_set(10, 1)
     recipe = training.Recipe(epochs=1, patience=1, reestimate_batchnorm=True)
@@ -115,6 +116,7 @@ def test_the_refit_repeats_the_learning_rates_up_to_the_best_epoch():
     assert training.refit_schedule(FakeHistory({"val_loss": [0.9, 0.5]}), recipe) == [1e-3, 1e-3]
 
 
+@pytest.mark.slow
 def test_fit_fixed_trains_one_epoch_per_rate_at_that_rate():
     train = tiny_set(16, 0)
     model = keras.Sequential([keras.Input(TINY), keras.layers.GlobalAveragePooling2D(),

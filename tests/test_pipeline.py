@@ -33,6 +33,7 @@ def test_select_by_number_or_name_and_reject_unknown(tmp_path: Path) -> None:
         pipeline.select(paths, ["07"])
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_names_its_cell_and_stays_unchanged(tmp_path: Path) -> None:
     notebook = tmp_path / "01_fails.ipynb"
     _write_notebook(notebook, "SEED = 23", "x = SEED + 1", "raise ValueError('boom')")
@@ -47,6 +48,7 @@ def test_a_failing_notebook_names_its_cell_and_stays_unchanged(tmp_path: Path) -
     assert not list(tmp_path.glob(".*running*"))
 
 
+@pytest.mark.slow
 def test_a_successful_run_injects_the_parameters(tmp_path: Path) -> None:
     notebook = tmp_path / "01_ok.ipynb"
     _write_notebook(notebook, "SEED = 23", "print(SEED * 2)")
@@ -75,6 +77,7 @@ def test_relative_paths_are_taken_from_where_the_command_runs(tmp_path: Path, mo
     assert environ == {"CUFS_DIR": str(tmp_path.parent / "cufs"), "CUFS_OUTPUT_DIR": "/already/absolute"}
 
 
+@pytest.mark.slow
 def test_relative_paths_reach_the_kernel_as_meant(tmp_path: Path, monkeypatch) -> None:
     # The kernel runs inside notebooks/; the user ran the command from the project root.
     project = tmp_path / "project"
@@ -128,6 +131,7 @@ def test_the_largest_seed_leaves_room_for_every_derived_seed(tmp_path: Path, mon
     next(StratifiedKFold(2, shuffle=True, random_state=largest).split(np.zeros(4), [0, 1, 0, 1]))
 
 
+@pytest.mark.slow
 def test_a_notebook_gets_only_the_parameters_it_declares(tmp_path: Path) -> None:
     """07 has no SEED: handing it one would make papermill warn about an unknown parameter at every run."""
     notebook, destination = tmp_path / "07_reads.ipynb", tmp_path / "out" / "07_reads.ipynb"
@@ -146,6 +150,7 @@ def test_output_dir_that_is_a_file_is_refused(tmp_path: Path, capsys) -> None:
     assert "not a folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_dead_kernel_names_the_notebook_and_the_cell(tmp_path: Path) -> None:
     notebook = tmp_path / "04_dies.ipynb"
     _write_notebook(notebook, "SEED = 23", "x = 1", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "y = 2")
@@ -160,6 +165,7 @@ def test_a_dead_kernel_names_the_notebook_and_the_cell(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*running*"))
 
 
+@pytest.mark.slow
 def test_kernels_run_without_the_unencrypted_tcp_warning(tmp_path: Path, capfd) -> None:
     notebook = tmp_path / "01_ok.ipynb"
     _write_notebook(notebook, "SEED = 23", "print('hello')")
@@ -168,6 +174,7 @@ def test_kernels_run_without_the_unencrypted_tcp_warning(tmp_path: Path, capfd) 
     assert "without encryption" not in captured.out + captured.err
 
 
+@pytest.mark.slow
 def test_run_metadata_that_changes_every_run_is_stripped(tmp_path: Path) -> None:
     notebook = tmp_path / "01_ok.ipynb"
     _write_notebook(notebook, "SEED = 23", "print(SEED)")
@@ -282,6 +289,7 @@ def _snapshots_left(out: Path) -> list[Path]:
     return list((out / "data").rglob(".pipeline-snapshot-*"))
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_undoes_what_the_earlier_ones_wrote(tmp_path: Path, monkeypatch) -> None:
     folder, out = _three_notebooks(tmp_path, monkeypatch)
     before = _tree(tmp_path)
@@ -368,6 +376,7 @@ def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path
     assert not _snapshots_left(out)
 
 
+@pytest.mark.slow
 def test_a_successful_run_keeps_its_outputs_and_no_snapshot(tmp_path: Path, monkeypatch) -> None:
     folder, out = _three_notebooks(tmp_path, monkeypatch)
     before = _tree(tmp_path)

@@ -125,6 +125,7 @@ def self_check(page: Path) -> dict:
     return json.loads(html.unescape(match.group(1)))
 
 
+@pytest.mark.slow
 def test_every_resource_loads_and_every_image_decodes_in_chromium(deck: Path):
     chromium_or_skip()
     checked = self_check(deck)
@@ -134,6 +135,7 @@ def test_every_resource_loads_and_every_image_decodes_in_chromium(deck: Path):
     assert checked["slides"] == slide_count()
 
 
+@pytest.mark.slow
 def test_a_broken_image_is_caught_by_the_browser_check(tmp_path: Path):
     chromium_or_skip()
     page = tmp_path / "broken.html"
@@ -142,6 +144,7 @@ def test_a_broken_image_is_caught_by_the_browser_check(tmp_path: Path):
     assert len(self_check(page)["brokenImages"]) == 1
 
 
+@pytest.mark.slow
 def test_the_first_slide_is_not_blank(deck: Path, tmp_path: Path):
     chromium_or_skip()
     shot = browser.screenshot(deck, tmp_path / "first.png", slide=1)
@@ -165,6 +168,7 @@ def printed(deck: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return deck_builder.save_pdf(deck, tmp_path_factory.mktemp("pdf") / "slides.pdf")
 
 
+@pytest.mark.slow
 def test_the_pdf_has_one_page_per_slide_and_no_blank_page(printed: Path):
     pages = pdf_pages(printed)
     assert len(pages) == slide_count()

@@ -78,6 +78,7 @@ def fitted():
     return model, history, recipe, printed.getvalue()
 
 
+@pytest.mark.slow
 def test_fit_returns_a_history_with_validation(fitted):
     model, history, recipe, _ = fitted
     assert isinstance(history, keras.callbacks.History)
@@ -107,6 +108,7 @@ def test_predict_scores_after_fit(fitted):
     assert np.all((scores >= 0) & (scores <= 1))
 
 
+@pytest.mark.slow
 def test_fit_is_reproducible_with_a_seed(fitted):
     _, first, recipe, _ = fitted
     training.set_seed(23)
@@ -116,6 +118,7 @@ def test_fit_is_reproducible_with_a_seed(fitted):
     assert again.history["loss"] == first.history["loss"]
 
 
+@pytest.mark.slow
 def test_fit_early_stopping_and_reduce_lr():
     training.set_seed(3)
     train, validation = toy_data(1)
@@ -168,6 +171,7 @@ def _tiny_model(shape=(20, 16, 3)) -> keras.Model:
     return keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
 
 
+@pytest.mark.slow
 def test_training_with_online_augmentation_and_ema_runs_and_predicts_without_augmenting():
     training.set_seed(1)
     images, labels = _images(12), np.array([0, 1] * 6)
