@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make pipeline   set up a virtual environment, then run every notebook in order (headless, in place)
 #   make test       set up a virtual environment, then lint and run the whole test suite (notebooks in their
-#                   quick setting under nbval)
+#                   quick setting under nbval, beside the unit tests: one pytest session per core)
 # and, for the class and for CI:
 #   make slides     build/slides.html and docs/slides.pdf, the class deck, from the committed results and figures
 #                   (a small .venv-slides with Jinja2 only, and the system's Chromium for the PDF)
@@ -31,8 +31,18 @@ pipeline: setup
 lint: setup
 	$(PY) -m ruff check helpers tests conftest.py notebooks
 
+# The two halves of the suite run side by side, one per core: the notebooks under nbval (in order, in one session:
+# 05 loads 04's model, 06's and 07's tests read what their runs wrote; its log is printed when it ends) beside
+# the unit tests. The target fails when either half does.
+NOTEBOOK_TESTS := notebooks tests/test_notebook06.py tests/test_notebook07.py
+
 test: lint
-	$(PY) -m pytest
+	@mkdir -p build
+	@echo "The notebooks run under nbval beside the unit tests; their log follows the unit tests' (build/test-notebooks.log)."
+	@$(PY) -m pytest $(NOTEBOOK_TESTS) > build/test-notebooks.log 2>&1 & notebooks=$$!; \
+	$(PY) -m pytest tests $(addprefix --deselect ,$(filter tests/%,$(NOTEBOOK_TESTS))); units=$$?; \
+	wait $$notebooks; status=$$?; echo "---- the notebooks under nbval:"; cat build/test-notebooks.log; \
+	exit $$(( units | status ))
 
 # The fast tier, after each edit: the unit tests that train nothing for long and run no notebook.
 test-fast: lint

@@ -26,13 +26,11 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="session", autouse=True)
-def output_dir(tmp_path_factory: pytest.TempPathFactory):
-    """Point ``$CUFS_OUTPUT_DIR`` at a session temp folder so no test writes into the repository."""
-    folder = tmp_path_factory.mktemp("cufs_output")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CUFS_OUTPUT_DIR", str(folder))
-        yield folder
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """The session's ``$CUFS_OUTPUT_DIR`` (a temporary folder the root conftest.py sets before anything runs, for
+    the unit tests and nbval's kernels alike), so no test writes into the repository."""
+    return Path(os.environ["CUFS_OUTPUT_DIR"])
 
 
 @pytest.fixture(scope="session")
