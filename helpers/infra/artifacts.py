@@ -22,10 +22,7 @@ class ArtifactError(ValueError):
 
 
 def save_image_frame(frame: pd.DataFrame, folder: Path, stem: str, fingerprint: dict[str, Any] | None = None) -> Path:
-    """Store a frame of images (8 bits per channel: exact for 8-bit photo files, four times smaller than float32).
-
-    The provenance record is removed first and written last: a crash half-way never leaves a record that lies.
-    """
+    """Store a frame of images as 8 bits per channel (exact for 8-bit photos), its provenance record written last."""
     npz, csv = artifact_files(folder, stem)
     provenance.forget(npz)
     pixels = np.rint(np.stack(frame["image_array"].to_list()) * 255.0).astype(np.uint8)

@@ -1,8 +1,5 @@
-"""What made an artifact, recorded beside it (``<name>.provenance.json``) and checked before it is reused.
-
-A record holds the ``fingerprint`` (input files by content, seed, parameters, code version) and the SHA-256 of each
-of the artifact's files, so that a file replaced after the record was written is noticed too.
-"""
+"""What made an artifact (its ``fingerprint``: inputs, seed, parameters, code version) and the SHA-256 of its files,
+recorded beside it (``<name>.provenance.json``) and checked before it is reused."""
 
 from __future__ import annotations
 
@@ -129,7 +126,7 @@ def _is_module(name: str) -> bool:
 
 
 def sidecar_path(artifact: str | os.PathLike) -> Path:
-    """``data/processed/photos.npz`` -> ``data/processed/photos.provenance.json``."""
+    """``photos.npz`` -> ``photos.provenance.json``."""
     return Path(artifact).with_suffix(".provenance.json")
 
 
@@ -147,8 +144,7 @@ def record(artifact_files: Sequence[Path], fingerprint: dict[str, Any]) -> Path:
 
 def stale_reason(artifact_files: Sequence[Path], fingerprint: dict[str, Any]) -> str | None:
     """Why the artifact cannot be reused for ``fingerprint``, in words (``None`` when it can)."""
-    missing = [p.name for p in artifact_files if not Path(p).is_file()]
-    if missing:
+    if missing := [p.name for p in artifact_files if not Path(p).is_file()]:
         return f"{', '.join(missing)} missing"
     sidecar = sidecar_path(artifact_files[0])
     if not sidecar.is_file():
@@ -158,10 +154,9 @@ def stale_reason(artifact_files: Sequence[Path], fingerprint: dict[str, Any]) ->
         recorded, wanted, hashes = _flat(saved["fingerprint"]), _flat(_normalised(fingerprint)), saved["files"]
     except (OSError, ValueError, KeyError, TypeError) as err:
         return f"its provenance record {sidecar.name} is unreadable ({type(err).__name__})"
-    differences = [_difference(key, recorded.get(key), wanted.get(key))
-                   for key in sorted(recorded.keys() | wanted.keys()) if recorded.get(key) != wanted.get(key)]
-    if differences:
-        return "it was made from " + "; ".join(differences)
+    keys = sorted(key for key in recorded.keys() | wanted.keys() if recorded.get(key) != wanted.get(key))
+    if keys:
+        return "it was made from " + "; ".join(_difference(key, recorded.get(key), wanted.get(key)) for key in keys)
     changed = [Path(p).name for p in artifact_files if hashes.get(Path(p).name) != file_sha256(p)]
     return f"{changed[0]} changed after it was recorded" if changed else None
 

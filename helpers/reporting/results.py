@@ -1,8 +1,5 @@
-"""The results files: their names, what each holds (``SPECS``, checked when written and when read), and one
-writer per file, which stores the verdicts of ``helpers.reporting.targets``; every document reads nothing else.
-
-Reading needs the standard library only (``make slides`` runs without TensorFlow); writers import what they need.
-"""
+"""The results files: what each holds (``SPECS``, checked when written and read) and one writer per file, which
+stores ``helpers.reporting.targets``' verdicts. Reading needs the standard library only (``make slides``)."""
 
 from __future__ import annotations
 
@@ -35,11 +32,13 @@ _SINGLE_SPLIT = {"seed": int, "quick": bool, "split_sizes.train": int, "split_si
                  "split_sizes.test": int, "parameters.total": int, "recipe": dict, "epochs_run": int,
                  "best_epoch": int, "layers": list, "threshold": Number, "validation_auc": Number,
                  "test_at_0.5.auc": Number, "test_at_0.5.accuracy": Number, "test_at_threshold.accuracy": Number,
-                 "test_confusion_at_0.5": list, "test_confusion_at_threshold": list, "environment": dict}
-_SPREAD = {"runs": int, "rows": list, "spread": dict, "environment": dict}
-_SPLIT_STUDY = {"fingerprint": dict, "fingerprint.code": str, "parameters": dict, "splits": list, "records": list,
-                "leakage": dict, "split_seconds": dict, "total_seconds": Number, "environment": dict}
-# Each results file: what writes it, and the fields (dotted paths) it must hold with their types.
+                 "test_confusion_at_0.5": list, "test_confusion_at_threshold": list}
+_OVER_SPLITS = {"seed": int, "quick": bool, "n_splits": int, "splits": list, "final_variant": str, "parameters": dict,
+                "records_from.source": str}
+_SPLIT_STUDY = {"fingerprint.code": str, "parameters": dict, "splits": list, "records": list, "leakage": dict,
+                "split_seconds": dict, "total_seconds": Number}
+# Each results file: what writes it, and the fields (dotted paths) it must hold with their types (every file also
+# holds an ``environment``; a dotted path checks its parents too).
 SPECS: dict[str, tuple[str, dict[str, Any]]] = {
     "02_baseline_model": ("notebook 02 (`make pipeline`)", {**_SINGLE_SPLIT, "class_weight": dict, "report": dict}),
     "04_final_model": ("notebook 04 (`make pipeline`)", {
@@ -48,41 +47,38 @@ SPECS: dict[str, tuple[str, dict[str, Any]]] = {
     "05_error_analysis": ("notebook 05 (`make pipeline`)", {
         "seed": int, "quick": bool, "threshold": Number, "test_images": int, "errors": list,
         "luminance_misclassified_vs_correct": (dict, type(None)), "grad_cam_enrichment_by_decision": dict,
-        "deep_channels_top_share": list, "environment": dict}),
+        "deep_channels_top_share": list}),
     "06_the_leak": ("notebook 06 (`make pipeline`)", {
-        "seed": int, "quick": bool, "n_splits": int, "splits": list, "final_variant": str, "parameters": dict,
-        "one_split": dict, "leakage": dict, "inflation.paired": dict, "inflation.includes_zero": dict,
-        "inflation.test_female_share": dict, "shortcut.per_split": list, "shortcut.mean": dict,
-        "records_from.source": str, "environment": dict}),
+        **_OVER_SPLITS, "one_split": dict, "leakage": dict, "inflation.paired": dict, "inflation.includes_zero": dict,
+        "inflation.test_female_share": dict, "shortcut.per_split": list, "shortcut.mean": dict}),
     "07_repeated_splits": ("notebook 07 (`make pipeline`)", {
-        "seed": int, "quick": bool, "n_splits": int, "splits": list, "split_kind": str, "final_variant": str,
-        "parameters": dict, "recipes": dict, "method_labels": dict, "method_order": list, "test_images": dict,
-        "summary": dict, "intervals": dict, "paired_vs_pixel_logreg.auc.p_value": Number, "records": list,
-        "verdicts.leak_free_target.met": bool, "refit.gains": dict, "refit.paired_vs_pixel_logreg_refit.auc.p_value":
-        Number, "verdicts.leak_free_target_refit.met": bool, "records_from.source": str, "total_seconds": Number,
-        "selection.summary": dict, "selection.paired_vs_pixel_logreg": dict, "selection.picks": dict,
-        "environment": dict}),
+        **_OVER_SPLITS, "split_kind": str, "recipes": dict, "method_labels": dict, "method_order": list,
+        "test_images": dict, "summary": dict, "intervals": dict, "paired_vs_pixel_logreg.auc.p_value": Number,
+        "records": list, "verdicts.leak_free_target.met": bool, "refit.gains": dict,
+        "refit.paired_vs_pixel_logreg_refit.auc.p_value": Number, "verdicts.leak_free_target_refit.met": bool,
+        "total_seconds": Number, "selection.summary": dict, "selection.paired_vs_pixel_logreg": dict,
+        "selection.picks": dict}),
     "04_recipe_search": ("python -m helpers.studies.recipe_search", {
-        "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict, "environment": dict}),
+        "chosen": str, "ranking": list, "ranking_rule": str, "rows": list, "parameters": dict}),
     "04_stability": ("python -m helpers.studies.stability", {
-        **_SPREAD, "variant": str, "image_scale": Number, "spread.variance-reduced.accuracy_at_0.5_std": Number,
-        "verdicts.stability.met": bool}),
+        "runs": int, "rows": list, "variant": str, "image_scale": Number,
+        "spread.variance-reduced.accuracy_at_0.5_std": Number, "verdicts.stability.met": bool}),
     "02_baseline_seeds": ("python -m helpers.studies.baseline_seeds", {
-        **_SPREAD, "recipe": dict, "draws": list, "draw_spread": dict}),
+        "runs": int, "rows": list, "spread": dict, "recipe": dict, "draws": list, "draw_spread": dict}),
     "05_analysis_seeds": ("python -m helpers.studies.analysis_seeds", {
-        "runs": int, "rows": list, "seeds": list, "variant": str, "image_scale": Number, "environment": dict}),
+        "runs": int, "rows": list, "seeds": list, "variant": str, "image_scale": Number}),
     "06_splits": ("python -m helpers.studies.split_study", _SPLIT_STUDY),
     "06_finalist_recipe_d": ("python -m helpers.studies.split_study --variant D+ens2+tta --scale 0.5 --only "
                              "final_cnn_leak_free --out results/06_finalist_recipe_d.json", _SPLIT_STUDY),
     "08_levers": ("python -m helpers.studies.levers", {
         "parameters": dict, "choice_rule": str, "levers": dict, "rows": list, "summary": list,
-        "ensemble_sizes": list, "refit_rows": list, "refit_summary": list, "chosen": str, "environment": dict}),
+        "ensemble_sizes": list, "refit_rows": list, "refit_summary": list, "chosen": str}),
     # Earlier runs kept for the README's "Before:" rows (results/archive/README.md), converted to these fields.
     "archive/04_final_model": ("notebook 04 (recipe D, one model)", {
         **{k: v for k, v in _SINGLE_SPLIT.items() if k not in ("quick", "layers")}, "variant": str}),
     "archive/06_honest_evaluation": ("notebook 06 (5 random splits)", {
         "n_splits": int, "splits": list, "split_kind": str, "final_variant": str, "method_labels": dict,
-        "method_order": list, "test_images": dict, "summary": dict, "environment": dict}),
+        "method_order": list, "test_images": dict, "summary": dict}),
 }
 REFIT_CNN = "final_cnn_leak_free_refit"  # methods.REFIT_OF's CNN (named here: reading needs no NumPy)
 # Notebook 07's headline: the final CNN chosen on each split's own validation photos (between a recipe fixed in
@@ -108,7 +104,7 @@ def check(name: str, record: Mapping[str, Any], where: str | os.PathLike) -> Non
     """Refuse ``record`` unless it holds every field of ``SPECS[name]`` with its type, naming ``where`` and them."""
     written_by, fields = _spec(name)
     problems = []
-    for dotted, kind in fields.items():
+    for dotted, kind in {**fields, "environment": dict}.items():
         value: Any = record
         for part in re.split(r"(?<!\d)\.|\.(?!\d)", dotted):  # a dot between digits is in a name: "test_at_0.5"
             value = value.get(part, _MISSING) if isinstance(value, Mapping) else _MISSING
@@ -279,9 +275,7 @@ def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], sh
     keys = ("mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high")
     return write("06_the_leak", {
         "description": "the final CNN, report's protocol (augment, then split) vs leak-free, on the same splits",
-        "seed": int(records_from["seed"]), "quick": bool(parameters["QUICK"]),
-        "n_splits": int(records["split"].nunique()), "splits": sorted(int(k) for k in records["split"].unique()),
-        "final_variant": parameters["FINAL_VARIANT"], "parameters": dict(parameters),
+        **_over_splits(records, parameters, records_from),
         "one_split": {name: {k: float(v) for k, v in row.items()} for name, row in one_split.items()},
         "leakage": {str(number): counts for number, counts in leakage.items()},
         "inflation": {
@@ -294,20 +288,15 @@ def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], sh
         "shortcut": {"per_split": [{"split": int(split), **{k: None if math.isnan(v) else float(v) for k, v in
                                                             row.items()}} for split, row in shortcut.iterrows()],
                      "mean": {k: float(v) for k, v in shortcut.mean().items()}},
-        "records_from": dict(records_from),
     }, root)
 
 
-def recipes(final_variant: str, epochs_cap: int | None) -> dict[str, Any]:
-    """The training recipes of the baseline and final CNN on the repeated splits, and how the final CNN predicts."""
-    import dataclasses
-
-    from helpers import training
-    name, n_models, flip = training.parse_variant(final_variant)
-    return {"baseline_cnn": training.capped(training.BASELINE_RECIPE, epochs_cap).as_dict(),
-            "final_cnn": training.capped(training.VARIANTS[name], epochs_cap).as_dict(),
-            "final_cnn_inference": {"models": n_models, "flip_tta": flip,
-                                    **dataclasses.asdict(training.variant_inputs(final_variant))}}
+def _over_splits(records: Any, parameters: Mapping[str, Any], records_from: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields notebooks 06 and 07 share: the seed, the splits, the parameters and where the records came from."""
+    return {"seed": int(records_from["seed"]), "quick": bool(parameters["QUICK"]),
+            "n_splits": int(records["split"].nunique()), "splits": sorted(int(k) for k in records["split"].unique()),
+            "final_variant": parameters["FINAL_VARIANT"], "parameters": dict(parameters),
+            "records_from": dict(records_from)}
 
 
 def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], parameters: Mapping[str, Any],
@@ -315,9 +304,11 @@ def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], paramet
                           root: Root = None) -> dict[str, Any]:
     """Notebook 07's file: every method over the K-fold splits, paired tests against pixels, the final CNN chosen
     inside each split (``selection``) and the leak-free target's verdicts, all computed here from ``records``."""
+    import dataclasses
+
     import pandas as pd
 
-    from helpers import methods, split_statistics
+    from helpers import methods, split_statistics, training
 
     n_test = round(records.loc[records["method"] == "pixel_logreg", "n_test"].mean())  # as notebook 07 sets them
     sizes = {"n_train": split_statistics.N_PHOTOS - n_test, "n_test": n_test}
@@ -337,12 +328,16 @@ def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], paramet
 
     def verdict(method: Mapping[str, Any], paired: Mapping[str, Any]) -> dict[str, Any]:
         return targets.leak_free_verdict(method["auc"]["mean"], method["accuracy"]["mean"], paired["auc"])
+
+    variant, cap = parameters["FINAL_VARIANT"], parameters["EPOCHS_CAP"]
+    name, n_models, flip = training.parse_variant(variant)
     return write("07_repeated_splits", {
         "description": "repeated stratified K-fold, both protocols; CNNs and classical baselines",
-        "seed": int(records_from["seed"]), "n_splits": int(records["split"].nunique()),
-        "splits": sorted(int(k) for k in records["split"].unique()), "split_kind": "K-fold splits",
-        "final_variant": parameters["FINAL_VARIANT"], "quick": bool(parameters["QUICK"]),
-        "parameters": dict(parameters), "recipes": recipes(parameters["FINAL_VARIANT"], parameters["EPOCHS_CAP"]),
+        **_over_splits(records, parameters, records_from), "split_kind": "K-fold splits",
+        "recipes": {"baseline_cnn": training.capped(training.BASELINE_RECIPE, cap).as_dict(),
+                    "final_cnn": training.capped(training.VARIANTS[name], cap).as_dict(),
+                    "final_cnn_inference": {"models": n_models, "flip_tta": flip,
+                                            **dataclasses.asdict(training.variant_inputs(variant))}},
         "method_labels": methods.METHODS,
         "method_order": list(methods.METHODS), "test_images": methods.method_info(records),
         "threshold": "Youden's J on the validation set (0.5 for the majority class)",
@@ -352,7 +347,7 @@ def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], paramet
                           "validation run", "refit_of": dict(methods.REFIT_OF),
                   "gains": {r: versus(records, r, base) for r, base in methods.REFIT_OF.items()},
                   "paired_vs_pixel_logreg_refit": {"test": test, **refit}},
-        "records_from": dict(records_from), "selection": selection,
+        "selection": selection,
         "verdicts": {"leak_free_target": verdict(summary[methods.LEAK_FREE], pixels),
                      "leak_free_target_refit": verdict(summary[REFIT_CNN], refit),
                      "leak_free_target_nested": verdict(selection["summary"][NESTED],
