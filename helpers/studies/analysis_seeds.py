@@ -27,18 +27,14 @@ def measure(members: list[Any], flip: bool, balanced: pd.DataFrame, images: np.n
     import numpy as np
     from sklearn import metrics
 
-    from helpers import analysis, imaging, models  # TensorFlow: only when a study runs
-
-    def p_female(x: np.ndarray) -> np.ndarray:
-        views = [x, x[:, :, ::-1]] if flip else [x]
-        return np.mean([m.predict(v, batch_size=32, verbose=0).ravel() for m in members for v in views], axis=0)
+    from helpers import analysis, imaging, models, training  # TensorFlow: only when a study runs
 
     x_val, y_val = imaging.downsize(images[splits["validation"]], scale), labels[splits["validation"]]
     x_test = imaging.downsize(images[splits["test"]], scale)
     test = balanced.iloc[splits["test"]].reset_index(drop=True)
-    fpr, tpr, cuts = metrics.roc_curve(y_val, p_female(x_val))
+    fpr, tpr, cuts = metrics.roc_curve(y_val, training.predict_scores(members, x_val, tta=flip))
     threshold = float(cuts[np.argmax(tpr - fpr)])
-    test["p_female"] = p_female(x_test)
+    test["p_female"] = training.predict_scores(members, x_test, tta=flip)
     test["predicted"] = (test["p_female"] >= threshold).astype(int)
     test["correct"] = test["predicted"] == test["sex"]
     errors = test[~test["correct"]]

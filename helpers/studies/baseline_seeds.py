@@ -62,8 +62,7 @@ def train_and_score(images: np.ndarray, labels: np.ndarray, split_seed: int, tra
 
 
 def run(runs: int = 5, epochs: int | None = None, data_dir: str | None = None, draws: int = 15) -> dict[str, Any]:
-    """Notebook 02's baseline trained ``runs`` times on the split of ``SEED`` (training seeds ``SEED``,
-    ``SEED + 1``, ...), then ``draws`` times with the seeds ``SEED``, ``SEED + 1``, ... drawing both."""
+    """Notebook 02's baseline ``runs`` times on the split of ``SEED``, then ``draws`` times (the module's rows)."""
     if runs < 2 or draws < 2:
         raise ValueError("a spread needs at least 2 runs and 2 draws")
     started, seed = time.perf_counter(), config.SEED

@@ -44,8 +44,7 @@ def train_lever(lever: Lever, train: Arrays, validation: Arrays, seed: int, sket
 def lever_rows(lever: Lever, photos_frame: pd.DataFrame, numbers: Sequence[int], seeds: int, scale: float,
                epochs: int | None, sketch_data: tuple[pd.DataFrame, pd.DataFrame] | None) -> list[dict[str, Any]]:
     """One row per split and training seed: the model's validation scores (flip TTA) and its cost."""
-    images = data.stack_images(photos_frame)[0]
-    labels = photos_frame["sex"].to_numpy()
+    images, labels = data.stack_images(photos_frame)
     rows = []
     for number in numbers:
         splits, balanced_train = protocols.kfold_leak_free_training(photos_frame, number)
@@ -78,11 +77,9 @@ def lever_rows(lever: Lever, photos_frame: pd.DataFrame, numbers: Sequence[int],
 
 def refit_rows(photos_frame: pd.DataFrame, numbers: Sequence[int], seeds: int, scale: float,
                epochs: int | None) -> list[dict[str, Any]]:
-    """Per split: the CNN (``seeds`` members, TTA) and pixel logistic regression, each trained on the inner 2/3 of
-    the training photos, then refitted on all of them; both scored on the split's validation photos at the
-    threshold their pre-refit version chose on the inner validation photos."""
-    images = data.stack_images(photos_frame)[0]
-    labels = photos_frame["sex"].to_numpy()
+    """Per split: the CNN and pixel logistic regression trained on the inner 2/3 of the training photos, then
+    refitted on all; scored on validation at the threshold chosen on the inner validation photos."""
+    images, labels = data.stack_images(photos_frame)
     features = imaging.grey_pixels(images)
     rows = []
 

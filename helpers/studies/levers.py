@@ -18,13 +18,10 @@ import pandas as pd
 from helpers import config, data, evaluation, training
 from helpers import sketches as sketch_files
 from helpers.infra import storage
-from helpers.studies.split_study import committed, parser, stamp, write
+from helpers.studies.split_study import TIE_TOLERANCE, committed, parser, stamp, write
 
 RESULTS_NAME = "08_levers"
 REFERENCE = "D"
-# Mean validation AUCs closer than this are a tie (as in notebook 04's recipe search): one of 57 validation
-# photos moves an AUC by more.
-TIE_TOLERANCE = 0.005
 CHOICE_RULE = (f"the lever with the highest mean validation AUC of its seed ensemble; levers within "
                f"{TIE_TOLERANCE} of it are tied, and the tie goes to the reference (no change), then to the "
                "cheapest (seconds of training per model). Validation columns only.")
@@ -129,15 +126,16 @@ def p_value(differences: np.ndarray) -> float:
     return float(split_statistics.nadeau_bengio(differences, TRAINING_PHOTOS, VALIDATION_PHOTOS)["p_value"])
 
 
+def gain_stats(metric: str, gain: pd.Series) -> dict[str, float]:
+    """The paired gain's mean and standard deviation (n - 1) over the splits."""
+    return {f"{metric}_gain": float(gain.mean()), f"{metric}_gain_sd": float(gain.std(ddof=1))}
+
+
 def summary(rows: pd.DataFrame, members: int) -> pd.DataFrame:
     """Per lever: mean validation metrics over the splits, the ensemble's paired gain over the reference (mean, sd,
     corrected resampled t-test's p-value: the splits' training sets overlap) and the cost."""
     per_split = split_metrics(rows, members)
     reference = per_split[per_split["lever"] == REFERENCE].set_index("split")
-
-    def gains(metric: str, gain: pd.Series) -> dict[str, float]:
-        return {f"{metric}_gain": float(gain.mean()), f"{metric}_gain_sd": float(gain.std(ddof=1)),
-                f"{metric}_gain_p": p_value(gain.to_numpy())}
 
     table = []
     for lever, group in per_split.groupby("lever", sort=False):
@@ -148,7 +146,8 @@ def summary(rows: pd.DataFrame, members: int) -> pd.DataFrame:
         table.append({"lever": lever, "description": lever_named(lever).description, "splits": len(group),
                       "members": members, **{column: group[column].mean() for column in (
                           "single_auc", "single_accuracy", "ensemble_auc", "ensemble_accuracy")},
-                      **gains("auc", auc), **gains("accuracy", accuracy),
+                      **gain_stats("auc", auc), "auc_gain_p": p_value(auc.to_numpy()),
+                      **gain_stats("accuracy", accuracy), "accuracy_gain_p": p_value(accuracy.to_numpy()),
                       "splits_better": int((auc > 0).sum()), "splits_worse": int((auc < 0).sum()),
                       "seconds_per_model": group["seconds_per_model"].mean(), "best_epoch": group["best_epoch"].mean()})
     return pd.DataFrame(table)
@@ -193,8 +192,7 @@ def refit_summary(rows: list[dict[str, Any]]) -> pd.DataFrame:
         for metric, column in (("auc", "validation_auc"), ("accuracy", "validation_accuracy")):
             gain = group[(column, "refit")] - group[(column, "pre-refit")]
             row.update({f"pre_refit_{metric}": group[(column, "pre-refit")].mean(),
-                        f"refit_{metric}": group[(column, "refit")].mean(), f"{metric}_gain": float(gain.mean()),
-                        f"{metric}_gain_sd": float(gain.std(ddof=1))})
+                        f"refit_{metric}": group[(column, "refit")].mean(), **gain_stats(metric, gain)})
         out.append(row)
     return pd.DataFrame(out)
 

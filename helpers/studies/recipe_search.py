@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from helpers import data, evaluation, experiments, imaging, protocols, training
-from helpers.studies.split_study import committed, parser, stamp, write
+from helpers.studies.split_study import TIE_TOLERANCE, committed, parser, stamp, write
 
 Sets = dict[str, tuple[np.ndarray, np.ndarray]]
 
@@ -23,8 +23,6 @@ RESULTS_NAME = "04_recipe_search"
 PROTOCOLS = ("leak_free", "report")
 MODELS_PER_GROUP = 2
 VALIDATION_COLUMNS = ("val_auc", "val_loss", "ensemble")
-# Mean validation AUCs closer than this are a tie: on 57 to 81 validation images one image moves the AUC by more.
-TIE_TOLERANCE = 0.005
 RANKING_RULE = (f"mean validation AUC over every protocol and split seed; candidates within {TIE_TOLERANCE} of the "
                 "best are tied. Tied candidates come first: the one with the fewest trained models first (the "
                 "training cost; flip TTA trains nothing and only doubles the prediction time, so it is not counted), "

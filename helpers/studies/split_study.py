@@ -1,7 +1,5 @@
-"""Notebooks 06 and 07's split loop as a study (``python -m helpers.studies.split_study`` -> results/06_splits.json),
-resumable split by split; and what every study's command shares (``committed``, ``parser``, ``stamp``, ``write``).
-
-The notebooks read its records when its fingerprint matches their run (``matching`` says why not)."""
+"""Notebooks 06 and 07's split loop as a resumable study (``python -m helpers.studies.split_study``), which the
+notebooks read when its fingerprint matches their run; and what every study's command shares."""
 
 from __future__ import annotations
 
@@ -21,6 +19,9 @@ CODE_ROOTS = (("helpers.studies.multisplit", "run_split"), ("helpers.sketches", 
 CODE_LEFT_OUT = ("helpers.photos", "helpers.methods", "helpers.config", "helpers.infra")
 # Split n of a repeated K-fold is the same for any number of repeats: a longer run reuses a shorter run's splits.
 SAME_FOR_ANY = ("repeats",)
+# The levers study and the recipe search: mean validation AUCs closer than this are a tie (on 57 to 81 validation
+# photos one photo moves an AUC by more).
+TIE_TOLERANCE = 0.005
 
 
 def committed(name: str, source: str | Path | None = None) -> dict[str, Any]:
@@ -30,13 +31,24 @@ def committed(name: str, source: str | Path | None = None) -> dict[str, Any]:
     return results.load(name, source=source or config.project_root() / "results" / f"{name}.json")
 
 
-def parser(description: str) -> argparse.ArgumentParser:
-    """A study's command line, with the options every study takes."""
+def parser(description: str, chosen: bool = False) -> argparse.ArgumentParser:
+    """A study's command line, with the options every study takes (and ``--variant``/``--scale`` if ``chosen``)."""
     made = argparse.ArgumentParser(description=description)
     made.add_argument("--epochs", type=int, help="cap the epochs (smoke runs only)")
     made.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
     made.add_argument("--out", type=Path, help="default: results/ under $CUFS_OUTPUT_DIR or the project")
+    if chosen:
+        made.add_argument("--variant", help="default: the choice of results/08_levers.json (the notebooks')")
+        made.add_argument("--scale", type=float, help="image scale (default: the levers study's)")
     return made
+
+
+def chosen_variant(args: argparse.Namespace) -> tuple[str, float]:
+    """``--variant`` and ``--scale``, each defaulting to the levers study's choice."""
+    from helpers.studies import levers
+
+    variant, scale = levers.chosen_variant()
+    return args.variant or variant, args.scale or scale
 
 
 def stamp(seed: int, started: float) -> dict[str, Any]:
@@ -64,8 +76,7 @@ def progress_path() -> Path:
 def fingerprint(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None,
                 final_variant: str, method_names: Sequence[str], data_dir: str | None = None,
                 check_sketches: bool = True) -> dict[str, Any]:
-    """What the records depend on: the parameters, the photos (and sketches unless ``check_sketches`` is off) by
-    content, and the version of the code that builds a split or trains and scores a method."""
+    """What the records depend on: the parameters, the photos (and sketches if ``check_sketches``), the code."""
     from helpers import methods, photos, sketches, training
     from helpers.infra import provenance
 
@@ -89,8 +100,7 @@ def differences(found: dict[str, Any], wanted: dict[str, Any], ignore: Sequence[
 
 
 def finished_splits(wanted: dict[str, Any], numbers: Sequence[int], log=print) -> dict[str, Any]:
-    """The splits of ``numbers`` already made under ``wanted`` (the repeats aside), by an interrupted run (its
-    progress file) or a run with fewer repeats (the results file)."""
+    """The splits of ``numbers`` made under ``wanted`` (any repeats) by an interrupted run or a shorter one."""
     from helpers.infra import storage
 
     done: dict[str, Any] = {}
@@ -113,15 +123,14 @@ def finished_splits(wanted: dict[str, Any], numbers: Sequence[int], log=print) -
 def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: float = 0.5,
         epochs_cap: int | None = None, final_variant: str = "D", splits: Sequence[int] | None = None,
         data_dir: str | None = None, log=print, only: Sequence[str] | None = None) -> dict[str, Any]:
-    """Every method of ``methods.METHODS`` (or ``only`` these) on each split (all ``folds x repeats`` unless
-    ``splits``), reusing the splits an earlier run with the same fingerprint finished."""
+    """Every method (or ``only`` these) on each split (or ``splits``), reusing those a run of this fingerprint made."""
     from helpers import data, methods, sketches, training
     from helpers.infra import environment, storage
     from helpers.studies import multisplit
 
     numbers = list(range(folds * repeats)) if splits is None else sorted(int(n) for n in splits)
-    method_names = tuple(m for m in methods.METHODS if only is None or m in only)
-    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, method_names, data_dir)
+    names = tuple(m for m in methods.METHODS if only is None or m in only)
+    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, names, data_dir)
     done = finished_splits(wanted, numbers, log)
     reused = sorted(int(k) for k in done)
     photo_frame = data.prepared_photos(data_dir)
@@ -129,7 +138,7 @@ def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: 
     for number in (n for n in numbers if str(n) not in done):
         split_started = time.perf_counter()
         records, leakage = multisplit.run_split(photo_frame, number, folds, repeats, seed, image_scale, epochs_cap,
-                                                final_variant, method_names, log, sketch_data)
+                                                final_variant, names, log, sketch_data)
         done[str(number)] = {"records": records, "leakage": leakage,
                              "seconds": round(time.perf_counter() - split_started, 1)}
         storage.save_json(progress_path(), {"fingerprint": wanted, "splits": done})
@@ -163,8 +172,7 @@ def record_lines(records: Any) -> list[str]:
 def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None, final_variant: str,
              splits: Sequence[int], data_dir: str | None = None, path: str | Path | None = None,
              only: Sequence[str] | None = None, any_seed: bool = False) -> tuple[dict[str, Any] | None, str]:
-    """The study's document if it was made with these parameters, photos and code (``only`` these methods; any
-    seed if ``any_seed``) and holds ``splits``; else ``None``. With the reason, in words."""
+    """The study's document if it matches this run (any seed if ``any_seed``) and holds ``splits``, with why."""
     from helpers import methods
     from helpers.photos import DataNotFoundError
     from helpers.reporting import results
@@ -197,9 +205,8 @@ def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap
 def records_for(photos: Any, folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None,
                 final_variant: str, splits: Sequence[int], data_dir: str | None = None,
                 train_because: str | None = None, only: Sequence[str] | None = None, log=print) -> dict[str, Any]:
-    """Notebooks 06 and 07's records: the study's when it matches (made with any seed), else ``splits`` of
-    ``photos`` trained here with ``seed`` (at once when ``train_because`` says why). Returns ``records`` (a
-    DataFrame), ``leakage`` (per split), ``total_seconds`` and ``records_from`` (the source and the split seed)."""
+    """Notebooks 06 and 07's records: the study's when it matches (any seed), else trained here (at once when
+    ``train_because`` says why); with ``leakage``, ``total_seconds`` and ``records_from``."""
     import pandas as pd
 
     from helpers import methods, sketches, training
@@ -239,21 +246,18 @@ def records_for(photos: Any, folds: int, repeats: int, seed: int, image_scale: f
 
 
 def main(argv: list[str] | None = None) -> int:
-    command = parser("Notebooks 06 and 07's split loop: every method on every split.")
+    command = parser("Notebooks 06 and 07's split loop: every method on every split.", chosen=True)
     command.add_argument("--repeats", type=int, default=2, help="repeats of the 5-fold")
-    command.add_argument("--variant", help="default: the choice of results/08_levers.json (notebook 07's)")
-    command.add_argument("--scale", type=float, help="image scale (default: the levers study's)")
     command.add_argument("--splits", type=int, nargs="+", help="only these splits (smoke runs only)")
     command.add_argument("--only", nargs="+", metavar="METHOD", help="train only these methods (with --out)")
     args = command.parse_args(argv)
     if args.only and not args.out:
         command.error("--only writes a partial study: name its file with --out")
     import helpers.start  # noqa: F401 (TensorFlow's start-up noise off)
-    from helpers.studies import levers
 
-    chosen_variant, chosen_scale = levers.chosen_variant()
-    write(RESULTS_NAME, run(5, args.repeats, config.SEED, args.scale or chosen_scale, args.epochs,
-                            args.variant or chosen_variant, args.splits, args.data_dir, only=args.only), args.out)
+    variant, scale = chosen_variant(args)
+    write(RESULTS_NAME, run(5, args.repeats, config.SEED, scale, args.epochs, variant, args.splits, args.data_dir,
+                            only=args.only), args.out)
     if args.splits is None or sorted(args.splits) == list(range(5 * args.repeats)):
         progress_path().unlink(missing_ok=True)  # complete: nothing left to resume
     return 0

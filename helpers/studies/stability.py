@@ -13,7 +13,7 @@ import keras
 import pandas as pd
 
 from helpers import config, evaluation, experiments, imaging, training
-from helpers.studies.split_study import committed, parser, stamp, write
+from helpers.studies.split_study import chosen_variant, committed, parser, stamp, write
 
 RESULTS_NAME = "04_stability"
 
@@ -58,16 +58,11 @@ load = partial(committed, RESULTS_NAME)  # notebook 08's document: the committed
 
 
 def main(argv: list[str] | None = None) -> int:
-    command = parser("Spread of notebook 04's test metrics over training seeds.")
-    command.add_argument("--variant", help="default: the choice of results/08_levers.json (notebook 04's variant)")
+    command = parser("Spread of notebook 04's test metrics over training seeds.", chosen=True)
     command.add_argument("--runs", type=int, default=5)
-    command.add_argument("--scale", type=float, help="image scale (default: the levers study's, notebook 04's)")
     args = command.parse_args(argv)
-    from helpers.studies import levers
-
-    chosen_variant, chosen_scale = levers.chosen_variant()
-    write(RESULTS_NAME, run(args.variant or chosen_variant, args.runs, args.scale or chosen_scale, args.epochs,
-                            args.data_dir), args.out)
+    variant, scale = chosen_variant(args)
+    write(RESULTS_NAME, run(variant, args.runs, scale, args.epochs, args.data_dir), args.out)
     return 0
 
 
