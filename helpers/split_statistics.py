@@ -84,7 +84,10 @@ def summary_table(summary: pd.DataFrame, labels: dict[str, str] | None = None, d
         mean, sd, low, high = (f"{row[k]:.{digits}f}" for k in ("mean", "std", "ci_low", "ci_high"))
         return f"{mean} ± {sd} [{low}, {high}]"
 
-    table = summary.apply(cell, axis=1).unstack("metric", sort=False).rename(index=labels or {})
+    # unstack sorts both axes (pandas 2.0 has no sort=False): back to the summary's order
+    table = summary.apply(cell, axis=1).unstack("metric")
+    table = table.reindex(index=summary.index.unique("method"), columns=summary.index.unique("metric"))
+    table = table.rename(index=labels or {})
     return table.rename_axis(index="method", columns=f"mean ± sd [{INTERVAL_LABEL}]")
 
 

@@ -148,3 +148,20 @@ def check_frame(cells: list, number: str, name: str) -> None:  # notebooks 06 an
     items = [line for line in last.split("## Exercises", 1)[1].splitlines() if line[:2] in {f"{n}." for n in range(10)}]
     assert 3 <= len(items) <= 5
     assert len(cells) <= 52  # a notebook a class can follow in one sitting
+
+
+def differing_numbers(found, expected, rel: float = 1e-9, path: str = "") -> list[str]:
+    """Where two JSON documents differ: a number by more than ``rel`` (relative; other library versions move the
+    last digits of a t quantile), anything else at all."""
+    import math
+
+    if isinstance(found, dict) and isinstance(expected, dict):
+        return [p for key in sorted(set(found) | set(expected))
+                for p in differing_numbers(found.get(key), expected.get(key), rel, f"{path}/{key}")]
+    if isinstance(found, list) and isinstance(expected, list) and len(found) == len(expected):
+        return [p for i, (a, b) in enumerate(zip(found, expected, strict=True))
+                for p in differing_numbers(a, b, rel, f"{path}[{i}]")]
+    numbers = (int, float)
+    if isinstance(found, numbers) and isinstance(expected, numbers) and not isinstance(found, bool):
+        return [] if math.isclose(found, expected, rel_tol=rel, abs_tol=rel) else [path]
+    return [] if found == expected else [path]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import check_frame, quick_run_results
+from support import check_frame, differing_numbers, quick_run_results
 
 from helpers import methods
 
@@ -49,11 +49,11 @@ def executed(real_photos_dir: Path, nbval_ran) -> dict:
 
 def test_the_quick_run_writes_the_leak(executed):
     """QUICK shortens only what trains here (section 2's two models); section 3 reads the split study, as a full run
-    does, so everything the quick run writes from the study is what the full run committed."""
+    does, so everything the quick run writes from the study is what the full run committed (to nine digits)."""
     committed = json.loads((NOTEBOOK.parent.parent / "results" / "06_the_leak.json").read_text())
     assert executed["quick"] is True and executed["parameters"]["EPOCHS_CAP"] is None
     for key in ("splits", "leakage", "inflation", "shortcut", "records_from", "final_variant"):
-        assert executed[key] == committed[key], key
+        assert not differing_numbers(executed[key], committed[key]), key
     assert set(executed["one_split"]) == {"leak-free", "report's protocol"}
     assert all(0.0 <= row["auc"] <= 1.0 for row in executed["one_split"].values())
     assert executed["splits"] == list(range(10)) and executed["n_splits"] == 10

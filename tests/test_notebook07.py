@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import check_frame, quick_run_results
+from support import check_frame, differing_numbers, quick_run_results
 
 from helpers import methods
 
@@ -49,12 +49,12 @@ def executed(real_photos_dir: Path, nbval_ran) -> dict:
 
 def test_the_quick_run_reads_the_study_and_writes_the_committed_numbers(executed):
     """QUICK shortens only what trains here; by default 07 reads the split study, so its quick run must write what
-    the full run committed (a change to the statistics or the writer that would change them fails here)."""
+    the full run committed, to nine significant digits (other library versions move the last ones)."""
     committed = json.loads((NOTEBOOK.parent.parent / "results" / "07_repeated_splits.json").read_text())
     assert executed["parameters"]["QUICK"] is True and executed["records_from"] == committed["records_from"]
     for key in ("splits", "records", "summary", "paired_vs_pixel_logreg", "refit", "selection", "verdicts",
                 "test_images", "method_labels", "recipes", "final_variant"):
-        assert executed[key] == committed[key], key
+        assert not differing_numbers(executed[key], committed[key]), key
 
 
 def test_results_file_has_every_method_on_every_split(executed):
