@@ -43,7 +43,7 @@ def parser(description: str, chosen: bool = False) -> argparse.ArgumentParser:
     return made
 
 
-def chosen_variant(args: argparse.Namespace) -> tuple[str, float]:
+def variant_and_scale(args: argparse.Namespace) -> tuple[str, float]:
     """``--variant`` and ``--scale``, each defaulting to the levers study's choice."""
     from helpers.studies import levers
 
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         command.error("--only writes a partial study: name its file with --out")
     import helpers.start  # noqa: F401 (TensorFlow's start-up noise off)
 
-    variant, scale = chosen_variant(args)
+    variant, scale = variant_and_scale(args)
     write(RESULTS_NAME, run(5, args.repeats, config.SEED, scale, args.epochs, variant, args.splits, args.data_dir,
                             only=args.only), args.out)
     if args.splits is None or sorted(args.splits) == list(range(5 * args.repeats)):

@@ -13,7 +13,7 @@ import keras
 import pandas as pd
 
 from helpers import config, evaluation, experiments, imaging, training
-from helpers.studies.split_study import chosen_variant, committed, parser, stamp, write
+from helpers.studies.split_study import committed, parser, stamp, variant_and_scale, write
 
 RESULTS_NAME = "04_stability"
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     command = parser("Spread of notebook 04's test metrics over training seeds.", chosen=True)
     command.add_argument("--runs", type=int, default=5)
     args = command.parse_args(argv)
-    variant, scale = chosen_variant(args)
+    variant, scale = variant_and_scale(args)
     write(RESULTS_NAME, run(variant, args.runs, scale, args.epochs, args.data_dir), args.out)
     return 0
 
