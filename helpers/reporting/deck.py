@@ -71,9 +71,9 @@ def render(root: Root = None, r: Mapping[str, Any] | None = None) -> str:
 
 
 def write(destination: str | os.PathLike, root: Root = None) -> Path:
-    """Render the deck and write it atomically."""
-    text = render(root)
-    return storage.atomic_write(destination, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    """Render the deck and write it atomically (left alone when it already holds that page)."""
+    documents.write_text(destination, render(root))
+    return Path(destination)
 
 
 def _by_chromium(make: Callable[[Path], Path], destination: str | os.PathLike) -> Path:
