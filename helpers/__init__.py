@@ -39,8 +39,7 @@ Machinery:
 - ``reporting.model_card``: MODEL_CARD.md;
 - ``reporting.deck``: the deck's content, HTML and PDF (``templates/``);
 - ``infra.pipeline``: the headless runner;
-- ``infra.artifacts``: image artifacts between notebooks;
-- ``infra.provenance``: what an artifact was made from;
+- ``infra.provenance``: what a saved model or study was made from;
 - ``infra.storage``: atomic, pickle-free files;
 - ``infra.environment``: the machine and code a result came from;
 - ``infra.versions``: quiet TensorFlow import, tested versions;

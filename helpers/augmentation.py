@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 import pandas as pd
 
-from helpers import config, data, photos
-from helpers.infra import artifacts, provenance
+from helpers import config
 
 AUGMENTED_PREFIX = "aug"
 
@@ -63,10 +58,6 @@ class AugmentedBatches(keras.utils.PyDataset):
     def on_epoch_end(self) -> None:
         self._order = self._rng.permutation(len(self.images))
 
-    def order_of_epoch(self) -> np.ndarray:
-        """The image order of the current epoch (for tests and inspection)."""
-        return self._order.copy()
-
 
 def augment_images(images: np.ndarray, seed: int = config.SEED,
                    strength: AugmentationStrength = AugmentationStrength()) -> np.ndarray:
@@ -107,33 +98,6 @@ def balance_by_augmentation(frame: pd.DataFrame, seed: int = config.SEED,
     new = pd.DataFrame({"filename": [f"{AUGMENTED_PREFIX}-{i:03d}-{name}" for i, name in enumerate(source_names)],
                         "sex": minority, "image_array": list(new_images), "source": source_names, "augmented": True})
     return pd.concat([originals, new], ignore_index=True)
-
-
-def _balanced_artifact(data_dir: str | os.PathLike | None, root: str | os.PathLike | None,
-                       seed: int) -> tuple[Path, str, dict[str, Any]]:
-    """Folder, name and fingerprint (photo files, seed, augmentation ranges, code) of notebook 03's balanced set."""
-    fingerprint = {
-        "step": "balanced set, report's protocol",
-        "photos": photos.current_photos(data_dir).fingerprint(),
-        "seed": seed,
-        "augmentation": asdict(AugmentationStrength()),
-        "code": provenance.code_version(data, sys.modules[__name__]),
-    }
-    return config.processed_dir(root), f"balanced_report_protocol_seed{seed}", fingerprint
-
-
-def balanced_report_protocol(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
-                             seed: int = config.SEED) -> pd.DataFrame:
-    """The 268 balanced images of notebook 03: from its artifact when made from these photos, seed and code."""
-    return artifacts.reuse_or_build_frame(*_balanced_artifact(data_dir, root, seed),
-                                          lambda: balance_by_augmentation(data.prepared_photos(data_dir, root), seed))
-
-
-def save_balanced_report_protocol(balanced: pd.DataFrame, data_dir: str | os.PathLike | None = None,
-                                  root: str | os.PathLike | None = None, seed: int = config.SEED) -> Path:
-    """Store notebook 03's balanced set with its provenance; returns the ``.npz`` path."""
-    folder, stem, fingerprint = _balanced_artifact(data_dir, root, seed)
-    return artifacts.save_image_frame(balanced, folder, stem, fingerprint)
 
 
 def leakage_table(frame: pd.DataFrame, splits: dict[str, np.ndarray]) -> pd.DataFrame:

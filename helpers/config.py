@@ -49,9 +49,6 @@ processed_dir = _folder("data", "processed")  # artifacts passed between noteboo
 results_dir = _folder("results")  # one JSON file per notebook
 models_dir = _folder("data", "models")  # git-ignored
 
-
-# ---- the quick setting of the test suite --------------------------------------------------------
-
 QUICK_ENV = "CUFS_QUICK"
 QUICK_EPOCHS = 2  # enough to run every cell; far too few to learn anything
 

@@ -9,11 +9,9 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from helpers import config, photos
-from helpers.infra import artifacts
 
 TEST_FRACTION = 0.2
 VALIDATION_FRACTION = 0.375  # 30 % of the whole = 0.375 of the 80 % left after the test split
-PHOTOS_STEM = "photos"  # the prepared photos: data/processed/photos.npz + photos.csv
 
 
 def stack_images(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -41,10 +39,7 @@ def split_table(labels: np.ndarray, splits: dict[str, np.ndarray]) -> pd.DataFra
     return table
 
 
-def prepared_photos(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
-                    rebuild: bool = False) -> pd.DataFrame:
-    """The photos: from notebook 01's artifact when it was made from these very files, else loaded and saved now."""
-    files = photos.current_photos(data_dir)
-    frame = artifacts.reuse_or_build_frame(config.processed_dir(root), PHOTOS_STEM, photos.photos_fingerprint(files),
-                                           lambda: photos.load_photos(files), rebuild)
-    return frame[["filename", "sex", "image_array"]]
+def prepared_photos(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The photos that ``data_dir`` (or the usual lookup) leads to: ``filename``, ``sex``, ``image_array``; loading
+    all 188 takes under a second, so nothing is cached between notebooks."""
+    return photos.load_photos(photos.current_photos(data_dir))

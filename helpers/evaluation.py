@@ -41,9 +41,8 @@ def youden_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
     return float(thresholds[finite][best])
 
 
-def evaluate_with_validation_threshold(
-    y_val: np.ndarray, val_scores: np.ndarray, y_test: np.ndarray, test_scores: np.ndarray
-) -> dict[str, Any]:
+def evaluate_with_validation_threshold(y_val: np.ndarray, val_scores: np.ndarray, y_test: np.ndarray,
+                                       test_scores: np.ndarray) -> dict[str, Any]:
     """Test metrics at 0.5 and at the Youden threshold chosen on the validation scores (never on test)."""
     threshold = youden_threshold(y_val, val_scores)
     return {
@@ -64,8 +63,7 @@ def confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5) ->
 
 def evaluate_model(model: Any, validation: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray],
                    tta: bool = False) -> tuple[dict[str, Any], np.ndarray]:
-    """Evaluation and test scores of ``model`` (a list: an ensemble), the threshold chosen on validation;
-    ``tta`` adds flip test-time augmentation."""
+    """Evaluation and test scores of ``model`` (a list: an ensemble; ``tta``: flip test-time augmentation)."""
     from helpers import training
 
     val_scores = training.predict_scores(model, validation[0], tta=tta)
@@ -104,10 +102,8 @@ def reliability_table(y_true: np.ndarray, scores: np.ndarray, bins: int = RELIAB
 
 
 def calibration_summary(y_true: np.ndarray, scores: np.ndarray, bins: int = RELIABILITY_BINS) -> dict[str, float]:
-    """Brier score, its value for a constant prediction of the observed female rate, the mean score, the
-    observed rate and the expected calibration error (image-weighted mean |observed - predicted| over bins)."""
-    y_true = np.asarray(y_true, dtype=float)
-    scores = np.asarray(scores, dtype=float)
+    """Brier score (and a constant predictor's), mean score, observed rate and expected calibration error."""
+    y_true, scores = np.asarray(y_true, dtype=float), np.asarray(scores, dtype=float)
     rate = float(y_true.mean())
     table = reliability_table(y_true, scores, bins)
     ece = float((table["images"] * (table["observed_rate"] - table["mean_score"]).abs()).sum() / len(y_true))

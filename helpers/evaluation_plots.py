@@ -24,24 +24,22 @@ def _reliability_axes(ax: plt.Axes, title: str, width: int) -> None:
                      ylabel="observed share of female photos")
 
 
-def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
-                     bins: int = evaluation.RELIABILITY_BINS) -> plt.Figure:
-    """Reliability diagram (marker area = images in the bin) and score histogram, one colour, marker and line
-    style per named ``(labels, scores)`` pair (readable in grey-scale); the legends are under the panels."""
+def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> plt.Figure:
+    """Reliability diagram (marker area = images in the bin) and score histogram, a style per ``(labels, scores)``."""
     fig, (ax, hist) = plt.subplots(1, 2, figsize=(11.5, 5.8), gridspec_kw={"width_ratios": [1.1, 0.9]},
                                    layout="constrained")
     _reliability_axes(ax, title, 50)
     for index, (name, (y_true, scores)) in enumerate(curves.items()):
-        hue, marker = plots.colour(index), plots.MARKERS[index % len(plots.MARKERS)]
+        hue, marker = plots.COLOURS[index % len(plots.COLOURS)], plots.MARKERS[index % len(plots.MARKERS)]
         style = plots.LINESTYLES[index % len(plots.LINESTYLES)]
-        table = evaluation.reliability_table(y_true, scores, bins)
-        brier = evaluation.calibration_summary(y_true, scores, bins)["brier"]
+        table = evaluation.reliability_table(y_true, scores)
+        brier = evaluation.calibration_summary(y_true, scores)["brier"]
         ax.plot(table["mean_score"], table["observed_rate"], color=hue, marker=marker, ms=8, ls=style, lw=2,
                 label=f"{name} (Brier {brier:.3f})")
         ax.scatter(table["mean_score"], table["observed_rate"], s=20 * table["images"], color=hue, marker=marker,
                    alpha=0.3, linewidths=0, label="shaded area: images in the bin" if index == 0 else None)
-        hist.hist(np.asarray(scores, dtype=float), bins=np.linspace(0, 1, bins + 1), histtype="step", lw=2.2,
-                  ls=style, color=hue, label=name)
+        hist.hist(np.asarray(scores, dtype=float), bins=np.linspace(0, 1, evaluation.RELIABILITY_BINS + 1), lw=2.2,
+                  histtype="step", ls=style, color=hue, label=name)
     plots.style_axes(hist, title="How the scores are spread", xlabel="predicted probability of female",
                      ylabel="images")
     hist.set_xlim(0, 1)
@@ -55,32 +53,26 @@ def plot_reliability(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: st
     return fig
 
 
-def plot_reliability_spread(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str,
-                            bins: int = evaluation.RELIABILITY_BINS) -> plt.Figure:
+def plot_reliability_spread(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> plt.Figure:
     """One thin reliability curve per named ``(labels, scores)`` pair (e.g. per split) and, bold, the pooled one."""
     fig, ax = plt.subplots(figsize=(6.6, 7.2), layout="constrained")
     _reliability_axes(ax, title, 52)
     for index, (y_true, scores) in enumerate(curves.values()):
-        table = evaluation.reliability_table(y_true, scores, bins)
+        table = evaluation.reliability_table(y_true, scores)
         ax.plot(table["mean_score"], table["observed_rate"], c="#9ecae1", lw=1.0, marker=".", ms=5,
                 label=f"each of the {len(curves)} splits" if index == 0 else None)
     pooled = [np.concatenate([np.asarray(pair[i], dtype=float) for pair in curves.values()]) for i in (0, 1)]
-    table = evaluation.reliability_table(*pooled, bins)
-    ax.plot(table["mean_score"], table["observed_rate"], c="black", lw=3, marker="o", ms=8, mfc=plots.colour(0),
+    table = evaluation.reliability_table(*pooled)
+    ax.plot(table["mean_score"], table["observed_rate"], c="black", lw=3, marker="o", ms=8, mfc=plots.COLOURS[0],
             label=f"pooled over the {len(curves)} splits")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=plots.LEGEND_PT, frameon=False)
     return fig
 
 
-# ---- figures ----------------------------------------------------------------------------------
-
-
 def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: float, model_name: str, stem: str,
                       root: str | os.PathLike | None = None) -> None:
-    """Show and save the test ROC curve (``<stem>_roc_curve``, the validation threshold marked) and the confusion
-    matrices at 0.5 and at the threshold (``<stem>_confusion_matrix_0.5``, ``..._threshold``)."""
-    fig = plot_roc(y_test, test_scores, f"{model_name}: test ROC", threshold=threshold)
-    plots.save_figure(fig, f"{stem}_roc_curve", root)
+    """Show and save ``<stem>_roc_curve`` and ``<stem>_confusion_matrix_0.5`` and ``_threshold`` of the test scores."""
+    plots.save_figure(plot_roc(y_test, test_scores, f"{model_name}: test ROC", threshold), f"{stem}_roc_curve", root)
     plt.show()
     for suffix, value, label in (("0.5", 0.5, "0.5"), ("threshold", threshold, f"{threshold:.3f} (validation)")):
         fig = plot_confusion(y_test, test_scores, value, f"{model_name}, test, threshold {label}")
@@ -88,29 +80,25 @@ def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: fl
     plt.show()
 
 
-def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float | None = None) -> plt.Figure:
-    """ROC curve with its AUC and, given a ``threshold``, its operating point marked and labelled."""
+def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float) -> plt.Figure:
+    """ROC curve with its AUC, the operating point at ``threshold`` marked and labelled."""
     fpr, tpr, _ = skm.roc_curve(np.asarray(y_true).astype(int), scores)
     fig, ax = plt.subplots(figsize=(6.4, 6.8))
-    ax.plot(fpr, tpr, lw=2.5, color=plots.colour(0), label=f"ROC (AUC = {skm.auc(fpr, tpr):.3f})")
+    ax.plot(fpr, tpr, lw=2.5, color=plots.COLOURS[0], label=f"ROC (AUC = {skm.auc(fpr, tpr):.3f})")
     ax.plot([0, 1], [0, 1], ls="--", c="grey", lw=1.2, label="chance")
-    if threshold is not None:
-        cm = evaluation.confusion(y_true, scores, threshold)
-        point_fpr = cm[0, 1] / max(cm[0].sum(), 1)
-        point_tpr = cm[1, 1] / max(cm[1].sum(), 1)
-        ax.scatter([point_fpr], [point_tpr], s=110, c=plots.colour(4), edgecolors="black", zorder=3,
-                   label=f"threshold {threshold:.3f}")
-        right, below = point_fpr < 0.6, point_tpr > 0.35  # keep the label inside the axes
-        ax.annotate(f"threshold {threshold:.3f}\nFPR {point_fpr:.2f}, TPR {point_tpr:.2f}", (point_fpr, point_tpr),
-                    xytext=(14 if right else -14, -30 if below else 30), textcoords="offset points",
-                    ha="left" if right else "right", va="top" if below else "bottom", fontsize=plots.NOTE_PT,
-                    arrowprops={"arrowstyle": "-", "color": "0.4"}, bbox={"boxstyle": "round", "fc": "white",
-                                                                          "ec": "0.7"})
+    cm = evaluation.confusion(y_true, scores, threshold)
+    point_fpr, point_tpr = cm[0, 1] / max(cm[0].sum(), 1), cm[1, 1] / max(cm[1].sum(), 1)
+    ax.scatter([point_fpr], [point_tpr], s=110, c=plots.COLOURS[4], edgecolors="black", zorder=3,
+               label=f"threshold {threshold:.3f}")
+    right, below = point_fpr < 0.6, point_tpr > 0.35  # keep the label inside the axes
+    ax.annotate(f"threshold {threshold:.3f}\nFPR {point_fpr:.2f}, TPR {point_tpr:.2f}", (point_fpr, point_tpr),
+                xytext=(14 if right else -14, -30 if below else 30), textcoords="offset points",
+                ha="left" if right else "right", va="top" if below else "bottom", fontsize=plots.NOTE_PT,
+                arrowprops={"arrowstyle": "-", "color": "0.4"}, bbox={"boxstyle": "round", "fc": "white", "ec": "0.7"})
     ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), aspect="equal")
     plots.style_axes(ax, title=plots.wrap(title, 46), xlabel="false-positive rate (male photos called female)",
                      ylabel="true-positive rate (female photos found)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=plots.LEGEND_PT, frameon=False,
-              ncols=2 if threshold is None else 3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=plots.LEGEND_PT, frameon=False, ncols=3)
     fig.tight_layout()
     return fig
 
@@ -128,9 +116,6 @@ def plot_confusion(y_true: np.ndarray, scores: np.ndarray, threshold: float, tit
     return fig
 
 
-# ---- over notebook 07's splits -----------------------------------------------------------------
-
-
 def _limits(values: np.ndarray, pad: float = 0.08, least: float = 0.02) -> tuple[float, float]:
     """Axis limits around ``values`` with a margin: the panel's range comes from its own data."""
     low, high = float(np.nanmin(values)), float(np.nanmax(values))
@@ -139,11 +124,8 @@ def _limits(values: np.ndarray, pad: float = 0.08, least: float = 0.02) -> tuple
 
 
 def plot_repeated(records: pd.DataFrame, metrics: tuple[str, ...] = PREVALENCE_FREE) -> plt.Figure:
-    """One panel per metric: a box per method with every split as a dot (seaborn).
-
-    The majority class (AUC 0.5, sensitivity 0) is no dots: it would stretch every axis and crush the differences
-    that matter. It is a dashed line where it falls inside the panel's range, else its value is named under the axis.
-    """
+    """One panel per metric: a box per method with every split as a dot (seaborn). The majority class is no dots
+    (they would crush the differences that matter): a dashed line inside the panel's range, else named under it."""
     long = records[records["method"] != MAJORITY].melt(id_vars=["method", "seed"], value_vars=list(metrics),
                                                         var_name="metric")
     long["method"] = long["method"].map(lambda m: SHORT_LABELS.get(m, m))
@@ -179,10 +161,9 @@ def plot_repeated(records: pd.DataFrame, metrics: tuple[str, ...] = PREVALENCE_F
     return fig
 
 
-def plot_leak_pairs(records: pd.DataFrame, metrics: tuple[str, ...] = ("auc", "balanced_accuracy"),
-                    leaky: str = LEAKY, honest: str = LEAK_FREE) -> plt.Figure:
-    """Per split (same splits and seeds), the leak-free and the leaky final CNN as two dots joined by a line;
-    the mean over the splits is the thick black line."""
+def plot_leak_pairs(records: pd.DataFrame) -> plt.Figure:
+    """Per split, the leak-free and the leaky final CNN as two joined dots; the thick black line is their mean."""
+    metrics, leaky, honest = ("auc", "balanced_accuracy"), LEAKY, LEAK_FREE
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 5.8), squeeze=False,
                              layout="constrained")
     colours = {"up": "#c44e52", "down": "#4c72b0"}

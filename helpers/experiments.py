@@ -13,18 +13,19 @@ import keras
 import numpy as np
 import pandas as pd
 
-from helpers import augmentation, config, data, evaluation, imaging, models, photos, sketches, training
+from helpers import augmentation, config, data, evaluation, imaging, models, photos, recipes, sketches, training
 from helpers.infra import provenance, storage
+from helpers.recipes import Recipe, Variant
 
 log = logging.getLogger(__name__)
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
 
-def report_protocol_data(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
-                         seed: int = config.SEED) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def report_protocol_data(data_dir: str | os.PathLike | None = None, seed: int = config.SEED
+                         ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """The report's protocol: 268 balanced images (augment first), then a stratified seeded split."""
-    balanced = augmentation.balanced_report_protocol(data_dir, root, seed=seed)
+    balanced = augmentation.balance_by_augmentation(data.prepared_photos(data_dir), seed=seed)
     images, labels = data.stack_images(balanced)
     return balanced, images, labels, data.split_indices(labels, seed=seed, stratify=True)
 
@@ -40,7 +41,7 @@ def report_protocol_sketches(balanced: pd.DataFrame, splits: dict[str, np.ndarra
 
 
 def train_baseline(train: Arrays, validation: Arrays, seed: int = config.SEED,
-                   recipe: training.Recipe = training.BASELINE_RECIPE, log_epochs: bool = True
+                   recipe: Recipe = recipes.BASELINE_RECIPE, log_epochs: bool = True
                    ) -> tuple[keras.Model, keras.callbacks.History]:
     """Notebook 02's model and recipe: the baseline CNN with class weights from the training labels."""
     training.set_seed(seed)
@@ -50,17 +51,12 @@ def train_baseline(train: Arrays, validation: Arrays, seed: int = config.SEED,
     return model, history
 
 
-def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED,
-                recipe: training.Recipe | None = None, log_epochs: bool = True,
-                l2: float = models.FINAL_L2, batchnorm_momentum: float | None = None,
-                standardise: bool = False,
-                ) -> tuple[keras.Model, keras.callbacks.History]:
+def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED, recipe: Recipe = recipes.FINAL_RECIPE,
+                log_epochs: bool = True, standardise: bool = False) -> tuple[keras.Model, keras.callbacks.History]:
     """Notebook 04's model and recipe: the final GAP/L2 CNN (``standardise``: per-image standardisation first)."""
     training.set_seed(seed)
-    momentum = training.FINAL_BATCHNORM_MOMENTUM if batchnorm_momentum is None else batchnorm_momentum
-    model = models.build_final_model(input_shape=train[0].shape[1:], l2=l2, batchnorm_momentum=momentum,
-                                     standardise=standardise)
-    history = training.fit(model, train, validation, recipe or training.FINAL_RECIPE, log_epochs=log_epochs)
+    model = models.build_final_model(input_shape=train[0].shape[1:], standardise=standardise)
+    history = training.fit(model, train, validation, recipe, log_epochs=log_epochs)
     return model, history
 
 
@@ -69,17 +65,20 @@ def train_variant(train: Arrays, validation: Arrays, variant: str, seed: int = c
                   ) -> tuple[list[keras.Model], list[keras.callbacks.History], bool]:
     """A final-CNN variant's models (seeds ``seed, seed + 1000, ...``), their histories and whether to use flip TTA;
     only a ``sketch`` variant takes ``sketches`` (joined to ``train``), and it needs them: no input is dropped."""
-    recipe_name, n_models, tta = training.parse_variant(variant)
-    inputs = training.variant_inputs(variant)
-    if inputs.sketches != (sketches is not None):
-        raise ValueError(f"variant {variant!r} " + ("needs the training people's sketches (sketches=...)"
-                                                    if inputs.sketches else "takes no sketches"))
-    if sketches is not None:
-        train = (np.concatenate([train[0], sketches[0]]), np.concatenate([train[1], sketches[1]]))
-    recipe = training.capped(training.VARIANTS[recipe_name], epochs_cap)
-    trained = [train_final(train, validation, seed + 1000 * i, recipe, log_epochs=log_epochs,
-                           standardise=inputs.standardise) for i in range(n_models)]
-    return [m for m, _ in trained], [h for _, h in trained], tta
+    chosen = Variant.parse(variant)
+    train = _with_sketches(train, sketches, chosen, "the training people's sketches")
+    trained = [train_final(train, validation, seed + 1000 * i, chosen.training(epochs_cap), log_epochs=log_epochs,
+                           standardise=chosen.standardise) for i in range(chosen.models)]
+    return [m for m, _ in trained], [h for _, h in trained], chosen.flip_tta
+
+
+def _with_sketches(train: Arrays, sketches: Arrays | None, variant: Variant, which: str) -> Arrays:
+    """``train`` with ``sketches`` joined, which a ``sketch`` variant needs and any other refuses."""
+    if variant.sketches != (sketches is not None):
+        raise ValueError(f"variant {variant.name!r} " + (f"needs {which} (sketches=...)" if variant.sketches
+                                                         else "takes no sketches"))
+    return train if sketches is None else (np.concatenate([train[0], sketches[0]]),
+                                           np.concatenate([train[1], sketches[1]]))
 
 
 @dataclass(frozen=True)
@@ -110,23 +109,16 @@ def refit_members(histories: list[keras.callbacks.History], refit_train: Arrays,
                   ) -> tuple[list[keras.Model], list[int]]:
     """One fresh model per pre-refit member (``train_variant``'s seeds) trained on ``refit_train`` with its
     learning rates up to its best epoch; returns the models and their epoch counts."""
-    recipe_name, n_models, _ = training.parse_variant(variant)
-    inputs = training.variant_inputs(variant)
-    if inputs.sketches != (sketches is not None):
-        raise ValueError(f"variant {variant!r} " + ("needs the refit's sketches (sketches=...)"
-                                                    if inputs.sketches else "takes no sketches"))
-    if len(histories) != n_models:
-        raise ValueError(f"variant {variant!r} has {n_models} member(s), not {len(histories)} histories")
-    if sketches is not None:
-        refit_train = (np.concatenate([refit_train[0], sketches[0]]), np.concatenate([refit_train[1], sketches[1]]))
-    recipe = training.capped(training.VARIANTS[recipe_name], epochs_cap)
+    chosen = Variant.parse(variant)
+    refit_train = _with_sketches(refit_train, sketches, chosen, "the refit's sketches")
+    if len(histories) != chosen.models:
+        raise ValueError(f"variant {variant!r} has {chosen.models} member(s), not {len(histories)} histories")
+    recipe = chosen.training(epochs_cap)
     refitted, epochs = [], []
     for i, history in enumerate(histories):
         rates = training.refit_schedule(history, recipe)
         training.set_seed(seed + 1000 * i)
-        model = models.build_final_model(input_shape=refit_train[0].shape[1:],
-                                         batchnorm_momentum=training.FINAL_BATCHNORM_MOMENTUM,
-                                         standardise=inputs.standardise)
+        model = models.build_final_model(input_shape=refit_train[0].shape[1:], standardise=chosen.standardise)
         refitted.append(training.fit_fixed(model, refit_train, recipe, rates))
         epochs.append(len(rates))
     return refitted, epochs
@@ -142,15 +134,14 @@ def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int
                             variant: str = "D", epochs_cap: int | None = None,
                             image_scale: float = 1.0) -> dict[str, Any]:
     """What notebook 04's model depends on, epoch cap included: a quick run's model is never taken for the full."""
-    recipe_name, _, _ = training.parse_variant(variant)  # ``variant`` names the rest; ``code`` covers the constants
     return {
         "step": "final model, report's protocol",
         "photos": photos.current_photos(data_dir).fingerprint(),
         "seed": seed,
         "variant": variant,
-        "recipe": training.capped(training.VARIANTS[recipe_name], epochs_cap).as_dict(),
+        "recipe": Variant.parse(variant).training(epochs_cap).as_dict(),  # ``code`` covers the constants
         "image_scale": image_scale,
-        "code": provenance.code_version(data, augmentation, models, training, sketches, sys.modules[__name__]),
+        "code": provenance.code_version(data, augmentation, models, recipes, training, sketches, sys.modules[__name__]),
     }
 
 
@@ -172,13 +163,13 @@ def load_or_train_final_models(data_dir: str | os.PathLike | None = None, root: 
                                image_scale: float = 1.0) -> tuple[list[keras.Model], bool, bool]:
     """Notebook 04's saved model(s) if their provenance matches, else trained now and saved (logging why); returns
     the models, whether to predict with flip TTA, and whether they had to be trained."""
-    _, n_models, tta = training.parse_variant(variant)
-    paths = final_model_paths(root, seed, n_models)
+    chosen = Variant.parse(variant)
+    paths = final_model_paths(root, seed, chosen.models)
     fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
     stale = {path: reason for path in paths if (reason := provenance.stale_reason([Path(path)], fingerprint))}
     if not stale:
         try:
-            return [keras.models.load_model(path) for path in paths], tta, False
+            return [keras.models.load_model(path) for path in paths], chosen.flip_tta, False
         except Exception as err:  # a damaged .keras file raises anything from zipfile, h5py or Keras itself
             log.warning("A saved final model in %s cannot be loaded (%s: %s): training again.",
                         config.models_dir(root), type(err).__name__, err)
@@ -188,11 +179,11 @@ def load_or_train_final_models(data_dir: str | os.PathLike | None = None, root: 
                         "recipe.", path, reason)
         else:
             log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
-    balanced, images, labels, splits = report_protocol_data(data_dir, root, seed)
+    balanced, images, labels, splits = report_protocol_data(data_dir, seed)
     images = imaging.downsize(images, image_scale)
     sketch_set = (report_protocol_sketches(balanced, splits, data_dir, seed, image_scale)
-                  if training.variant_inputs(variant).sketches else None)
+                  if chosen.sketches else None)
     train, validation = ((images[splits[role]], labels[splits[role]]) for role in ("train", "validation"))
     members, _, _ = train_variant(train, validation, variant, seed, epochs_cap, sketches=sketch_set)
     save_final_models(members, variant, data_dir, root, seed, epochs_cap, image_scale)
-    return members, tta, True
+    return members, chosen.flip_tta, True

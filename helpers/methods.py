@@ -45,9 +45,6 @@ MAJORITY = "majority"
 SHORT_METRICS = config.METRIC_WORDS
 
 
-# ---- the per-split records ------------------------------------------------------------------
-
-
 def records_for_json(records: pd.DataFrame) -> list[dict[str, Any]]:
     """The per-split records as plain dicts, a column a method lacks (e.g. ``C`` for a CNN) left out."""
     return [{k: v for k, v in row.items() if not (isinstance(v, float) and math.isnan(v)) or k in SUMMARY_METRICS}
@@ -68,13 +65,13 @@ def method_info(records: pd.DataFrame) -> dict[str, int]:
 
 def describe_variant(variant: str, scale: float) -> str:
     """A final CNN's settings in words, for the notebooks' printouts (the variant name is the studies' shorthand)."""
-    from helpers import training
+    from helpers.recipes import Variant
 
-    recipe, n_models, flip = training.parse_variant(variant)
-    inputs, smoothing = training.variant_inputs(variant), training.VARIANTS[recipe].label_smoothing
+    chosen = Variant.parse(variant)
+    smoothing = chosen.training().label_smoothing
     parts = [f"images scaled by {scale:g}", *([f"label smoothing {smoothing:g}"] if smoothing else []),
-             *(["each image standardised"] if inputs.standardise else []),
-             *(["the training people's sketches added"] if inputs.sketches else []),
-             f"{n_models} models averaged" if n_models > 1 else "one model",
-             *(["each score averaged with its mirror image's"] if flip else [])]
+             *(["each image standardised"] if chosen.standardise else []),
+             *(["the training people's sketches added"] if chosen.sketches else []),
+             f"{chosen.models} models averaged" if chosen.models > 1 else "one model",
+             *(["each score averaged with its mirror image's"] if chosen.flip_tta else [])]
     return ", ".join(parts)

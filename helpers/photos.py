@@ -10,7 +10,6 @@ import functools
 import logging
 import os
 import re
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,12 +211,6 @@ def load_photos(photos: PhotoFiles, progress: bool = True) -> pd.DataFrame:
 def current_photos(data_dir: str | os.PathLike | None = None) -> PhotoFiles:
     """The photo files that ``data_dir`` (or the usual lookup) leads to, after the naming policy."""
     return select_photos(find_photo_dir(data_dir))
-
-
-def photos_fingerprint(photos: PhotoFiles) -> dict[str, Any]:
-    """What the prepared-photos artifact depends on: the photo files and this loader's code."""
-    return {"step": "prepared photos", "photos": photos.fingerprint(),
-            "code": provenance.code_version(sys.modules[__name__])}
 
 
 @functools.cache  # each notebook looks the photos up several times: a messy folder is reported once

@@ -1,8 +1,5 @@
-"""Figures shared by several notebooks, and saving any figure under ``figures/``.
-
-Every figure is drawn to be read on a classroom projector: axis labels and titles in words, ticks of at least
-``TICK_PT`` points and titles of at least ``TITLE_PT`` points at the saved size, legends off the data.
-"""
+"""Figures shared by several notebooks, and saving any figure under ``figures/``; every figure is drawn to be read
+on a classroom projector (labels in words, projector-sized type at the saved size, legends off the data)."""
 
 from __future__ import annotations
 
@@ -18,6 +15,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython import get_ipython
+from IPython.display import Image as IPythonImage
+from IPython.display import display
 from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
@@ -32,8 +32,6 @@ PHOTO_LABEL = "photos"
 JPEG_QUALITY, MIN_JPEG_QUALITY = 85, 75
 NOTEBOOK_COPY_BYTES = 150_000  # what one photo figure may add to a notebook (before base64), about
 PALETTE_TOLERANCE = 0.5  # charts: mean change (levels of 255) a 256-colour palette may make; photos: never
-# Matplotlib writes its version into every PNG; without it, a figure's bytes depend only on its pixels.
-PNG_METADATA: dict[str, str | None] = {"Software": None}
 
 # Font sizes in points at the saved size.
 TICK_PT, LABEL_PT, TITLE_PT, SUPTITLE_PT = 12, 13, 14, 16
@@ -46,17 +44,9 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", ":", "-.")
 
 
-# ---- styling ------------------------------------------------------------------------------------------------
-
-
-def colour(index: int) -> str:
-    """The ``index``-th colour of ``COLOURS`` (cycling)."""
-    return COLOURS[index % len(COLOURS)]
-
-
 def wrap(text: str, width: int = 48) -> str:
     """``text`` wrapped at ``width`` characters (existing line breaks kept), for titles that must fit."""
-    return "\n".join(textwrap.fill(line, width) if line else line for line in text.split("\n"))
+    return "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
 
 
 def style_axes(ax: plt.Axes, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None) -> None:
@@ -69,38 +59,35 @@ def style_axes(ax: plt.Axes, title: str | None = None, xlabel: str | None = None
     ax.yaxis.label.set_fontsize(LABEL_PT)
 
 
-# ---- saving -------------------------------------------------------------------------------------------------
-
-
 def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = None) -> str:
-    """Save ``fig`` as ``figures/<name>.png`` (atomically, byte-identical for identical figures); return the path.
-
-    A photo figure (labelled ``PHOTO_LABEL``) is a lossless true-colour PNG at ``PHOTO_DPI``, shown in a notebook
-    as its light ``notebook_copy``; a chart is ``chart_png`` at ``PLOT_DPI``, shown as that same file.
-    """
+    """Save ``fig`` as ``figures/<name>.png`` atomically (a photo figure in true colour, a chart as ``chart_png``)."""
     path = config.figures_dir(root) / f"{name}.png"
     photo = fig.get_label() == PHOTO_LABEL
     dpi = PHOTO_DPI if photo else PLOT_DPI
     rendered = render_rgb(fig, dpi)
-    png = png_bytes(rendered, dpi) if photo else chart_png(rendered, dpi)
+    png = encoded(rendered, "PNG", dpi=(dpi, dpi)) if photo else chart_png(rendered, dpi)
     storage.atomic_write(path, lambda tmp: tmp.write_bytes(png))
-    _show_instead(fig, *(notebook_copy(rendered, png) if photo else (png, "png")))
+    if get_ipython() is not None:  # a notebook shows the saved pixels, and fig is closed, else embedded again
+        data, fmt = notebook_copy(rendered, png) if photo else (png, "png")
+        display(IPythonImage(data=data, format=fmt))
+        plt.close(fig)
     return str(path)
 
 
 def render_rgb(fig: plt.Figure, dpi: float) -> Image.Image:
     """``fig`` as saved (tight bounding box) at ``dpi``, flattened onto white: an RGB image."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format="png", metadata=PNG_METADATA)
+    # Matplotlib writes its version into every PNG; without it, a figure's bytes depend only on its pixels.
+    fig.savefig(buffer, dpi=dpi, bbox_inches="tight", format="png", metadata={"Software": None})
     with Image.open(buffer) as rendered:
         rgba = rendered.convert("RGBA")
     return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
 
 
-def png_bytes(image: Image.Image, dpi: float = PHOTO_DPI) -> bytes:
-    """``image`` as a PNG, compressed as far as lossless PNG goes."""
+def encoded(image: Image.Image, fmt: str, **options: Any) -> bytes:
+    """``image`` as an optimised ``fmt`` ("PNG" or "JPEG") file, the same bytes for the same pixels."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True, dpi=(dpi, dpi))
+    image.save(buffer, format=fmt, optimize=True, **options)
     return buffer.getvalue()
 
 
@@ -109,41 +96,17 @@ def chart_png(image: Image.Image, dpi: float = PLOT_DPI) -> bytes:
     ``PALETTE_TOLERANCE`` levels on average, else in true colour (an image inside a chart keeps every colour)."""
     palette = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     error = np.abs(np.asarray(palette.convert("RGB"), np.int16) - np.asarray(image, np.int16)).max(axis=-1).mean()
-    return png_bytes(palette if error <= PALETTE_TOLERANCE else image, dpi)
+    return encoded(palette if error <= PALETTE_TOLERANCE else image, "PNG", dpi=(dpi, dpi))
 
 
-def jpeg_bytes(image: Image.Image, quality: int = JPEG_QUALITY) -> bytes:
-    """``image`` as a JPEG of ``quality`` (deterministic for identical pixels)."""
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=quality, optimize=True)
-    return buffer.getvalue()
-
-
-def notebook_copy(image: Image.Image, png: bytes | None = None) -> tuple[bytes, str]:
-    """What a notebook shows for a photo figure: ``(jpeg, "jpeg")`` or, where lighter, ``(png, "png")``.
-
-    The JPEG's quality drops in steps of 5 (not below ``MIN_JPEG_QUALITY``) while it weighs more than
-    ``NOTEBOOK_COPY_BYTES``; blocky images (upsampled small feature maps) are lighter, and sharper, as PNG.
-    """
-    png = png_bytes(image) if png is None else png
+def notebook_copy(image: Image.Image, png: bytes) -> tuple[bytes, str]:
+    """A photo figure's ``(jpeg, "jpeg")``, its quality lowered by steps of 5 to ``MIN_JPEG_QUALITY`` while above
+    ``NOTEBOOK_COPY_BYTES``, or ``(png, "png")`` where lighter (blocky upsampled feature maps are, and sharper)."""
     for quality in range(JPEG_QUALITY, MIN_JPEG_QUALITY - 1, -5):
-        jpeg = jpeg_bytes(image, quality)
+        jpeg = encoded(image, "JPEG", quality=quality)
         if len(jpeg) <= NOTEBOOK_COPY_BYTES:
             break
     return (jpeg, "jpeg") if len(jpeg) < len(png) else (png, "png")
-
-
-def _show_instead(fig: plt.Figure, data: bytes, fmt: str) -> None:
-    """In a notebook, display ``data`` (the saved figure's pixels) and close ``fig`` (else embedded again)."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image as IPythonImage
-        from IPython.display import display
-    except ImportError:
-        return
-    if get_ipython() is not None:
-        display(IPythonImage(data=data, format=fmt))
-        plt.close(fig)
 
 
 @contextmanager
@@ -158,14 +121,10 @@ def seeded_jitter(seed: int = config.SEED) -> Iterator[None]:
         np.random.set_state(state)
 
 
-# ---- photo grids --------------------------------------------------------------------------------------------
-
-
 def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int = 6,
                suptitle: str | None = None, cell_size: float = 2.0,
                colorbar: tuple[str, str] | None = None) -> plt.Figure:
-    """Images in a grid with a caption each, columns ``cell_size`` inches wide; ``colorbar=(cmap name, label)``
-    adds a horizontal colour bar from 0 (low) to 1 (high) under the grid (``analysis.GRAD_CAM_COLORBAR``)."""
+    """Images in a grid, a caption each, columns ``cell_size`` inches wide; ``colorbar=(cmap, label)``: a 0-1 bar."""
     nrows = max(1, int(np.ceil(len(images) / ncols)))
     width = ncols * cell_size
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, nrows * cell_size * 1.5), squeeze=False)
@@ -180,10 +139,10 @@ def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int =
     _fit_captions(fig, captions, cell_size)
 
     # Lay the grid out by hand (inches): heading, then per row the captions and the image, then the colour bar.
-    renderer = _renderer(fig)
+    renderer = fig._get_renderer()  # whatever the backend
     caption_h = max((t.get_window_extent(renderer).height / fig.dpi for t in captions if t.get_text()), default=0.0)
     caption_h += 4 / 72 + 0.04 if caption_h else 0.0
-    aspect = float(np.shape(images[0])[0]) / float(np.shape(images[0])[1]) if len(images) else 1.25
+    aspect = np.shape(images[0])[0] / np.shape(images[0])[1]
     gap = 0.25  # inches between photos (more photo pixels would make figures/ heavier, not clearer)
     image_w = cell_size - gap
     image_h = image_w * aspect
@@ -209,18 +168,10 @@ def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int =
     return fig
 
 
-def _renderer(fig: plt.Figure) -> Any:
-    """A renderer to measure texts with, whatever the backend."""
-    get = getattr(fig.canvas, "get_renderer", None)
-    return get() if get is not None else fig._get_renderer()
-
-
 def _fit_captions(fig: plt.Figure, captions: Sequence[matplotlib.text.Text], cell_width: float) -> None:
     """Make every caption fit ``cell_width`` inches: all shrunk by one factor if that keeps them at
     ``MIN_CAPTION_PT`` or more, else the overlong ones wrapped at ``CAPTION_PT``, then shrunk if still too wide."""
-    if not captions:
-        return
-    renderer = _renderer(fig)
+    renderer = fig._get_renderer()
     room = 0.94 * cell_width * fig.dpi
 
     def widest() -> float:
@@ -256,9 +207,6 @@ def _balanced_wrap(line: str, chars: float) -> str:
     return "\n".join(wrapped)
 
 
-# ---- bars ---------------------------------------------------------------------------------------------------
-
-
 def class_count_bars(counts: pd.DataFrame, title: str) -> plt.Figure:
     """Grouped bars of images per class; ``counts`` has one column per data set, rows male/female."""
     fig, ax = plt.subplots(figsize=(2.4 + 1.8 * counts.shape[1], 4.6))
@@ -272,17 +220,14 @@ def class_count_bars(counts: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
-# ---- training curves ----------------------------------------------------------------------------------------
-
-
 def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored_epochs: Sequence[int],
                     title: str) -> plt.Figure:
-    """Loss and accuracy per epoch of one model (``[history.history]``, ``[restored epoch]``): solid = validation,
-    dashed = training; a star and a dotted line mark the epoch whose weights early stopping restored."""
+    """Loss and accuracy per epoch of one model: solid validation, dashed training, a star at the restored epoch."""
     [history], [restored] = histories, restored_epochs
     fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(12.5, 4.9), layout="constrained")
-    hue = colour(0)
-    for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+    hue = COLOURS[0]
+    for ax, metric, ylabel in ((loss_ax, "loss", "loss (binary cross-entropy)"),
+                               (acc_ax, "accuracy", "accuracy (share of images right)")):
         validation = np.asarray(history[f"val_{metric}"], dtype=float)
         val_line, = ax.plot(np.arange(1, len(validation) + 1), validation, color=hue, lw=2.2, gid="validation")
         train_line, = ax.plot(np.arange(1, len(history[metric]) + 1), np.asarray(history[metric], dtype=float),
@@ -290,13 +235,11 @@ def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored
         ax.axvline(restored, color=hue, ls=":", lw=1.4, gid="restored-epoch")
         star, = ax.plot([restored], [validation[restored - 1]], ls="none", marker="*", ms=17, color=hue,
                         mec="black", mew=1.0, zorder=4, gid="restored")
-    _clip_loss_axis(loss_ax, history)
-    acc_ax.set_ylim(top=1.02)
-    for ax, what, ylabel in ((loss_ax, "loss", "loss (binary cross-entropy)"),
-                             (acc_ax, "accuracy", "accuracy (share of images right)")):
-        style_axes(ax, title=what, xlabel="epoch", ylabel=ylabel)
+        style_axes(ax, title=metric, xlabel="epoch", ylabel=ylabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(color="0.9", lw=0.8)
+    _clip_loss_axis(loss_ax, history)
+    acc_ax.set_ylim(top=1.02)
     fig.suptitle(title, fontsize=SUPTITLE_PT)
     fig.legend([val_line, train_line, star], ["validation", "training", f"weights restored (epoch {restored})"],
                loc="outside lower center", ncols=3, fontsize=LEGEND_PT, frameon=False, handlelength=3)
@@ -308,8 +251,6 @@ def _clip_loss_axis(ax: plt.Axes, history: Mapping[str, Sequence[float]]) -> Non
     curves; points above are drawn as triangles on the top edge and counted in a note."""
     losses = np.concatenate([np.asarray(history[key], dtype=float) for key in ("loss", "val_loss")])
     losses = losses[np.isfinite(losses)]
-    if not len(losses):
-        return
     bottom, highest = min(0.0, float(losses.min())), float(losses.max())
     robust = 1.2 * float(np.percentile(losses, 95))
     if highest <= robust or robust <= bottom:
@@ -317,12 +258,12 @@ def _clip_loss_axis(ax: plt.Axes, history: Mapping[str, Sequence[float]]) -> Non
         return
     ax.set_ylim(bottom, robust)
     above = 0
-    for key, fill in (("val_loss", colour(0)), ("loss", "white")):
+    for key, fill in (("val_loss", COLOURS[0]), ("loss", "white")):
         off = np.flatnonzero(np.asarray(history[key], dtype=float) > robust)
         above += len(off)
         if len(off):
             ax.plot(off + 1, np.full(len(off), robust), ls="none", marker="^", ms=9, color=fill,
-                    mec=colour(0), clip_on=False, zorder=5, gid="off-top")
+                    mec=COLOURS[0], clip_on=False, zorder=5, gid="off-top")
     ax.text(0.99, 0.97, f"▲ {above} point{'s' if above != 1 else ''} above {robust:.2f}, off the axis "
             f"(highest {highest:.2f})", transform=ax.transAxes, ha="right", va="top", fontsize=NOTE_PT,
             bbox={"boxstyle": "round", "fc": "white", "ec": "0.7", "alpha": 0.9}, gid="off-top-note")

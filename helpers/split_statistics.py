@@ -1,10 +1,7 @@
-"""Summaries over repeated splits: means, standard deviations and intervals, the leak's inflation, paired tests.
+"""Summaries over repeated splits: means, sds and intervals, the leak's inflation, paired tests.
 
-Every interval is Nadeau-Bengio corrected (no library has it): the splits' training sets share most images, so
-``sd / sqrt(K)`` understates the uncertainty of a mean over K splits; Nadeau and Bengio (2003) use
-``(1 / K + n_test / n_train) * var`` with Student's t, K - 1 degrees of freedom (``n_train``: the images of the
-pool a split does not test on, ``n_not_tested``). The naive interval is kept only to show what the correction does.
-"""
+Every interval is Nadeau-Bengio corrected (no library has it): the splits' training sets overlap, so ``sd / sqrt(K)``
+understates the uncertainty of a mean over K splits; the naive interval only shows what the correction does."""
 
 from __future__ import annotations
 
@@ -17,12 +14,12 @@ from scipy import stats
 from helpers.methods import LEAK_FREE, LEAKY, PREVALENCE_FREE, SUMMARY_METRICS
 from helpers.photos import EXPECTED_COUNTS
 
+LEVEL = 0.95
 INTERVAL_LABEL = "95 % interval, Nadeau-Bengio corrected"
 N_PHOTOS = sum(EXPECTED_COUNTS.values())  # the pool of the 188-photo methods' K-folds
 
 
-def corrected_t_interval(values: np.ndarray, n_test: float, n_train: float, level: float = 0.95
-                         ) -> tuple[float, float, float, float]:
+def corrected_t_interval(values: np.ndarray, n_test: float, n_train: float) -> tuple[float, float, float, float]:
     """(mean, sd, low, high) with the variance of the mean ``(1/K + n_test/n_train) · sd²`` over the finite values;
     ``n_test = 0`` gives the naive t-interval. sd and bounds are NaN below two values."""
     values = np.asarray(values, dtype=float)
@@ -31,29 +28,27 @@ def corrected_t_interval(values: np.ndarray, n_test: float, n_train: float, leve
     if k < 2:
         return (float(values[0]) if k else math.nan), math.nan, math.nan, math.nan
     mean, sd = float(values.mean()), float(values.std(ddof=1))
-    half = float(stats.t.ppf((1 + level) / 2, k - 1)) * math.sqrt((1.0 / k + n_test / n_train) * sd * sd)
+    half = float(stats.t.ppf((1 + LEVEL) / 2, k - 1)) * math.sqrt((1.0 / k + n_test / n_train) * sd * sd)
     return mean, sd, mean - half, mean + half
 
 
-def nadeau_bengio(differences: np.ndarray | list[float], n_train: int, n_test: int,
-                  level: float = 0.95) -> dict[str, float]:
-    """The corrected resampled t-test (Nadeau and Bengio, 2003) of paired differences over K resamples: the mean
-    difference, t, degrees of freedom (K - 1), the two-sided p-value and the corrected interval."""
+def nadeau_bengio(differences: np.ndarray | list[float], n_train: int, n_test: int) -> dict[str, float]:
+    """Nadeau and Bengio's corrected resampled t-test of paired differences: mean, t, df, p-value and interval."""
     d = np.asarray(differences, dtype=float)
     d = d[np.isfinite(d)]
     if len(d) < 2:
         raise ValueError("the corrected t-test needs at least two resamples")
-    mean, _, low, high = corrected_t_interval(d, n_test, n_train, level)
+    mean, _, low, high = corrected_t_interval(d, n_test, n_train)
     variance = (1.0 / len(d) + n_test / n_train) * float(d.var(ddof=1))
     t = mean / math.sqrt(variance) if variance else 0.0 if mean == 0.0 else math.copysign(math.inf, mean)
     return {"mean": mean, "t": t, "df": len(d) - 1, "p_value": float(2 * stats.t.sf(abs(t), len(d) - 1)),
             "ci_low": low, "ci_high": high}
 
 
-def _interval_row(values: np.ndarray, test_fraction: float, level: float) -> dict[str, float]:
+def _interval_row(values: np.ndarray, test_fraction: float) -> dict[str, float]:
     """Mean, sd, the corrected and the naive interval and the number of finite values."""
-    mean, sd, low, high = corrected_t_interval(values, test_fraction, 1.0, level)
-    _, _, naive_low, naive_high = corrected_t_interval(values, 0.0, 1.0, level)
+    mean, sd, low, high = corrected_t_interval(values, test_fraction, 1.0)
+    _, _, naive_low, naive_high = corrected_t_interval(values, 0.0, 1.0)
     return {"mean": mean, "std": sd, "ci_low": low, "ci_high": high, "naive_ci_low": naive_low,
             "naive_ci_high": naive_high, "n": int(np.isfinite(np.asarray(values, dtype=float)).sum())}
 
@@ -64,17 +59,14 @@ def resampling_sizes(records: pd.DataFrame) -> pd.DataFrame:
     return sizes.rename(columns={"n_not_tested": "n_train"}).groupby("method", sort=False).mean()
 
 
-def summarise(records: pd.DataFrame, metrics: tuple[str, ...] = SUMMARY_METRICS, level: float = 0.95
-              ) -> pd.DataFrame:
-    """Per (method, metric), methods in order of appearance: mean, sd (ddof 1), the corrected interval
-    (``ci_low``, ``ci_high``), the naive one, K, n_test and n_train."""
+def summarise(records: pd.DataFrame, metrics: tuple[str, ...] = SUMMARY_METRICS) -> pd.DataFrame:
+    """Per (method, metric), methods in order of appearance: mean, sd, corrected and naive intervals, K and sizes."""
     sizes = resampling_sizes(records)
     rows = []
     for method, group in records.groupby("method", sort=False):
         n_test, n_train = sizes.loc[method, "n_test"], sizes.loc[method, "n_train"]
-        rows += [{"method": method, "metric": metric, **_interval_row(group[metric].to_numpy(), n_test / n_train,
-                                                                         level), "n_test": n_test, "n_train": n_train}
-                 for metric in metrics]
+        rows += [{"method": method, "metric": metric, **_interval_row(group[metric].to_numpy(), n_test / n_train),
+                  "n_test": n_test, "n_train": n_train} for metric in metrics]
     return pd.DataFrame(rows).set_index(["method", "metric"])
 
 
@@ -95,14 +87,10 @@ def interval_comparison(summary: pd.DataFrame, metric: str = "auc", labels: dict
                         ) -> pd.DataFrame:
     """One metric per method: the naive and the corrected interval, their widths and the ratio of the widths."""
     rows = summary.xs(metric, level="metric")
-
-    def shown(low: pd.Series, high: pd.Series) -> list[str]:
-        return [f"[{lo:.3f}, {hi:.3f}]" for lo, hi in zip(low, high, strict=True)]
-
     table = pd.DataFrame({
         "mean": rows["mean"],
-        "naive 95 % interval": shown(rows["naive_ci_low"], rows["naive_ci_high"]),
-        INTERVAL_LABEL: shown(rows["ci_low"], rows["ci_high"]),
+        "naive 95 % interval": rows.apply(lambda r: f"[{r['naive_ci_low']:.3f}, {r['naive_ci_high']:.3f}]", axis=1),
+        INTERVAL_LABEL: rows.apply(lambda r: f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]", axis=1),
         "naive width": rows["naive_ci_high"] - rows["naive_ci_low"],
         "corrected width": rows["ci_high"] - rows["ci_low"],
         "expected ratio sqrt(1 + K n_test / n_train)": np.sqrt(1 + rows["n"] * rows["n_test"] / rows["n_train"]),
@@ -118,44 +106,38 @@ def summary_dict(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]
             for method, rows in summary.groupby(level="method", sort=False)}
 
 
-def interval_dict(summary: pd.DataFrame, level: float = 0.95) -> dict[str, object]:
+def interval_dict(summary: pd.DataFrame) -> dict[str, object]:
     """What the results file says about its intervals: the method, the level and each method's sizes."""
     sizes = summary.groupby(level="method", sort=False)[["n_test", "n_train"]].first()
     return {"method": "Nadeau-Bengio corrected t-interval: variance of the mean (1/K + n_test/n_train) * var, "
                       "Student's t with K - 1 degrees of freedom",
-            "level": level,
+            "level": LEVEL,
             "sizes": {m: {"n_test": float(r["n_test"]), "n_train": float(r["n_train"])} for m, r in sizes.iterrows()}}
 
 
-def inflation(summary: pd.DataFrame, leaky: str = LEAKY, honest: str = LEAK_FREE) -> pd.DataFrame:
+def inflation(summary: pd.DataFrame) -> pd.DataFrame:
     """Per metric: the leaky protocol's mean, the leak-free mean, and their difference (the inflation)."""
-    leaky_mean, honest_mean = summary.loc[leaky, "mean"], summary.loc[honest, "mean"]
-    return pd.DataFrame({"report protocol": leaky_mean, "leak-free": honest_mean,
-                         "inflation": leaky_mean - honest_mean})
+    leaky, honest = summary.loc[LEAKY, "mean"], summary.loc[LEAK_FREE, "mean"]
+    return pd.DataFrame({"report protocol": leaky, "leak-free": honest, "inflation": leaky - honest})
 
 
 def paired_inflation(records: pd.DataFrame, metrics: tuple[str, ...] = SUMMARY_METRICS,
                      leaky: str = LEAKY, honest: str = LEAK_FREE) -> pd.DataFrame:
-    """Leaky minus leak-free split by split (same seed): mean, sd and the corrected interval per metric.
-
-    The two protocols resample different pools (the report's 268 images, the 188 photos): the correction takes
-    the larger of their ``n_test / n_train``, the more cautious one.
-    """
+    """Leaky minus leak-free split by split (same seed): mean, sd and the corrected interval per metric. The two
+    protocols resample different pools: the correction takes the larger ``n_test / n_train``, the more cautious."""
     sizes = resampling_sizes(records)
     fraction = float(max(sizes.loc[m, "n_test"] / sizes.loc[m, "n_train"] for m in (leaky, honest)))
     by_seed = records.set_index(["method", "seed"])
     difference = by_seed.loc[leaky, list(metrics)] - by_seed.loc[honest, list(metrics)]
-    rows = {metric: {**_interval_row(difference[metric].to_numpy(), fraction, 0.95), "test_fraction": fraction}
+    rows = {metric: {**_interval_row(difference[metric].to_numpy(), fraction), "test_fraction": fraction}
             for metric in metrics}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("metric")
 
 
-def leak_table(summary: pd.DataFrame, records: pd.DataFrame, metrics: tuple[str, ...] = PREVALENCE_FREE,
-               leaky: str = LEAKY, honest: str = LEAK_FREE) -> pd.DataFrame:
-    """The leak's inflation on ``metrics`` (by default those that do not depend on the test set's share of
-    female photos): both means, their difference, the paired corrected interval and whether it includes 0."""
-    table = inflation(summary, leaky, honest).loc[list(metrics)]
-    paired = paired_inflation(records, metrics, leaky, honest)
+def leak_table(summary: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """The leak on the prevalence-free metrics: both means, their difference, the paired interval, whether 0 is in."""
+    table = inflation(summary).loc[list(PREVALENCE_FREE)]
+    paired = paired_inflation(records, PREVALENCE_FREE)
     table["paired mean"] = paired["mean"]
     table["ci_low"], table["ci_high"] = paired["ci_low"], paired["ci_high"]
     table["includes zero"] = (paired["ci_low"] <= 0) & (paired["ci_high"] >= 0)

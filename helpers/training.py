@@ -1,105 +1,16 @@
-"""Seeding, class weights and the training loop every CNN notebook shares."""
+"""Seeding, class weights and the training loop every CNN notebook shares (what it follows: ``helpers.recipes``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 
 import keras
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from helpers import config, models
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How a model is trained: everything the report left unstated, made explicit."""
-
-    learning_rate: float = 1e-3
-    batch_size: int = 16
-    epochs: int = 40
-    monitor: str = "val_loss"
-    mode: str = "min"
-    patience: int = 8
-    reduce_lr_patience: int | None = None  # halve the learning rate after this many flat epochs
-    min_learning_rate: float = 1e-5
-    online_augmentation: bool = False  # augment every training batch anew each epoch (helpers.augmentation)
-    ema_momentum: float | None = None  # exponential moving average of the weights, swapped in at each epoch end
-    # Issue 19's levers against jumpy training (all off in recipe D):
-    cosine: bool = False  # cosine decay of the learning rate over ``epochs`` (replaces reduce_lr_patience)
-    warmup_epochs: int = 0  # linear warm-up from a tenth of ``learning_rate`` (with ``cosine`` only)
-    weight_decay: float | None = None  # AdamW's decoupled weight decay (beside the model's L2), not on biases/BN
-    label_smoothing: float = 0.0  # targets 0/1 pulled towards 0.5 by this much
-    reestimate_batchnorm: bool = False  # after training, batch-norm statistics from the whole training set
-
-    def __post_init__(self) -> None:
-        if self.cosine and self.reduce_lr_patience:
-            raise ValueError("a recipe has one learning-rate schedule: cosine or reduce_lr_patience, not both")
-        if self.warmup_epochs and not self.cosine:
-            raise ValueError("warmup_epochs needs cosine=True (the warm-up leads into the cosine decay)")
-        if not 0.0 <= self.label_smoothing < 0.5:
-            raise ValueError(f"label_smoothing must be in [0, 0.5), not {self.label_smoothing}")
-
-    def as_dict(self) -> dict:
-        """Plain values, for the results file."""
-        return asdict(self)
-
-
-# Notebook 02 (and 06): the report's "EarlyStopping on validation", made explicit.
-# 100 epochs: with the earlier cap of 40 the best epoch was the 39th, so early stopping never had its say.
-BASELINE_RECIPE = Recipe(learning_rate=1e-3, batch_size=16, epochs=100, monitor="val_loss", mode="min", patience=8)
-
-
-# Notebook 04 (and 06): chosen by the recipe comparison shown in notebook 04.
-FINAL_RECIPE = Recipe(learning_rate=1e-3, batch_size=16, epochs=40, monitor="val_loss", mode="min", patience=15,
-                      reduce_lr_patience=5)
-FINAL_BATCHNORM_MOMENTUM = models.FINAL_BATCHNORM_MOMENTUM  # the recipe's setting, defined with the model
-
-
-# Notebook 04's search compares recipe D (FINAL_RECIPE) with one change each; a *variant* name adds how the
-# trained models are used: "+ensN" averages N models trained with seeds s, s + 1000, ..., "+tta" adds flip TTA.
-VARIANTS: dict[str, Recipe] = {
-    "D": FINAL_RECIPE,
-    "D+online": replace(FINAL_RECIPE, online_augmentation=True),
-    "D+ema": replace(FINAL_RECIPE, ema_momentum=0.9),
-    "D+online+ema": replace(FINAL_RECIPE, online_augmentation=True, ema_momentum=0.9),
-    "D+smooth": replace(FINAL_RECIPE, label_smoothing=0.1),  # issue 19's levers study (notebook 07)
-}
-# The tokens of a variant name that change the input rather than the recipe (issue 19's levers study).
-INPUT_TOKENS = {"std": "per-image standardisation in the model",
-                "sketch": "the training people's sketches added to the training images"}
-
-
-@dataclass(frozen=True)
-class VariantInputs:
-    """What a variant name asks of the input: per-image standardisation, the training people's sketches."""
-
-    standardise: bool = False
-    sketches: bool = False
-
-
-def variant_inputs(name: str) -> VariantInputs:
-    """``"D+smooth+std+sketch+ens2+tta"`` -> standardise and sketches on (the name is checked first)."""
-    parse_variant(name)
-    parts = name.split("+")
-    return VariantInputs(standardise="std" in parts, sketches="sketch" in parts)
-
-
-def capped(recipe: Recipe, epochs_cap: int | None) -> Recipe:
-    """``recipe`` with at most ``epochs_cap`` epochs (None: the recipe's own)."""
-    return recipe if epochs_cap is None else replace(recipe, epochs=min(recipe.epochs, int(epochs_cap)))
-
-
-def parse_variant(name: str) -> tuple[str, int, bool]:
-    """``"D+online+ens3+tta"`` -> (``"D+online"``, 3 models, TTA on); ``variant_inputs`` reads the input tokens."""
-    parts = name.split("+")
-    sizes = [int(p[3:]) for p in parts if p.startswith("ens") and p[3:].isdigit()]
-    recipe_name = "+".join(p for p in parts if p != "tta" and p not in INPUT_TOKENS
-                           and not (p.startswith("ens") and p[3:].isdigit()))
-    if recipe_name not in VARIANTS or len(sizes) > 1 or (sizes and sizes[0] < 1):
-        raise ValueError(f"cannot read the variant name {name!r}; recipes: {sorted(VARIANTS)}")
-    return recipe_name, (sizes[0] if sizes else 1), "tta" in parts
+from helpers import config
+from helpers.recipes import Recipe
 
 
 def set_seed(seed: int = config.SEED) -> None:

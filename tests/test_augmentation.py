@@ -220,8 +220,7 @@ def test_online_batches_differ_between_epochs_and_keep_their_labels():
     assert not any(np.allclose(first_x[i], images[j]) for i in range(8) for j in range(8)), "every image augmented"
     # Labels follow their images through the shuffle: the sorted label multiset is unchanged each epoch.
     assert sorted(first_y.tolist()) == sorted(second_y.tolist()) == sorted(labels.tolist())
-    order = batches.order_of_epoch()
-    assert np.array_equal(second_y, labels[order])
+    assert np.array_equal(second_y, labels[batches._order])
 
 
 def test_online_batches_are_reproducible_from_the_seed():

@@ -130,61 +130,23 @@ def test_split_table(real_photos):
     assert (table["male"] + table["female"]).tolist() == table["total"].tolist()
 
 
-# ---- the artifact -------------------------------------------------------------------------------
+# ---- the photos every notebook starts from ------------------------------------------------------------
 
 
-def test_prepared_photos_builds_then_reuses(tmp_path, monkeypatch, make_image):
+def test_prepared_photos_are_read_afresh_and_leave_nothing_behind(tmp_path, monkeypatch, make_image):
     folder = tmp_path / "photos"
-    for i, name in enumerate(["f-001-01.jpg", "m-001-01.jpg", "m-002-01.jpg"]):
+    for i, name in enumerate(["m-002-01.jpg", "f-001-01.jpg", "m-001-01.jpg"]):
         make_image(folder / name, seed=i)
     out = tmp_path / "out"
     monkeypatch.setenv(config.OUTPUT_ENV_VAR, str(out))
-    calls = []
-    real_load = photos.load_photos
-
-    def counting_load(*args, **kwargs):
-        calls.append(args)
-        return real_load(*args, **kwargs)
-
-    monkeypatch.setattr(photos, "load_photos", counting_load)
-    artifact = out / "data" / "processed" / "photos.npz"
-    assert not artifact.exists()
-
-    built = data.prepared_photos(folder)
-    assert len(calls) == 1
-    assert artifact.exists()
-    assert (out / "data" / "processed" / "photos.provenance.json").exists()
-    assert built["filename"].tolist() == ["f-001-01.jpg", "m-001-01.jpg", "m-002-01.jpg"]
-
-    reused = data.prepared_photos(folder)
-    assert len(calls) == 1, "the second call must read the artifact, not decode the photos"
-    assert_same_photos(reused, built)
-
-    rebuilt = data.prepared_photos(folder, rebuild=True)
-    assert len(calls) == 2
-    assert_same_photos(rebuilt, built)
-
-
-def test_prepared_photos_of_a_copy_elsewhere_are_reused(tmp_path, make_image):
-    for folder in ("a", "b"):  # the same files in two places: the same data
-        make_image(tmp_path / folder / "photos" / "f-001-01.jpg")
-        make_image(tmp_path / folder / "photos" / "m-001-01.jpg", seed=1)
-    root = tmp_path / "root"
-    built = data.prepared_photos(tmp_path / "a", root=root)
-    stamp = (root / "data" / "processed" / "photos.npz").stat().st_mtime_ns
-    assert_same_photos(data.prepared_photos(tmp_path / "b", root=root), built)
-    assert (root / "data" / "processed" / "photos.npz").stat().st_mtime_ns == stamp
-
-
-def test_prepared_photos_need_the_photos_to_vouch_for_the_artifact(tmp_path, make_image):
-    folder = tmp_path / "photos"
-    make_image(folder / "f-001-01.jpg")
-    make_image(folder / "m-001-01.jpg", seed=1)
-    root = tmp_path / "root"
-    data.prepared_photos(folder, root=root)
-    # Without the photos nothing can tell whether the artifact is theirs: no silent reuse.
+    frame = data.prepared_photos(folder)
+    assert frame.columns.tolist() == ["filename", "sex", "image_array"]
+    assert frame["filename"].tolist() == ["f-001-01.jpg", "m-001-01.jpg", "m-002-01.jpg"]  # sorted
+    assert frame["sex"].tolist() == [1, 0, 0]
+    assert_same_photos(data.prepared_photos(folder), frame)
+    assert not out.exists(), "reading the photos writes no cache"
     with pytest.raises(photos.DataNotFoundError, match="no-such-folder"):
-        data.prepared_photos(tmp_path / "no-such-folder", root=root)
+        data.prepared_photos(tmp_path / "no-such-folder")
 
 
 # ---- finding the data ---------------------------------------------------------------------------

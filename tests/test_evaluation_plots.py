@@ -134,7 +134,6 @@ def assert_png(path: str, folder: Path) -> None:
 def test_plots_return_figures_and_save_as_png(output_dir):
     figures = Path(os.environ[config.OUTPUT_ENV_VAR]) / "figures"
     made = {
-        "test_roc": evaluation_plots.plot_roc(Y, SCORES, "ROC"),
         "test_roc_threshold": evaluation_plots.plot_roc(Y, SCORES, "ROC", threshold=0.4),
         "test_confusion": evaluation_plots.plot_confusion(Y, SCORES, 0.5, "confusion"),
     }

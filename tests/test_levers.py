@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from support import synthetic_photos
 
-from helpers import experiments, imaging, protocols, training
+from helpers import experiments, imaging, protocols, recipes, training
 from helpers.studies import levers
 
 TINY = (62, 50, 3)  # quarter size: about the smallest input the final model's four conv + pool stages accept
@@ -35,18 +35,18 @@ def tiny_set(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 ])
 def test_contradictory_recipes_are_refused(fields, message):
     with pytest.raises(ValueError, match=message):
-        training.Recipe(**fields)
+        recipes.Recipe(**fields)
 
 
 def test_recipe_d_keeps_every_new_lever_off():
-    recipe = training.FINAL_RECIPE
+    recipe = recipes.FINAL_RECIPE
     assert (recipe.cosine, recipe.warmup_epochs, recipe.weight_decay, recipe.label_smoothing,
             recipe.reestimate_batchnorm) == (False, 0, None, 0.0, False)
     assert training.learning_rate_of(recipe, 9) == recipe.learning_rate
 
 
 def test_the_cosine_schedule_warms_up_then_decays():
-    recipe = training.Recipe(learning_rate=1e-3, epochs=40, cosine=True, warmup_epochs=3, reduce_lr_patience=None)
+    recipe = recipes.Recipe(learning_rate=1e-3, epochs=40, cosine=True, warmup_epochs=3, reduce_lr_patience=None)
     schedule = training.learning_rate_of(recipe, steps_per_epoch=10)
     rate = lambda step: float(keras.ops.convert_to_numpy(schedule(step)))  # noqa: E731
     assert rate(0) == pytest.approx(1e-4)
@@ -58,7 +58,7 @@ def test_the_cosine_schedule_warms_up_then_decays():
 
 def test_adamw_decays_kernels_only_and_label_smoothing_reaches_the_loss():
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
-    recipe = training.Recipe(weight_decay=1e-3, label_smoothing=0.1)
+    recipe = recipes.Recipe(weight_decay=1e-3, label_smoothing=0.1)
     training.compile_binary(model, recipe)
     assert isinstance(model.optimizer, keras.optimizers.AdamW)
     assert model.optimizer.weight_decay == pytest.approx(1e-3)
@@ -66,7 +66,7 @@ def test_adamw_decays_kernels_only_and_label_smoothing_reaches_the_loss():
     assert model.optimizer._use_weight_decay(kernel) and not model.optimizer._use_weight_decay(bias)
     assert model.loss.get_config()["label_smoothing"] == pytest.approx(0.1)
     plain = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
-    training.compile_binary(plain, training.FINAL_RECIPE)
+    training.compile_binary(plain, recipes.FINAL_RECIPE)
     assert type(plain.optimizer) is keras.optimizers.Adam and plain.loss == "binary_crossentropy"
 
 
@@ -92,7 +92,7 @@ def test_batchnorm_reestimation_sets_the_exact_statistics_of_the_training_images
 @pytest.mark.slow
 def test_fit_reestimates_batchnorm_only_when_the_recipe_asks():
     train, validation = tiny_set(24, 0), tiny_set(10, 1)
-    recipe = training.Recipe(epochs=1, patience=1, reestimate_batchnorm=True)
+    recipe = recipes.Recipe(epochs=1, patience=1, reestimate_batchnorm=True)
     training.set_seed(3)
     model = keras.Sequential([keras.Input(TINY), keras.layers.Conv2D(2, 3), keras.layers.BatchNormalization(),
                               keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1, activation="sigmoid")])
@@ -110,7 +110,7 @@ class FakeHistory:
 
 
 def test_the_refit_repeats_the_learning_rates_up_to_the_best_epoch():
-    recipe = training.FINAL_RECIPE
+    recipe = recipes.FINAL_RECIPE
     history = FakeHistory({"val_loss": [0.9, 0.5, 0.4, 0.6], "learning_rate": [1e-3, 1e-3, 5e-4, 5e-4]})
     assert training.refit_schedule(history, recipe) == [1e-3, 1e-3, 5e-4]
     assert training.refit_schedule(FakeHistory({"val_loss": [0.9, 0.5]}), recipe) == [1e-3, 1e-3]
@@ -121,13 +121,13 @@ def test_fit_fixed_trains_one_epoch_per_rate_at_that_rate():
     train = tiny_set(16, 0)
     model = keras.Sequential([keras.Input(TINY), keras.layers.GlobalAveragePooling2D(),
                               keras.layers.Dense(1, activation="sigmoid")])
-    training.fit_fixed(model, train, training.FINAL_RECIPE, [1e-2, 3e-3, 7e-4])
+    training.fit_fixed(model, train, recipes.FINAL_RECIPE, [1e-2, 3e-3, 7e-4])
     assert model.optimizer.iterations.numpy() == 3  # 3 epochs of one batch of 16
     assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(7e-4)
     with pytest.raises(ValueError, match="at least one epoch"):
-        training.fit_fixed(model, train, training.FINAL_RECIPE, [])
+        training.fit_fixed(model, train, recipes.FINAL_RECIPE, [])
     with pytest.raises(ValueError, match="on-the-fly"):
-        training.fit_fixed(model, train, replace(training.FINAL_RECIPE, online_augmentation=True), [1e-3])
+        training.fit_fixed(model, train, replace(recipes.FINAL_RECIPE, online_augmentation=True), [1e-3])
 
 
 @pytest.mark.slow

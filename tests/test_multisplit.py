@@ -82,9 +82,10 @@ def test_predict_padded_matches_plain_prediction():
 def test_specificity_by_hand_and_in_every_record():
     y_test = np.array([0, 0, 0, 0, 1, 1])
     scores = np.array([0.1, 0.2, 0.6, 0.7, 0.8, 0.3])
-    assert multisplit.specificity(y_test, scores, 0.5) == 0.5  # two of the four male photos under the threshold
-    assert math.isnan(multisplit.specificity(np.array([1, 1]), np.array([0.2, 0.9]), 0.5))
     record = multisplit.evaluate_method("m", np.array([0, 1]), np.array([0.2, 0.8]), y_test, scores, threshold=0.5)
-    assert record["specificity"] == 0.5
+    assert record["specificity"] == 0.5  # two of the four male photos under the threshold
+    no_male = multisplit.evaluate_method("m", np.array([0, 1]), np.array([0.2, 0.8]), np.array([1, 1]),
+                                         np.array([0.2, 0.9]), threshold=0.5)
+    assert math.isnan(no_male["specificity"])
     assert record["balanced_accuracy"] == pytest.approx((record["recall"] + record["specificity"]) / 2)
     assert "specificity" in methods.SUMMARY_METRICS and set(methods.PREVALENCE_FREE) <= set(methods.SUMMARY_METRICS)

@@ -209,20 +209,6 @@ def test_committed_notebooks_hold_no_per_run_metadata(path: Path) -> None:
     assert all(not set(pipeline.VOLATILE_CELL_KEYS) & set(cell.metadata) for cell in notebook.cells)
 
 
-def test_ctrl_c_says_which_notebook_was_interrupted_and_exits_130(tmp_path: Path, monkeypatch, capsys) -> None:
-    def interrupted(notebook, destination, parameters, failed_dir):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(pipeline, "run_notebook", interrupted)
-    monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [tmp_path / "04_x.ipynb"])
-    with pytest.raises(SystemExit) as stopped:
-        pipeline.main(["--executed-dir", str(tmp_path / "run")])
-    assert stopped.value.code == 130
-    message = capsys.readouterr().err
-    assert "Interrupted while running 04_x.ipynb" in message and "nothing was changed" in message
-    assert len(message.strip().splitlines()) == 1, "one line, no traceback"
-
-
 def test_the_pipeline_regenerates_the_documents_and_reprints_the_deck(tmp_path: Path, monkeypatch, capsys) -> None:
     from helpers.infra import browser
     from helpers.reporting import deck, model_card, results, results_table
@@ -232,7 +218,7 @@ def test_the_pipeline_regenerates_the_documents_and_reprints_the_deck(tmp_path: 
     monkeypatch.setattr(results_table, "refresh_readme", lambda: written.setdefault("readme", True))
     monkeypatch.setattr(model_card, "refresh", lambda: written.setdefault("card", False))
     monkeypatch.setattr(deck, "write", lambda destination: written.setdefault("deck", destination))
-    monkeypatch.setattr(deck, "save_pdf", lambda page, pdf: written.setdefault("pdf", pdf))
+    monkeypatch.setattr(deck, "print_deck", lambda page, pdf: written.setdefault("pdf", pdf))
     monkeypatch.setattr(browser, "find_chromium", lambda: "/usr/bin/chromium")
     pipeline.refresh_documents()
     assert written == {"readme": True, "card": False, "deck": tmp_path / "build" / "slides.html",

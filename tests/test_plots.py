@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
-import types
 from pathlib import Path
 
 import matplotlib
@@ -17,13 +15,9 @@ from PIL import Image
 from scipy import ndimage
 from support import readability_problems
 
-from helpers import evaluation_plots, photos, plots
+from helpers import photos, plots
 
 matplotlib.use("Agg")
-
-Y = np.array([0, 0, 1, 1])
-
-SCORES = np.array([0.1, 0.6, 0.4, 0.9])
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +52,11 @@ def history(val_loss: list[float], loss: list[float] | None = None) -> dict[str,
     loss = loss if loss is not None else [v * 0.5 for v in val_loss]
     return {"loss": loss, "val_loss": val_loss, "accuracy": [1 - v / 4 for v in loss],
             "val_accuracy": [1 - v / 4 for v in val_loss]}
+
+
+def copy_of(image: Image.Image) -> tuple[bytes, str]:
+    """``plots.notebook_copy`` of ``image`` beside its PNG, as ``save_figure`` makes it."""
+    return plots.notebook_copy(image, plots.encoded(image, "PNG", dpi=(plots.PHOTO_DPI, plots.PHOTO_DPI)))
 
 
 def lines(ax: plt.Axes, gid: str) -> list:
@@ -131,8 +130,9 @@ def test_photo_grids_are_saved_in_true_colour_without_any_loss(tmp_path) -> None
     grid = plots.photo_grid(smooth_photos(4), list("abcd"), ncols=4)
     assert grid.get_label() == plots.PHOTO_LABEL
     path = plots.save_figure(grid, "grid", tmp_path)
+    assert Path(path) == tmp_path / "figures" / "grid.png", "under the explicit root"
     with Image.open(path) as saved:
-        assert Path(path).name == "grid.png" and saved.format == "PNG"
+        assert saved.format == "PNG"
         assert saved.mode == "RGB", "a palette bands the skin"
         assert saved.info.get("dpi", (0,))[0] == pytest.approx(plots.PHOTO_DPI, abs=1)
         pixels = np.asarray(saved)
@@ -174,14 +174,14 @@ def test_saved_figures_are_byte_identical_and_carry_no_software_version(tmp_path
 def test_the_notebook_copy_of_a_photo_grid_is_a_light_close_jpeg() -> None:
     rendered = plots.render_rgb(plots.photo_grid(smooth_photos(12), [f"photo {i}" for i in range(12)], ncols=6,
                                                  suptitle="Sample photos"), plots.PHOTO_DPI)
-    content, fmt = plots.notebook_copy(rendered)
+    content, fmt = copy_of(rendered)
     assert fmt == "jpeg" and len(content) <= 150_000
-    assert len(content) < len(plots.png_bytes(rendered)) / 2
+    assert len(content) < len(plots.encoded(rendered, "PNG")) / 2
     with Image.open(io.BytesIO(content)) as copy:
         assert copy.size == rendered.size
         error = np.abs(np.asarray(copy.convert("RGB"), int) - np.asarray(rendered, int))
     assert error.mean() < 2.5, "JPEG quality 85 looks like the PNG"
-    assert plots.notebook_copy(rendered) == (content, fmt), "deterministic"
+    assert copy_of(rendered) == (content, fmt), "deterministic"
 
 
 def test_the_notebook_copy_of_a_blocky_image_stays_png() -> None:
@@ -189,7 +189,7 @@ def test_the_notebook_copy_of_a_blocky_image_stays_png() -> None:
     fig, ax = plt.subplots(figsize=(4, 5))
     ax.imshow(blocks, interpolation="nearest")
     ax.axis("off")
-    content, fmt = plots.notebook_copy(plots.render_rgb(fig, plots.PHOTO_DPI))
+    content, fmt = copy_of(plots.render_rgb(fig, plots.PHOTO_DPI))
     assert fmt == "png" and content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -202,18 +202,16 @@ def test_real_photos_grid_is_true_colour_and_light(real_photos_dir, tmp_path) ->
     path = Path(plots.save_figure(grid, "real", tmp_path))
     with Image.open(path) as saved:
         assert saved.mode == "RGB"
-    content, fmt = plots.notebook_copy(rendered)
+    content, fmt = copy_of(rendered)
     assert fmt == "jpeg" and len(content) <= 150_000, f"the notebook copy weighs {len(content) / 1e3:.0f} kB"
     assert path.stat().st_size <= 600_000, f"figures/real.png weighs {path.stat().st_size / 1e3:.0f} kB"
 
 
 def test_in_a_notebook_a_photo_grid_is_shown_as_its_light_copy_and_closed(tmp_path, monkeypatch) -> None:
     shown = []
-    fake_display = types.SimpleNamespace(Image=lambda data, format: ("image", format, data),
-                                         display=lambda obj: shown.append(obj))
-    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: object(),
-                                                                     display=fake_display))
-    monkeypatch.setitem(sys.modules, "IPython.display", fake_display)
+    monkeypatch.setattr(plots, "get_ipython", lambda: object())
+    monkeypatch.setattr(plots, "IPythonImage", lambda data, format: ("image", format, data))
+    monkeypatch.setattr(plots, "display", shown.append)
     grid = plots.photo_grid(smooth_photos(6), list("abcdef"), ncols=3)
     path = plots.save_figure(grid, "grid", tmp_path)
     assert not plt.fignum_exists(grid.number)
@@ -313,23 +311,11 @@ def test_readability_problems_finds_column_names_and_small_type() -> None:
 
 def test_a_heavy_notebook_copy_is_encoded_at_a_lower_quality(monkeypatch) -> None:
     rendered = plots.render_rgb(plots.photo_grid(smooth_photos(6), list("abcdef"), ncols=3), plots.PHOTO_DPI)
-    full, _ = plots.notebook_copy(rendered)
+    full, _ = copy_of(rendered)
     monkeypatch.setattr(plots, "NOTEBOOK_COPY_BYTES", len(full) - 1)
-    lighter, fmt = plots.notebook_copy(rendered)
+    lighter, fmt = copy_of(rendered)
     assert fmt == "jpeg" and len(lighter) < len(full)
     monkeypatch.setattr(plots, "NOTEBOOK_COPY_BYTES", 1)
-    floor, _ = plots.notebook_copy(rendered)
-    assert floor == plots.jpeg_bytes(rendered, plots.MIN_JPEG_QUALITY), "never below the lowest quality"
+    floor, _ = copy_of(rendered)
+    assert floor == plots.encoded(rendered, "JPEG", quality=plots.MIN_JPEG_QUALITY), "never below the lowest quality"
 
-
-def assert_png(path: str, folder: Path) -> None:
-    path = Path(path)
-    assert path.parent == folder
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert path.stat().st_size > 1000
-
-
-def test_save_figure_explicit_root(tmp_path):
-    fig = evaluation_plots.plot_roc(Y, SCORES, "ROC")
-    path = plots.save_figure(fig, "roc", root=tmp_path)
-    assert_png(path, tmp_path / "figures")

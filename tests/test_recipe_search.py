@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import training
+from helpers import recipes
 from helpers.studies import recipe_search
 
 
@@ -49,19 +49,25 @@ def test_a_test_column_cannot_influence_the_ranking():
     ("D+online+ema+ens2+tta", ("D+online+ema", 2, True)),
 ])
 def test_candidate_names_parse(name, parsed):
-    assert training.parse_variant(name) == parsed
+    variant = recipes.Variant.parse(name)
+    assert (variant.recipe, variant.models, variant.flip_tta) == parsed
+    assert variant.name == name  # the name a results file writes is the one read
     with pytest.raises(ValueError, match="cannot read the variant"):
-        training.parse_variant("E+tta")  # an unknown recipe
+        recipes.Variant.parse("E+tta")  # an unknown recipe
+    with pytest.raises(ValueError, match="cannot read the variant"):
+        recipes.Variant.parse("D+ens2+ens3")
+    with pytest.raises(ValueError, match="no variant"):
+        recipes.Variant.parse("D+ens0")
 
 
 def test_training_variants_are_recipe_d_plus_one_change_each():
-    variants = training.VARIANTS
-    assert variants["D"] == training.FINAL_RECIPE
+    variants = recipes.RECIPES
+    assert variants["D"] == recipes.FINAL_RECIPE
     assert variants["D+online"].online_augmentation and variants["D+online"].ema_momentum is None
     assert variants["D+ema"].ema_momentum == 0.9 and not variants["D+ema"].online_augmentation
     for variant in variants.values():
-        assert (variant.learning_rate, variant.patience) == (training.FINAL_RECIPE.learning_rate,
-                                                             training.FINAL_RECIPE.patience)
+        assert (variant.learning_rate, variant.patience) == (recipes.FINAL_RECIPE.learning_rate,
+                                                             recipes.FINAL_RECIPE.patience)
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import config, evaluation, models, published, training
+from helpers import config, evaluation, models, published, recipes
 from helpers.infra import storage
 from helpers.reporting import results, targets
 
@@ -57,7 +57,7 @@ def test_a_missing_field_is_refused_naming_the_file_and_the_field(tmp_path):
     record = storage.load_json(ROOT / "results" / "04_stability.json")
     del record["spread"]["variance-reduced"]["accuracy_at_0.5_std"]
     storage.save_json(tmp_path / "results" / "04_stability.json", record)
-    with pytest.raises(results.ResultsSchemaError) as caught:
+    with pytest.raises(results.ResultsNotReadyError) as caught:
         results.load("04_stability", tmp_path)
     message = str(caught.value)
     assert "04_stability.json" in message and "'spread.variance-reduced.accuracy_at_0.5_std'" in message
@@ -68,11 +68,11 @@ def test_a_field_of_the_wrong_type_is_refused(tmp_path):
     record = storage.load_json(ROOT / "results" / "02_baseline_model.json")
     record["threshold"] = "0.5"
     storage.save_json(tmp_path / "results" / "02_baseline_model.json", record)
-    with pytest.raises(results.ResultsSchemaError, match="'threshold' is str, not int or float"):
+    with pytest.raises(results.ResultsNotReadyError, match="'threshold' is str, not int or float"):
         results.load("02_baseline_model", tmp_path)
     record["threshold"] = True  # a bool is no number here
     storage.save_json(tmp_path / "results" / "02_baseline_model.json", record)
-    with pytest.raises(results.ResultsSchemaError, match="'threshold' is bool"):
+    with pytest.raises(results.ResultsNotReadyError, match="'threshold' is bool"):
         results.load("02_baseline_model", tmp_path)
 
 
@@ -97,7 +97,7 @@ def test_the_folder_follows_the_output_root(tmp_path, monkeypatch):
 
 
 def test_an_incomplete_payload_is_not_written(tmp_path):
-    with pytest.raises(results.ResultsSchemaError, match="no field 'verdicts.leak_free_target.met'"):
+    with pytest.raises(results.ResultsNotReadyError, match="no field 'verdicts.leak_free_target.met'"):
         results.write("07_repeated_splits", {"seed": 1}, tmp_path)
     assert not results.path("07_repeated_splits", tmp_path).exists()
 
@@ -105,7 +105,7 @@ def test_an_incomplete_payload_is_not_written(tmp_path):
 def test_the_baseline_writer_records_the_model_the_metrics_and_where_they_came_from(tmp_path):
     model = tiny_model()
     record = results.write_baseline_model(
-        model=model, history=history(), recipe=training.BASELINE_RECIPE, splits=SPLITS, best_epoch=5,
+        model=model, history=history(), recipe=recipes.BASELINE_RECIPE, splits=SPLITS, best_epoch=5,
         class_weight={0: 0.6, 1: 2.2}, evaluated=evaluated(), seed=7, quick=False, epochs_cap=None, root=tmp_path)
     stored = results.load("02_baseline_model", tmp_path)
     assert json.loads(json.dumps(record)) == stored

@@ -163,10 +163,13 @@ def test_the_levers_sentence_sends_a_carried_choice_to_notebook_07() -> None:
 
 
 def test_the_lever_tokens_are_the_studys() -> None:
-    """``results_table`` reads variant names without TensorFlow; its token table must say what levers.variant_of
-    writes, for every lever the variants can express."""
+    """``results_table`` reads variants without TensorFlow; its table of lever fields must say what levers.variant_of
+    sets, for every lever the variants can express, and nothing else is carried."""
     from helpers.studies import levers
 
-    for name in ("D", "half", "quarter", *results_table.LEVER_TOKENS, "half+standardise+smoothing+sketch_add"):
+    for name in ("D", "half", "quarter", *results_table.LEVER_FIELDS, "half+standardise+smoothing+sketch_add"):
         variant, scale = levers.variant_of(name, 0.25, 2)
         assert results_table.carries({"chosen": name, "parameters": {"scale": 0.25}}, variant, scale), name
+        assert not results_table.carries({"chosen": name, "parameters": {"scale": 0.25}}, variant, scale * 2), name
+    assert not results_table.carries({"chosen": "grey", "parameters": {"scale": 0.25}}, "D+ens2+tta", 0.25)
+    assert not results_table.carries({"chosen": "D", "parameters": {"scale": 0.25}}, "D+ema+ens2+tta", 0.25)

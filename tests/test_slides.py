@@ -165,7 +165,7 @@ def pdf_pages(path: Path) -> list[str]:
 def printed(deck: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The deck built from the committed results, printed by headless Chromium as `make slides` prints it."""
     chromium_or_skip()
-    return deck_builder.save_pdf(deck, tmp_path_factory.mktemp("pdf") / "slides.pdf")
+    return deck_builder.print_deck(deck, tmp_path_factory.mktemp("pdf") / "slides.pdf")
 
 
 @pytest.mark.slow

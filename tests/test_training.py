@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import training
+from helpers import recipes, training
 
 
 def test_balanced_class_weights_hand_computed():
@@ -32,11 +32,11 @@ def test_balanced_class_weights_equalise_the_classes():
 def test_a_recipe_is_recorded_whole_and_can_be_rebuilt_from_its_record():
     import dataclasses
 
-    recipe = training.Recipe(epochs=3, monitor="val_auc", mode="max", online_augmentation=True)
+    recipe = recipes.Recipe(epochs=3, monitor="val_auc", mode="max", online_augmentation=True)
     recorded = recipe.as_dict()
-    assert list(recorded) == [f.name for f in dataclasses.fields(training.Recipe)]  # nothing left out
-    assert training.Recipe(**recorded) == recipe  # a results file's recipe is enough to train again
-    custom = training.Recipe(epochs=3, monitor="val_auc", mode="max")
+    assert list(recorded) == [f.name for f in dataclasses.fields(recipes.Recipe)]  # nothing left out
+    assert recipes.Recipe(**recorded) == recipe  # a results file's recipe is enough to train again
+    custom = recipes.Recipe(epochs=3, monitor="val_auc", mode="max")
     assert custom.as_dict()["monitor"] == "val_auc"
     assert custom.as_dict()["epochs"] == 3
     with pytest.raises(AttributeError):
@@ -71,7 +71,7 @@ def fitted():
     training.set_seed(23)
     model = toy_model()
     train, validation = toy_data()
-    recipe = training.Recipe(epochs=2, batch_size=4, patience=5)
+    recipe = recipes.Recipe(epochs=2, batch_size=4, patience=5)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         history = training.fit(model, train, validation, recipe, class_weight={0: 1.0, 1: 1.0})
@@ -122,7 +122,7 @@ def test_fit_is_reproducible_with_a_seed(fitted):
 def test_fit_early_stopping_and_reduce_lr():
     training.set_seed(3)
     train, validation = toy_data(1)
-    recipe = training.Recipe(
+    recipe = recipes.Recipe(
         epochs=6, batch_size=6, patience=1, reduce_lr_patience=1, learning_rate=0.0, min_learning_rate=0.0
     )
     history = training.fit(toy_model(), train, validation, recipe, log_epochs=False)
@@ -140,25 +140,25 @@ def fake_history(**values) -> SimpleNamespace:
 
 def test_best_epoch_min():
     history = fake_history(val_loss=[0.9, 0.5, 0.4, 0.45, 0.6], val_auc=[0.5, 0.9, 0.7, 0.95, 0.6])
-    assert training.best_epoch(history, training.Recipe()) == 3
-    assert training.best_epoch(history, training.Recipe(monitor="val_auc", mode="max")) == 4
+    assert training.best_epoch(history, recipes.Recipe()) == 3
+    assert training.best_epoch(history, recipes.Recipe(monitor="val_auc", mode="max")) == 4
 
 
 def test_best_epoch_ties_take_the_first():
     history = fake_history(val_loss=[0.5, 0.3, 0.3], val_accuracy=[0.8, 0.8, 0.7])
-    assert training.best_epoch(history, training.Recipe()) == 2
-    assert training.best_epoch(history, training.Recipe(monitor="val_accuracy", mode="max")) == 1
+    assert training.best_epoch(history, recipes.Recipe()) == 2
+    assert training.best_epoch(history, recipes.Recipe(monitor="val_accuracy", mode="max")) == 1
 
 
 def test_best_epoch_single_epoch():
-    assert training.best_epoch(fake_history(val_loss=[1.0]), training.Recipe()) == 1
+    assert training.best_epoch(fake_history(val_loss=[1.0]), recipes.Recipe()) == 1
 
 
 def test_capped_recipe():
-    assert training.capped(training.FINAL_RECIPE, None) is training.FINAL_RECIPE
-    assert training.capped(training.FINAL_RECIPE, 2).epochs == 2
-    assert training.capped(training.FINAL_RECIPE, 500).epochs == training.FINAL_RECIPE.epochs
-    assert training.capped(training.FINAL_RECIPE, 2).patience == training.FINAL_RECIPE.patience
+    assert recipes.FINAL_RECIPE.capped(None) is recipes.FINAL_RECIPE
+    assert recipes.FINAL_RECIPE.capped(2).epochs == 2
+    assert recipes.FINAL_RECIPE.capped(500).epochs == recipes.FINAL_RECIPE.epochs
+    assert recipes.FINAL_RECIPE.capped(2).patience == recipes.FINAL_RECIPE.patience
 
 
 def _images(n: int = 6, seed: int = 0) -> np.ndarray:
@@ -175,7 +175,7 @@ def _tiny_model(shape=(20, 16, 3)) -> keras.Model:
 def test_training_with_online_augmentation_and_ema_runs_and_predicts_without_augmenting():
     training.set_seed(1)
     images, labels = _images(12), np.array([0, 1] * 6)
-    recipe = training.Recipe(epochs=2, batch_size=4, patience=5, online_augmentation=True, ema_momentum=0.9)
+    recipe = recipes.Recipe(epochs=2, batch_size=4, patience=5, online_augmentation=True, ema_momentum=0.9)
     model = _tiny_model()
     history = training.fit(model, (images, labels), (images[:4], labels[:4]), recipe, log_epochs=False)
     assert len(history.history["loss"]) == 2
@@ -185,7 +185,7 @@ def test_training_with_online_augmentation_and_ema_runs_and_predicts_without_aug
 
 
 def test_recipe_records_the_variance_settings():
-    recipe = training.Recipe(online_augmentation=True, ema_momentum=0.9)
+    recipe = recipes.Recipe(online_augmentation=True, ema_momentum=0.9)
     assert recipe.as_dict()["online_augmentation"] is True and recipe.as_dict()["ema_momentum"] == 0.9
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from support import synthetic_photos
 
-from helpers import experiments, imaging, models, protocols, sketches, training
+from helpers import experiments, imaging, models, protocols, recipes, sketches
 from helpers.studies import levers, multisplit
 
 
@@ -53,12 +53,13 @@ def test_a_saved_standardised_model_carries_its_standardisation(tmp_path):
 
 def test_variant_names_read_the_input_tokens():
     name = "D+smooth+std+sketch+ens2+tta"
-    assert training.parse_variant(name) == ("D+smooth", 2, True)
-    assert training.variant_inputs(name) == training.VariantInputs(standardise=True, sketches=True)
-    assert training.variant_inputs("D+ens2+tta") == training.VariantInputs()
-    assert training.VARIANTS["D+smooth"].label_smoothing == 0.1
+    assert recipes.Variant.parse(name) == recipes.Variant("D+smooth", 2, True, standardise=True, sketches=True)
+    assert recipes.Variant.parse(name).name == name
+    assert recipes.Variant.parse("D+ens2+tta") == recipes.Variant(models=2, flip_tta=True)
+    assert recipes.Variant.parse(name).training().label_smoothing == 0.1
+    assert recipes.Variant.parse(name).training(3).epochs == 3
     with pytest.raises(ValueError, match="cannot read"):
-        training.variant_inputs("E+std")
+        recipes.Variant.parse("E+std")
 
 
 def test_train_variant_refuses_missing_or_unwanted_sketches():
@@ -120,5 +121,5 @@ def test_the_studys_choice_reads_as_a_variant():
     with pytest.raises(ValueError, match="does not hold"):
         levers.variant_of("cosine", 0.25, 2)
     variant, scale = levers.chosen_variant()
-    training.parse_variant(variant)  # the committed choice is a variant notebook 06 can train
+    assert recipes.Variant.parse(variant).name == variant  # the committed choice is a variant notebook 06 can train
     assert 0 < scale <= 1

@@ -1,2 +1,2 @@
-"""Machinery below everything: the headless runner, artifacts and their provenance, atomic storage, the
+"""Machinery below everything: the headless runner, provenance, atomic storage, the
 environment record, TensorFlow's quiet start-up and tested versions, headless Chromium."""

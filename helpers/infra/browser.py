@@ -25,15 +25,14 @@ def find_chromium() -> str | None:
     return shutil.which(chosen) if chosen else next(filter(None, map(shutil.which, CANDIDATES)), None)
 
 
-def screenshot(page: str | os.PathLike, destination: str | os.PathLike, slide: int = 1,
-               size: tuple[int, int] = (1280, 720), timeout: float = 60.0) -> Path:
-    """Save a PNG of slide ``slide`` (1-based) of the deck at ``page``, at ``size`` pixels."""
-    return _render(page, destination, "--screenshot", [f"--window-size={size[0]},{size[1]}"], timeout, f"#{slide}")
+def screenshot(page: str | os.PathLike, destination: str | os.PathLike, slide: int = 1) -> Path:
+    """Save a 1280 x 720 PNG of slide ``slide`` (1-based) of the deck at ``page``."""
+    return _render(page, destination, "--screenshot", ["--window-size=1280,720"], 60.0, f"#{slide}")
 
 
-def print_pdf(page: str | os.PathLike, destination: str | os.PathLike, timeout: float = 120.0) -> Path:
+def print_pdf(page: str | os.PathLike, destination: str | os.PathLike) -> Path:
     """Print ``page`` to a PDF: the deck's print style gives one slide per page."""
-    return _render(page, destination, "--print-to-pdf", ["--no-pdf-header-footer"], timeout)
+    return _render(page, destination, "--print-to-pdf", ["--no-pdf-header-footer"], 120.0)
 
 
 def _render(page: str | os.PathLike, destination: str | os.PathLike, output: str, options: list[str], timeout: float,

@@ -29,10 +29,8 @@ def cpu_model() -> str:
 
 @cache
 def git_commit() -> str:
-    """The checked-out commit, with ``+changes`` when ``helpers/`` differs from it; ``unknown`` outside git.
-
-    Only the code counts: the runner rewrites notebooks in place while a pipeline runs.
-    """
+    """The checked-out commit, with ``+changes`` when ``helpers/`` differs from it (not the notebooks, which the runner
+    rewrites in place); ``unknown`` outside git."""
     def git(*arguments: str) -> str:
         return subprocess.run(["git", *arguments], cwd=config.project_root(), capture_output=True, text=True,
                               check=True, timeout=10).stdout.strip()

@@ -1,9 +1,7 @@
-"""Run the numbered notebooks in order, headless, with papermill: ``python -m helpers.infra.pipeline [--only 01 02]
-[--data-dir PATH] [--seed N] [--output-dir DIR] [--executed-dir DIR]``.
+"""Run the numbered notebooks in order, headless, with papermill (``python -m helpers.infra.pipeline --help``).
 
 A notebook is replaced only when it ran to the end (a failed copy is kept under ``data/failed_runs/``), and the whole
-run is one transaction (``all_or_nothing``). Paths are taken from the folder the command runs in.
-"""
+run is one transaction (``all_or_nothing``). Paths are taken from the folder the command runs in."""
 
 from __future__ import annotations
 
@@ -130,9 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the numbered notebooks in order with papermill.")
     parser.add_argument("--data-dir", help=f"photos folder or dataset root (default: ${config.DATA_ENV_VAR}, "
                         "then data/raw/, then a kagglehub download)")
-    parser.add_argument("--seed", type=int,
-                        help=f"seed for splits, augmentation and training, 0 to {config.MAX_SEED} "
-                             f"(default {config.SEED})")
+    parser.add_argument("--seed", type=int, help=f"seed for splits, augmentation and training, 0 to "
+                        f"{config.MAX_SEED} (default {config.SEED})")
     parser.add_argument("--output-dir", help="where figures/, results/ and data/ are written (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebooks (numbers or names)")
     parser.add_argument("--executed-dir", help="write executed notebooks here instead of in place (and, unless "
@@ -188,12 +185,8 @@ def run_all(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def all_or_nothing(paths: list[Path], scratch: Path) -> Iterator[None]:
-    """Put ``paths`` (files or folders, present or not) back exactly as they were if the block raises anything.
-
-    The documents are regenerated from the results only at the end: a run that stopped at notebook 05 would leave
-    the results of 01-04 new and the documents old, a tree that contradicts itself. The caches under data/processed
-    and data/models are left out: they are keyed by fingerprints, so what a failed run left there is still right.
-    """
+    """Put ``paths`` (files or folders, present or not) back exactly as they were if the block raises anything:
+    a run that stopped halfway would leave new results beside old documents (caches are keyed by fingerprints)."""
     saved = Path(tempfile.mkdtemp(prefix=".pipeline-snapshot-", dir=scratch))
     copies: dict[Path, Path] = {}
     terminate = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`, a CI timeout: as for Ctrl-C
@@ -225,8 +218,7 @@ def all_or_nothing(paths: list[Path], scratch: Path) -> Iterator[None]:
 
 
 def refresh_documents() -> None:
-    """Regenerate the README's findings and tables, docs/results.md, MODEL_CARD.md and the deck from the results
-    (the card and the deck skipped, with the reason, when the results are incomplete; the PDF without Chromium)."""
+    """Regenerate the README, docs/results.md, MODEL_CARD.md and the deck from the results, where they are complete."""
     from helpers.infra import browser
     from helpers.reporting import deck, model_card, results_table
 
@@ -243,7 +235,7 @@ def refresh_documents() -> None:
     if browser.find_chromium() is None:
         print("docs/slides.pdf not regenerated: no Chromium (apt-get install chromium, then make slides)")
         return
-    deck.save_pdf(page, config.project_root() / "docs" / "slides.pdf")
+    deck.print_deck(page, config.project_root() / "docs" / "slides.pdf")
     print("docs/slides.pdf regenerated")
 
 

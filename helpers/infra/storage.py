@@ -5,38 +5,28 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, flush it to disk, then rename it into place.
-
-    The file keeps the mode of the one it replaces; a new one gets what ``open()`` would give it (mkstemp gives 0600).
-    """
+    """Call ``write(tmp)`` on a new file beside ``path``, flush it to disk, then rename it into place; the file keeps
+    the mode of the one it replaces, and a new one gets what ``open()`` gives (``write`` creates it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{path.suffix}")
     try:
         write(tmp)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
-        tmp.chmod(mode)
+        if path.exists():
+            tmp.chmod(stat.S_IMODE(path.stat().st_mode))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)  # the only portable way to read it is to set it
-    os.umask(mask)
-    return mask
 
 
 def save_json(path: str | os.PathLike, payload: dict[str, Any]) -> Path:

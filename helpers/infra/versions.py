@@ -11,11 +11,8 @@ TESTED_VERSIONS = {"tensorflow": ("2.20", "2.21"), "keras": ("3.13", "3.15")}
 
 
 def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and Keras with file descriptor 2 silenced.
-
-    Without a GPU, TensorFlow's C++ layer writes CUDA-probing lines to it before ``TF_CPP_MIN_LOG_LEVEL`` takes
-    effect; in a notebook they would land in the saved outputs. Python errors still surface: they do not go there.
-    """
+    """Import TensorFlow and Keras with file descriptor 2 silenced: without a GPU, TensorFlow's C++ layer writes
+    CUDA-probing lines there before ``TF_CPP_MIN_LOG_LEVEL`` takes effect, which would land in a notebook's outputs."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try:

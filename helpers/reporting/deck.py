@@ -1,12 +1,6 @@
-"""The class deck: one self-contained HTML file (and its PDF), every number read from the results files.
+"""The class deck: one offline HTML file (and its PDF) from ``templates/slides.html.j2``, figures as data URIs.
 
-    python -m helpers.reporting.deck                  # -> build/slides.html (make slides)
-    python -m helpers.reporting.deck --screenshot docs/slide_previews/slide_13.png --slide 13
-    python -m helpers.reporting.deck --pdf docs/slides.pdf     # also print it, one slide per page (make slides does)
-
-``templates/slides.html.j2`` holds every slide's text, one macro per slide; every picture is a PNG of ``figures/``
-embedded as a data URI, so the page opens from a file with no network. A few lines of inline script navigate, scale
-the 16:9 stage and, with ``?selfcheck``, report what loaded for the browser test.
+    python -m helpers.reporting.deck [--pdf docs/slides.pdf] [--screenshot docs/slide_previews/slide_13.png --slide 13]
 """
 
 from __future__ import annotations
@@ -16,7 +10,7 @@ import base64
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +22,7 @@ DEFAULT_OUTPUT = Path("build") / "slides.html"
 RESULTS = ("02_baseline_model", "02_baseline_seeds", "04_final_model", "04_stability", "05_error_analysis",
            "05_analysis_seeds", "06_the_leak", "07_repeated_splits")
 METRICS = ["accuracy", "precision", "recall", "f1", "auc"]
-Root = str | os.PathLike | None  # where results/ and figures/ are (None: the project)
+Root = results.Root  # where results/ and figures/ are (None: the project)
 
 
 class SlidesError(results.ResultsNotReadyError):
@@ -61,11 +55,10 @@ def render(root: Root = None, r: Mapping[str, Any] | None = None) -> str:
 
     r = r or results.full_run_results(RESULTS, root)
     honest = r["07_repeated_splits"]
-    headline = documents.headline(honest)
     return documents.render(
         "slides.html.j2", r=r, figure=lambda name, caption: figure(name, caption, root), published=published,
         METRICS=METRICS, NESTED=results.NESTED, words=config.METRIC_WORDS, method_words=config.METHOD_WORDS,
-        summary=headline["summary"], versus=headline["paired"], drawn=documents.drawn_aucs(r),
+        **documents.headline(honest), drawn=documents.drawn_aucs(r),
         seen=analysis_seeds.counts(r["05_analysis_seeds"]), provenance=provenance(r),
         brier=results.spread_over_splits(honest["records"], "final_cnn_leak_free", "brier"))
 
@@ -76,25 +69,15 @@ def write(destination: str | os.PathLike, root: Root = None) -> Path:
     return Path(destination)
 
 
-def _by_chromium(make: Callable[[Path], Path], destination: str | os.PathLike) -> Path:
-    """What headless Chromium writes through ``make(temporary path)``, moved into place atomically."""
+def print_deck(deck: str | os.PathLike, destination: str | os.PathLike, slide: int | None = None) -> Path:
+    """The deck printed by headless Chromium to a PDF, one slide per page (with ``slide``: a PNG of that slide),
+    moved into place atomically."""
+    from helpers.infra import browser
+
     with tempfile.TemporaryDirectory(prefix="cufs-chromium-") as folder:
-        made = make(Path(folder) / "out")
+        out = Path(folder) / Path(destination).name  # Chromium writes a screenshot only to a name ending .png
+        made = browser.print_pdf(deck, out) if slide is None else browser.screenshot(deck, out, slide)
         return storage.atomic_write(Path(destination), lambda tmp: tmp.write_bytes(made.read_bytes()))
-
-
-def save_pdf(deck: str | os.PathLike, destination: str | os.PathLike) -> Path:
-    """The deck printed to a PDF (one slide per page)."""
-    from helpers.infra import browser
-
-    return _by_chromium(lambda tmp: browser.print_pdf(deck, tmp), destination)
-
-
-def save_screenshot(deck: str | os.PathLike, destination: str | os.PathLike, slide: int = 1) -> Path:
-    """A PNG of one slide."""
-    from helpers.infra import browser
-
-    return _by_chromium(lambda tmp: browser.screenshot(deck, tmp, slide), destination)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(1, f"make slides: {err}\n")
     print(f"deck written: {path} (open it in a browser; arrow keys or click to move)")
     if args.pdf:
-        print(f"PDF written: {save_pdf(path, args.pdf)}")
+        print(f"PDF written: {print_deck(path, args.pdf)}")
     if args.screenshot:
-        save_screenshot(path, args.screenshot, args.slide)
+        print_deck(path, args.screenshot, slide=args.slide)
         print(f"screenshot of slide {args.slide}: {args.screenshot}")
     return 0
 

@@ -1,8 +1,5 @@
-"""What the README, docs/results.md, the model card and the deck share: the Jinja2 templates of ``templates/``
-with their number formats, and the findings every document quotes, derived once from the results files.
-
-Needs neither NumPy nor pandas (``make slides`` runs without them).
-"""
+"""The Jinja2 templates of ``templates/`` with their number formats, and the findings every document quotes.
+Needs neither NumPy nor pandas (``make slides`` runs without them)."""
 
 from __future__ import annotations
 
@@ -27,16 +24,11 @@ def f3(value: float) -> str:
     return f"{value:.3f}"
 
 
-def pm(values: Mapping[str, float]) -> str:
-    """``mean ± sd`` of a summary entry."""
-    return f"{values['mean']:.3f} ± {values['std']:.3f}"
-
-
 def cell(value: Any) -> str:
-    """A cell of the results tables: mean ± sd of a summary, three decimals, or a dash for none."""
+    """A number as the tables show it: ``mean ± sd`` of a summary entry, three decimals, or a dash for none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return pm(value) if isinstance(value, Mapping) else f3(value)
+    return f"{value['mean']:.3f} ± {value['std']:.3f}" if isinstance(value, Mapping) else f3(value)
 
 
 def interval(values: Mapping[str, float], signed: bool = False) -> str:
@@ -83,7 +75,7 @@ def tight(html: str) -> Markup:
 def headline(honest: Mapping[str, Any]) -> dict[str, Any]:
     """Notebook 07's summary by method with the headline (settings chosen inside each split) and its paired test."""
     return {"summary": {**honest["summary"], **honest["selection"]["summary"]},
-            "paired": honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]}
+            "versus": honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]}
 
 
 def drawn_aucs(r: Mapping[str, Any]) -> list[float]:
@@ -94,7 +86,7 @@ def drawn_aucs(r: Mapping[str, Any]) -> list[float]:
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("helpers.reporting", "templates"),
                                autoescape=jinja2.select_autoescape(["html.j2"]), undefined=jinja2.StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
-TEMPLATES.filters.update(f3=f3, cell=cell, pm=pm, interval=interval, paired=paired, verdict=verdict, oneline=oneline,
+TEMPLATES.filters.update(f3=f3, cell=cell, interval=interval, paired=paired, verdict=verdict, oneline=oneline,
                          join_words=join_words, tight=tight)
 TEMPLATES.globals.update(significant=significant, established=established, all=all, P_LEVEL=P_LEVEL)
 
@@ -109,6 +101,5 @@ def write_text(path: str | os.PathLike, text: str) -> bool:
     path = Path(path)
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
     storage.atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return True

@@ -1,10 +1,6 @@
 """MODEL_CARD.md, rendered from the results files through ``templates/model_card.md.j2`` so that it cannot drift.
 
     python -m helpers.reporting.model_card            # rewrite MODEL_CARD.md (the pipeline does it after a full run)
-    python -m helpers.reporting.model_card --check    # exit 1 if MODEL_CARD.md differs from what the results say
-
-Intervals: on the report's split, Wilson for accuracy and Hanley-McNeil for AUC; over notebook 07's splits, the
-Nadeau-Bengio corrected t-interval of the mean, recomputed from the per-split records (so older files get it too).
 """
 
 from __future__ import annotations
@@ -26,15 +22,6 @@ NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analy
           "07_repeated_splits")
 
 
-def load(root: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
-    """The results files the card reads: a full run's, with the calibration step."""
-    loaded = results.full_run_results(NEEDED, root)
-    if not all("brier" in r for r in loaded["07_repeated_splits"]["records"]):
-        raise results.ResultsNotReadyError("results/07_repeated_splits.json predates the calibration step: run "
-                                           "`make pipeline`.")
-    return loaded
-
-
 def _single_split(label: str, metrics: Mapping[str, float], n_test: int, confusion: list[list[int]]
                   ) -> dict[str, Any]:
     """A row on the report's split: AUC (Hanley-McNeil) and accuracy (Wilson) with intervals, Brier."""
@@ -47,12 +34,12 @@ def _single_split(label: str, metrics: Mapping[str, float], n_test: int, confusi
 
 def render(root: str | os.PathLike | None = None) -> str:
     """The model card's Markdown."""
-    r = load(root)
+    r = results.full_run_results(NEEDED, root)
     final, honest = r["04_final_model"], r["07_repeated_splits"]
     records = honest["records"] + honest["selection"]["records"]  # with the headline's
     images = {**honest["test_images"], results.NESTED: honest["test_images"][LEAK_FREE]}
     frame = methods.with_specificity(pd.DataFrame(records))
-    summary = split_statistics.summarise(frame, ("auc", "accuracy"))
+    summary = split_statistics.summarise(frame, ("auc", "accuracy"))  # corrected intervals, for older files too
     n_test, scale = final["split_sizes"]["test"], honest["parameters"]["IMAGE_SCALE"]
     rows = [_single_split(f"report's protocol (leaky), one split, seed {final['seed']}, threshold 0.5",
                           final["test_at_0.5"], n_test, final["test_confusion_at_0.5"]),
@@ -65,7 +52,7 @@ def render(root: str | os.PathLike | None = None) -> str:
                           ("pixel_logreg", "for comparison: logistic regression on grey pixels, leak-free")):
         rows.append({"label": label, "images": f"{honest['n_splits']} splits x {images[method]}",
                      "auc": summary.loc[(method, "auc")], "accuracy": summary.loc[(method, "accuracy")],
-                     "brier": documents.pm(results.spread_over_splits(records, method, "brier"))})
+                     "brier": documents.cell(results.spread_over_splits(records, method, "brier"))})
     leak = dict(split_statistics.paired_inflation(frame, PREVALENCE_FREE, LEAKY, LEAK_FREE).iterrows())
     from helpers.studies import analysis_seeds  # its counts need neither NumPy nor pandas
 
@@ -74,7 +61,7 @@ def render(root: str | os.PathLike | None = None) -> str:
         targets=targets, improved=methods.describe_variant(honest["final_variant"], scale),
         interval_label=split_statistics.INTERVAL_LABEL, words=config.METRIC_WORDS, leak=leak,
         unclear=[config.METRIC_WORDS[m] for m, row in leak.items() if row["ci_low"] <= 0 <= row["ci_high"]],
-        test=honest["paired_vs_pixel_logreg"]["test"], versus=documents.headline(honest)["paired"],
+        test=honest["paired_vs_pixel_logreg"]["test"], versus=documents.headline(honest)["versus"],
         drawn=documents.drawn_aucs(r), seen=analysis_seeds.counts(r["05_analysis_seeds"]),
         class_names=config.CLASS_NAMES, needed=NEEDED)
 
@@ -85,19 +72,11 @@ def refresh(path: Path | None = None, root: str | os.PathLike | None = None) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate MODEL_CARD.md from the results files.")
-    parser.add_argument("--check", action="store_true", help="only check that MODEL_CARD.md is up to date")
-    args = parser.parse_args(argv)
-    path = config.project_root() / CARD
+    argparse.ArgumentParser(description="Generate MODEL_CARD.md from the results files.").parse_args(argv)
     try:
-        if args.check:
-            fresh = path.is_file() and path.read_text(encoding="utf-8") == render()
-            print(f"{path} is up to date" if fresh else
-                  f"{path} differs from the results files: run `python -m helpers.reporting.model_card`.")
-            return 0 if fresh else 1
-        print(f"{path} " + ("regenerated" if refresh(path) else "already up to date"))
+        print(f"{config.project_root() / CARD} " + ("regenerated" if refresh() else "already up to date"))
     except results.ResultsNotReadyError as err:
-        parser.exit(1, f"model card: {err}\n")
+        raise SystemExit(f"model card: {err}") from err
     return 0
 
 

@@ -20,11 +20,7 @@ Number = (int, float)
 
 
 class ResultsNotReadyError(RuntimeError):
-    """Results a summary needs are missing, come from a quick run, or predate a step; says what to run."""
-
-
-class ResultsSchemaError(ResultsNotReadyError):
-    """A results file lacks a field its ``SPECS`` entry asks for, or holds the wrong kind of value."""
+    """Results a summary needs are missing, come from a quick run or lack a field of their spec; says what to run."""
 
 
 _MISSING = object()
@@ -88,21 +84,16 @@ STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "05_analysis
            "06_finalist_recipe_d")
 
 
-def _spec(name: str) -> tuple[str, dict[str, Any]]:
-    if name not in SPECS:
-        raise KeyError(f"no results file named {name!r}; known: {', '.join(SPECS)}")
-    return SPECS[name]
-
-
 def path(name: str, root: Root = None) -> Path:
     """Where results file ``name`` lives: ``results/<name>.json`` under the output root (``$CUFS_OUTPUT_DIR``)."""
-    _spec(name)
+    if name not in SPECS:
+        raise KeyError(f"no results file named {name!r}; known: {', '.join(SPECS)}")
     return config.results_dir(root) / f"{name}.json"
 
 
 def check(name: str, record: Mapping[str, Any], where: str | os.PathLike) -> None:
     """Refuse ``record`` unless it holds every field of ``SPECS[name]`` with its type, naming ``where`` and them."""
-    written_by, fields = _spec(name)
+    written_by, fields = SPECS[name]
     problems = []
     for dotted, kind in {**fields, "environment": dict}.items():
         value: Any = record
@@ -114,14 +105,14 @@ def check(name: str, record: Mapping[str, Any], where: str | os.PathLike) -> Non
             names = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
             problems.append(f"'{dotted}' is {type(value).__name__}, not {names}")
     if problems:
-        raise ResultsSchemaError(f"{where}: {'; '.join(problems)}. Re-run {written_by} to write it anew.")
+        raise ResultsNotReadyError(f"{where}: {'; '.join(problems)}. Re-run {written_by} to write it anew.")
 
 
 def load(name: str, root: Root = None, source: str | os.PathLike | None = None) -> dict[str, Any]:
     """Results file ``name`` (or the file ``source``), checked against its spec."""
     file = Path(source) if source else path(name, root)
     if not file.is_file():
-        raise ResultsNotReadyError(f"{file} is missing: run {_spec(name)[0]} (or restore the committed "
+        raise ResultsNotReadyError(f"{file} is missing: run {SPECS[name][0]} (or restore the committed "
                                    "results with `git checkout results/`).")
     record = storage.load_json(file)
     check(name, record, file)
@@ -130,13 +121,11 @@ def load(name: str, root: Root = None, source: str | os.PathLike | None = None) 
 
 def full_run_results(names: Sequence[str], root: Root = None) -> dict[str, dict[str, Any]]:
     """The named results files of a full run, checked; refused when one was written by a quick (smoke-test) run."""
-    loaded = {}
-    for name in names:
-        record = load(name, root)
-        if record.get("quick"):
-            raise ResultsNotReadyError(f"{path(name, root)} was written by a quick run (a smoke test, not "
-                                       "evidence): run `make pipeline` to produce full results.")
-        loaded[name] = record
+    loaded = {name: load(name, root) for name in names}
+    quick = [name for name, record in loaded.items() if record.get("quick")]
+    if quick:
+        raise ResultsNotReadyError(f"{path(quick[0], root)} was written by a quick run (a smoke test, not "
+                                   "evidence): run `make pipeline` to produce full results.")
     return loaded
 
 
@@ -150,14 +139,11 @@ def load_all(root: Root = None) -> dict[str, dict[str, Any]]:
 
 def spread_over_splits(records: list[dict[str, Any]], method: str, metric: str) -> dict[str, float]:
     """Mean, sd (n - 1), min, max and count of one method's metric over notebook 07's per-split ``records``."""
-    values = [float(r[metric]) for r in records if r["method"] == method]
+    values = [float(r[metric]) for r in records if r["method"] == method and metric in r]  # older files lack some
     if not values:
         raise ResultsNotReadyError(f"no per-split '{metric}' for {method!r} in the records: run `make pipeline`.")
     return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
             "min": min(values), "max": max(values), "n": len(values)}
-
-
-# ---- writing ---------------------------------------------------------------------------------------------------
 
 
 def write(name: str, payload: Mapping[str, Any], root: Root = None, out: str | os.PathLike | None = None
@@ -223,7 +209,7 @@ def write_final_model(*, model: Any, history: Any, splits: Mapping[str, Sequence
     """Notebook 04's file: the final CNN on the report's split; ``scores``: (y_val, p_val, y_test, p_test)."""
     import numpy as np
 
-    from helpers import evaluation, published, training
+    from helpers import evaluation, published, recipes
 
     y_val, p_val, y_test, p_test = scores
     evaluated = evaluation.evaluate_with_validation_threshold(y_val, p_val, y_test, p_test)
@@ -231,7 +217,7 @@ def write_final_model(*, model: Any, history: Any, splits: Mapping[str, Sequence
     l2 = next(float(layer.kernel_regularizer.l2) for layer in model.layers
               if getattr(layer, "kernel_regularizer", None) is not None)
     momentum = next(float(layer.momentum) for layer in model.layers if hasattr(layer, "moving_variance"))
-    recipe = training.capped(training.VARIANTS["D"], epochs_cap)
+    recipe = recipes.RECIPES["D"].capped(epochs_cap)
     return write("04_final_model", {
         "model": "final GAP/L2 CNN (report's model 2), one model, report's protocol (augment, then split)",
         **_single_split(model, history, recipe, splits, best_epoch, evaluated, seed, quick, epochs_cap),
@@ -308,7 +294,7 @@ def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], paramet
 
     import pandas as pd
 
-    from helpers import methods, split_statistics, training
+    from helpers import methods, recipes, split_statistics
 
     n_test = round(records.loc[records["method"] == "pixel_logreg", "n_test"].mean())  # as notebook 07 sets them
     sizes = {"n_train": split_statistics.N_PHOTOS - n_test, "n_test": n_test}
@@ -330,14 +316,13 @@ def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], paramet
         return targets.leak_free_verdict(method["auc"]["mean"], method["accuracy"]["mean"], paired["auc"])
 
     variant, cap = parameters["FINAL_VARIANT"], parameters["EPOCHS_CAP"]
-    name, n_models, flip = training.parse_variant(variant)
+    chosen = recipes.Variant.parse(variant)
     return write("07_repeated_splits", {
         "description": "repeated stratified K-fold, both protocols; CNNs and classical baselines",
         **_over_splits(records, parameters, records_from), "split_kind": "K-fold splits",
-        "recipes": {"baseline_cnn": training.capped(training.BASELINE_RECIPE, cap).as_dict(),
-                    "final_cnn": training.capped(training.VARIANTS[name], cap).as_dict(),
-                    "final_cnn_inference": {"models": n_models, "flip_tta": flip,
-                                            **dataclasses.asdict(training.variant_inputs(variant))}},
+        "recipes": {"baseline_cnn": recipes.BASELINE_RECIPE.capped(cap).as_dict(),
+                    "final_cnn": chosen.training(cap).as_dict(),
+                    "final_cnn_inference": {k: v for k, v in dataclasses.asdict(chosen).items() if k != "recipe"}},
         "method_labels": methods.METHODS,
         "method_order": list(methods.METHODS), "test_images": methods.method_info(records),
         "threshold": "Youden's J on the validation set (0.5 for the majority class)",

@@ -1,8 +1,4 @@
-"""The project's targets and their verdicts, computed once when a results file is written and stored in it.
-
-Notebook 04's split: AUC and accuracy above the report's. Leak-free K-fold (notebook 07): these means, and better
-than the pixel logistic regression in the corrected paired test. Stability: sd of 04's accuracy over seeds.
-"""
+"""The project's targets and their verdicts, computed once when a results file is written and stored in it."""
 
 from __future__ import annotations
 

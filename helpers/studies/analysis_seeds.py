@@ -1,7 +1,5 @@
-"""What a re-run of notebook 05 can give (``python -m helpers.studies.analysis_seeds`` -> 05_analysis_seeds.json).
-
-Seed ``S`` is notebooks 03 to 05 run with ``--seed S`` (augmentation, split and training), measured as notebook 05
-measures. Reading needs neither NumPy nor pandas: the model card and the deck quote ``counts``."""
+"""What a re-run of notebook 05 can give (``python -m helpers.studies.analysis_seeds``): notebooks 03 to 05 with
+``--seed S``; reading needs neither NumPy nor pandas, as the model card and the deck quote ``counts``."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""What a re-run of notebook 02 can give (``python -m helpers.studies.baseline_seeds`` -> 02_baseline_seeds.json).
-
-``rows``: run ``r`` trains with the seed ``SEED + r`` on the split of ``SEED`` (run 0 is notebook 02's model).
-``draws``: notebook 02 run with ``--seed SEED + d``, which draws the split *and* the training."""
+"""What a re-run of notebook 02 can give (``python -m helpers.studies.baseline_seeds``): ``rows`` train with seed
+``SEED + r`` on the split of ``SEED``; ``draws`` are notebook 02 run with ``--seed SEED + d`` (split and training)."""
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from helpers import config, data, evaluation, experiments, training
+from helpers import config, data, evaluation, experiments, recipes, training
 from helpers.studies.split_study import committed, parser, stamp, write
 
 RESULTS_NAME = "02_baseline_seeds"
@@ -42,7 +40,7 @@ def spread(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def train_and_score(images: np.ndarray, labels: np.ndarray, split_seed: int, training_seed: int,
-                    recipe: training.Recipe) -> dict[str, Any]:
+                    recipe: recipes.Recipe) -> dict[str, Any]:
     """Notebook 02 once: the split of ``split_seed``, the model trained with ``training_seed``, scored."""
     splits = data.split_indices(labels, seed=split_seed)
     sets = {role: (images[index], labels[index]) for role, index in splits.items()}
@@ -67,7 +65,7 @@ def run(runs: int = 5, epochs: int | None = None, data_dir: str | None = None, d
         raise ValueError("a spread needs at least 2 runs and 2 draws")
     started, seed = time.perf_counter(), config.SEED
     images, labels = data.stack_images(data.prepared_photos(data_dir))
-    recipe = training.capped(training.BASELINE_RECIPE, epochs)
+    recipe = recipes.BASELINE_RECIPE.capped(epochs)
     rows = [train_and_score(images, labels, seed, seed + number, recipe) for number in range(runs)]
     drawn = [train_and_score(images, labels, seed + number, seed + number, recipe) for number in range(draws)]
     return {"runs": runs, "split_seed": seed, "epochs_override": epochs, "quick": epochs is not None,

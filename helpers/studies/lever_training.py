@@ -14,6 +14,7 @@ import pandas as pd
 
 from helpers import augmentation, baselines, config, data, evaluation, experiments, imaging, protocols, training
 from helpers import sketches as sketch_files
+from helpers.recipes import FINAL_RECIPE, Recipe
 from helpers.studies.levers import REFERENCE, Lever
 
 Arrays = tuple[np.ndarray, np.ndarray]
@@ -28,10 +29,10 @@ def prepare(images: np.ndarray, lever: Lever, scale: float) -> np.ndarray:
 
 
 def train_lever(lever: Lever, train: Arrays, validation: Arrays, seed: int, sketch_set: Arrays | None,
-                epochs: int | None) -> tuple[keras.Model, Any, training.Recipe]:
+                epochs: int | None) -> tuple[keras.Model, Any, Recipe]:
     """One model of the lever (seeded); ``sketch_set``: the prepared, balanced sketches of the training people."""
     keras.backend.clear_session()
-    recipe = training.capped(replace(training.FINAL_RECIPE, **lever.recipe), epochs)
+    recipe = replace(FINAL_RECIPE, **lever.recipe).capped(epochs)
     if lever.sketches == "add":
         train = (np.concatenate([train[0], sketch_set[0]]), np.concatenate([train[1], sketch_set[1]]))
     if lever.sketches != "pretrain":

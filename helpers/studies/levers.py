@@ -1,7 +1,5 @@
-"""Issue 19's levers (``python -m helpers.studies.levers``): one change each to recipe D, on the leak-free splits.
-
-Every lever trains on the first ``--splits`` of notebook 07's 5-fold with the same seeds and is scored on their
-validation photos only, paired with the reference split by split; ``CHOICE_RULE`` picks from those columns."""
+"""Issue 19's levers (``python -m helpers.studies.levers``): one change each to recipe D on notebook 07's leak-free
+splits, scored on validation photos only and paired with the reference split by split; ``CHOICE_RULE`` picks."""
 
 from __future__ import annotations
 
@@ -15,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers import config, data, evaluation, training
+from helpers import config, data, evaluation, recipes
 from helpers import sketches as sketch_files
 from helpers.infra import storage
 from helpers.studies.split_study import TIE_TOLERANCE, committed, parser, stamp, write
@@ -36,7 +34,7 @@ class Lever:
 
     name: str
     description: str
-    recipe: dict[str, Any] = field(default_factory=dict)  # fields of training.Recipe that change
+    recipe: dict[str, Any] = field(default_factory=dict)  # fields of recipes.Recipe that change
     scale: float | None = None  # None: the study's image scale
     grey: bool = False  # photos (and sketches) as grey levels on three channels
     standardise: bool = False  # per-image standardisation
@@ -44,7 +42,7 @@ class Lever:
 
     def config(self, scale: float) -> dict[str, Any]:
         """What the lever trains, in plain values: two levers with one config share their models."""
-        return {"recipe": replace(training.FINAL_RECIPE, **self.recipe).as_dict(),
+        return {"recipe": replace(recipes.FINAL_RECIPE, **self.recipe).as_dict(),
                 "scale": self.scale or scale, "grey": self.grey, "standardise": self.standardise,
                 "sketches": self.sketches}
 
@@ -75,14 +73,11 @@ LEVERS: dict[str, Lever] = {lever.name: lever for lever in (
 def combine(names: Sequence[str]) -> Lever:
     """The levers ``names`` applied together, named ``a+b`` (the second stage)."""
     chosen = [LEVERS[name] for name in names]
-    sketch_kinds = {lever.sketches for lever in chosen} - {None}
-    scales = {lever.scale for lever in chosen} - {None}
-    recipe: dict[str, Any] = {}
-    for lever in chosen:
-        clash = {k for k in set(recipe) & set(lever.recipe) if recipe[k] != lever.recipe[k]}
-        if clash:
-            raise ValueError(f"levers {', '.join(names)} set {sorted(clash)} differently: they cannot combine")
-        recipe.update(lever.recipe)
+    recipe = {key: value for lever in chosen for key, value in lever.recipe.items()}
+    clash = sorted({key for lever in chosen for key, value in lever.recipe.items() if recipe[key] != value})
+    if clash:
+        raise ValueError(f"levers {', '.join(names)} set {clash} differently: they cannot combine")
+    sketch_kinds, scales = ({getattr(lever, name) for lever in chosen} - {None} for name in ("sketches", "scale"))
     if len(sketch_kinds) > 1 or len(scales) > 1:
         raise ValueError(f"levers {', '.join(names)} choose different sketches or scales: they cannot combine")
     return Lever("+".join(names), " and ".join(lever.description for lever in chosen), recipe=recipe,
@@ -198,17 +193,16 @@ def refit_summary(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def variant_of(choice: str, scale: float, members: int) -> tuple[str, float]:
-    """The final-CNN variant (``training.parse_variant``'s grammar) and image scale of a lever or combination."""
+    """The final-CNN variant's name (``recipes.Variant``) and image scale of a lever or combination."""
     lever = lever_named(choice)
     if lever.grey or lever.sketches not in (None, "add"):
         raise ValueError(f"lever {choice!r} (grey input or sketch pre-training) has no final-CNN variant yet")
-    recipe = replace(training.FINAL_RECIPE, **lever.recipe)
-    names = [name for name, known in training.VARIANTS.items() if known == recipe]
+    recipe = replace(recipes.FINAL_RECIPE, **lever.recipe)
+    names = [name for name, known in recipes.RECIPES.items() if known == recipe]
     if not names:
-        raise ValueError(f"lever {choice!r} trains a recipe that training.VARIANTS does not hold: add it there")
-    tokens = [names[0], *(["std"] if lever.standardise else []), *(["sketch"] if lever.sketches else []),
-              f"ens{members}", "tta"]
-    return "+".join(tokens), lever.scale or scale
+        raise ValueError(f"lever {choice!r} trains a recipe that recipes.RECIPES does not hold: add it there")
+    variant = recipes.Variant(names[0], members, True, lever.standardise, lever.sketches == "add")
+    return variant.name, lever.scale or scale
 
 
 def chosen_variant(path: str | Path | None = None) -> tuple[str, float]:

@@ -8,13 +8,13 @@ its base's threshold, epochs or C and trains again on training + validation phot
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import recall_score
 
 from helpers import baselines, config, data, evaluation
 from helpers.methods import CNN_METHODS, LEAK_FREE, LEAKY, MAJORITY, METHODS, REFIT_OF
@@ -37,16 +37,17 @@ def train_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed
     import keras
 
     from helpers import experiments, training
+    from helpers.recipes import BASELINE_RECIPE, Variant
 
     keras.backend.clear_session()  # dozens of models in one kernel: free the previous graphs
     if method == "baseline_cnn":
-        recipe = training.capped(training.BASELINE_RECIPE, epochs_cap)
+        recipe = BASELINE_RECIPE.capped(epochs_cap)
         model, history = experiments.train_baseline(train, validation, seed, recipe, log_epochs=False)
         members, tta, histories = [model], False, [history]
     elif method in (LEAKY, LEAK_FREE):
         members, histories, tta = experiments.train_variant(train, validation, final_variant, seed, epochs_cap,
                                                             sketches=sketches)
-        recipe = training.capped(training.VARIANTS[training.parse_variant(final_variant)[0]], epochs_cap)
+        recipe = Variant.parse(final_variant).training(epochs_cap)
     else:
         raise ValueError(f"unknown CNN method {method!r}; expected one of {CNN_METHODS}")
     info = {"epochs_run": float(np.mean([len(h.history["loss"]) for h in histories])),
@@ -62,12 +63,13 @@ def refit_cnn(histories: list[keras.callbacks.History], refit_train: Arrays, tes
     """The final CNN refit on training + validation images (``experiments.refit_members``); scores on ``test``."""
     import keras
 
-    from helpers import experiments, training
+    from helpers import experiments
+    from helpers.recipes import Variant
 
     keras.backend.clear_session()
     members, epochs = experiments.refit_members(histories, refit_train, final_variant, seed, epochs_cap,
                                                 sketches=sketches)
-    tta = training.parse_variant(final_variant)[2]
+    tta = Variant.parse(final_variant).flip_tta
     info = {"epochs_run": float(np.mean(epochs)), "best_epoch": float(np.mean(epochs)),
             "n_sketches": 0 if sketches is None else len(sketches[1])}
     return predict_padded(members, test[0], tta=tta), info
@@ -93,20 +95,13 @@ def evaluate_method(method: str, y_val: np.ndarray, val_scores: np.ndarray, y_te
         threshold = evaluation.youden_threshold(y_val, val_scores)
     validation_auc = evaluation.binary_metrics(y_val, val_scores)["auc"]
     metrics = evaluation.binary_metrics(y_test, test_scores, threshold)
-    metrics["specificity"] = specificity(y_test, test_scores, threshold)
+    # Specificity: the share of male photos (label 0) predicted male; NaN on a test set without one.
+    metrics["specificity"] = float(recall_score(y_test, np.asarray(test_scores) >= threshold, pos_label=0,
+                                                zero_division=np.nan))
     # The test scores travel with the record: notebook 06 draws the reliability curve of every split from them.
     return {"method": method, "validation_auc": validation_auc, **metrics,
             "n_validation": len(y_val), "n_test": len(y_test),
             "test_labels": [int(y) for y in y_test], "test_scores": [round(float(p), 5) for p in test_scores], **extra}
-
-
-def specificity(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> float:
-    """Share of male photos (label 0) predicted male (``score < threshold``); NaN without male photos."""
-    y_true = np.asarray(y_true).astype(int)
-    negatives = y_true == 0
-    if not negatives.any():
-        return math.nan
-    return float(np.mean(np.asarray(scores, dtype=float)[negatives] < threshold))
 
 
 def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 2, seed: int = config.SEED,
@@ -122,11 +117,12 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
     the final CNNs also train on the sketches of the people they never validate or test on. A refit method must
     come after its base method in ``methods``.
     """
-    from helpers import sketches, training
+    from helpers import sketches
     from helpers.imaging import downsize, grey_pixels  # these import TensorFlow: only here, when a split runs
     from helpers.protocols import ROLES, assert_disjoint, kfold_roles, leaked_images, refit_training_set
+    from helpers.recipes import Variant
 
-    if training.variant_inputs(final_variant).sketches != (sketch_data is not None):
+    if Variant.parse(final_variant).sketches != (sketch_data is not None):
         raise ValueError(f"final variant {final_variant!r} " + ("needs sketch_data=sketches.load_paired(...)"
                          if sketch_data is None else "takes no sketches: leave sketch_data out"))
     for position, method in enumerate(methods):

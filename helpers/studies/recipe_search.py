@@ -1,7 +1,5 @@
-"""The recipe search behind notebook 04's choice (``python -m helpers.studies.recipe_search``), on validation only.
-
-Each training variant is trained with two seeds per split seed and protocol, scored as one model or the ensemble,
-with or without flip TTA, and ranked by ``RANKING_RULE``; only the chosen candidate is then tested."""
+"""The recipe search behind notebook 04's choice (``python -m helpers.studies.recipe_search``): every variant, one
+model or an ensemble, with or without flip TTA, ranked on validation by ``RANKING_RULE``; only the chosen is tested."""
 
 from __future__ import annotations
 
@@ -14,7 +12,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from helpers import data, evaluation, experiments, imaging, protocols, training
+from helpers import data, evaluation, experiments, imaging, protocols, recipes, training
 from helpers.studies.split_study import TIE_TOLERANCE, committed, parser, stamp, write
 
 Sets = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -91,12 +89,13 @@ def search(photos: pd.DataFrame, variants: Sequence[str], split_seeds: Sequence[
     table = pd.DataFrame(rows)
     ranking = rank(table)
     chosen = str(ranking["candidate"].iloc[0])
-    training_name, n_models, tta = training.parse_variant(chosen)
+    variant = recipes.Variant.parse(chosen)
     tested = []
     for (name, protocol, split_seed), models in groups.items():
-        if name == training_name:
+        if name == variant.recipe:
             sets = cells[(protocol, split_seed)]
-            scored, _ = evaluation.evaluate_model(models[:n_models], sets["validation"], sets["test"], tta=tta)
+            scored, _ = evaluation.evaluate_model(models[:variant.models], sets["validation"], sets["test"],
+                                                  tta=variant.flip_tta)
             tested.append({"candidate": chosen, "protocol": protocol, "split_seed": split_seed,
                            "threshold": scored["threshold"], "test_auc": scored["test_at_threshold"]["auc"],
                            "test_accuracy": scored["test_at_threshold"]["accuracy"],
@@ -104,7 +103,7 @@ def search(photos: pd.DataFrame, variants: Sequence[str], split_seeds: Sequence[
     keras.backend.clear_session()
     return {
         "ranking_rule": RANKING_RULE,
-        "parameters": {"training_variants": {n: training.VARIANTS[n].as_dict() for n in variants},
+        "parameters": {"training_variants": {n: recipes.RECIPES[n].as_dict() for n in variants},
                        "split_seeds": list(split_seeds), "models_per_group": MODELS_PER_GROUP, "image_scale": scale,
                        "epochs_override": epochs, "protocols": list(PROTOCOLS)},
         "rows": table.to_dict("records"), "ranking": ranking.to_dict("records"), "chosen": chosen,
@@ -127,7 +126,7 @@ def summary_table(document: dict[str, Any]) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     command = parser("Rank training and inference variants of the final CNN on validation data only.")
-    command.add_argument("--candidates", nargs="+", default=list(training.VARIANTS), choices=list(training.VARIANTS),
+    command.add_argument("--candidates", nargs="+", default=list(recipes.RECIPES), choices=list(recipes.RECIPES),
                          help="training variants (each is also scored with TTA and as an ensemble)")
     command.add_argument("--split-seeds", nargs="+", type=int, default=[23, 24, 25])
     command.add_argument("--scale", type=float, default=0.5, help="image scale (0.5: 125 x 100 pixels)")

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers import config
+from helpers.infra import environment, storage
+from helpers.reporting import results
 
 RESULTS_NAME = "06_splits"
 # The code version covers what these run (named, not imported: a test may stand in for the loop) and leaves out the
@@ -26,8 +28,6 @@ TIE_TOLERANCE = 0.005
 
 def committed(name: str, source: str | Path | None = None) -> dict[str, Any]:
     """Study ``name``'s committed results (the project's ``results/<name>.json``) or the file ``source``, checked."""
-    from helpers.reporting import results
-
     return results.load(name, source=source or config.project_root() / "results" / f"{name}.json")
 
 
@@ -38,30 +38,21 @@ def parser(description: str, chosen: bool = False) -> argparse.ArgumentParser:
     made.add_argument("--data-dir", help="photos folder (default: $CUFS_DIR, data/raw/, kagglehub)")
     made.add_argument("--out", type=Path, help="default: results/ under $CUFS_OUTPUT_DIR or the project")
     if chosen:
-        made.add_argument("--variant", help="default: the choice of results/08_levers.json (the notebooks')")
-        made.add_argument("--scale", type=float, help="image scale (default: the levers study's)")
+        from helpers.studies import levers
+
+        variant, scale = levers.chosen_variant()
+        made.add_argument("--variant", default=variant, help="default: the choice of results/08_levers.json")
+        made.add_argument("--scale", type=float, default=scale, help="image scale (default: the levers study's)")
     return made
-
-
-def variant_and_scale(args: argparse.Namespace) -> tuple[str, float]:
-    """``--variant`` and ``--scale``, each defaulting to the levers study's choice."""
-    from helpers.studies import levers
-
-    variant, scale = levers.chosen_variant()
-    return args.variant or variant, args.scale or scale
 
 
 def stamp(seed: int, started: float) -> dict[str, Any]:
     """The environment a study ran in, with its wall time since ``started`` (``time.perf_counter()``)."""
-    from helpers.infra import environment
-
     return environment.describe(seed=seed, wall_seconds=time.perf_counter() - started)
 
 
 def write(name: str, document: dict[str, Any], out: Path | None = None) -> dict[str, Any]:
     """Study ``name``'s document, checked and written to ``out`` (default: ``results/`` under the output root)."""
-    from helpers.reporting import results
-
     out = out or config.results_dir() / f"{name}.json"
     written = results.write_study(name, document, out)
     print(f"written: {out}")
@@ -77,12 +68,13 @@ def fingerprint(folds: int, repeats: int, seed: int, image_scale: float, epochs_
                 final_variant: str, method_names: Sequence[str], data_dir: str | None = None,
                 check_sketches: bool = True) -> dict[str, Any]:
     """What the records depend on: the parameters, the photos (and sketches if ``check_sketches``), the code."""
-    from helpers import methods, photos, sketches, training
+    from helpers import methods, photos, sketches
     from helpers.infra import provenance
+    from helpers.recipes import Variant
 
     files = photos.current_photos(data_dir)
     inputs: dict[str, Any] = {"photos": files.fingerprint()}
-    if check_sketches and training.variant_inputs(final_variant).sketches:
+    if check_sketches and Variant.parse(final_variant).sketches:
         folder = sketches.sketch_folder(files.folder)
         inputs["sketches"] = provenance.files_fingerprint(
             [folder / name for name in sketches.pair_sketches(files)["sketch"]])
@@ -101,8 +93,6 @@ def differences(found: dict[str, Any], wanted: dict[str, Any], ignore: Sequence[
 
 def finished_splits(wanted: dict[str, Any], numbers: Sequence[int], log=print) -> dict[str, Any]:
     """The splits of ``numbers`` made under ``wanted`` (any repeats) by an interrupted run or a shorter one."""
-    from helpers.infra import storage
-
     done: dict[str, Any] = {}
     progress = progress_path()
     for file in (progress, config.results_dir() / f"{RESULTS_NAME}.json"):
@@ -124,8 +114,8 @@ def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: 
         epochs_cap: int | None = None, final_variant: str = "D", splits: Sequence[int] | None = None,
         data_dir: str | None = None, log=print, only: Sequence[str] | None = None) -> dict[str, Any]:
     """Every method (or ``only`` these) on each split (or ``splits``), reusing those a run of this fingerprint made."""
-    from helpers import data, methods, sketches, training
-    from helpers.infra import environment, storage
+    from helpers import data, methods, sketches
+    from helpers.recipes import Variant
     from helpers.studies import multisplit
 
     numbers = list(range(folds * repeats)) if splits is None else sorted(int(n) for n in splits)
@@ -134,7 +124,7 @@ def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: 
     done = finished_splits(wanted, numbers, log)
     reused = sorted(int(k) for k in done)
     photo_frame = data.prepared_photos(data_dir)
-    sketch_data = sketches.load_paired(data_dir) if training.variant_inputs(final_variant).sketches else None
+    sketch_data = sketches.load_paired(data_dir) if Variant.parse(final_variant).sketches else None
     for number in (n for n in numbers if str(n) not in done):
         split_started = time.perf_counter()
         records, leakage = multisplit.run_split(photo_frame, number, folds, repeats, seed, image_scale, epochs_cap,
@@ -175,7 +165,6 @@ def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap
     """The study's document if it matches this run (any seed if ``any_seed``) and holds ``splits``, with why."""
     from helpers import methods
     from helpers.photos import DataNotFoundError
-    from helpers.reporting import results
 
     try:
         document = committed(RESULTS_NAME, path)
@@ -209,7 +198,8 @@ def records_for(photos: Any, folds: int, repeats: int, seed: int, image_scale: f
     ``train_because`` says why); with ``leakage``, ``total_seconds`` and ``records_from``."""
     import pandas as pd
 
-    from helpers import methods, sketches, training
+    from helpers import methods, sketches
+    from helpers.recipes import Variant
     from helpers.studies import multisplit
 
     study, reason = (None, train_because) if train_because else matching(
@@ -230,7 +220,7 @@ def records_for(photos: Any, folds: int, repeats: int, seed: int, image_scale: f
         seed = study["fingerprint"]["seed"]
     else:
         log(f"Training every split here ({reason}).")
-        sketch_data = sketches.load_paired(data_dir) if training.variant_inputs(final_variant).sketches else None
+        sketch_data = sketches.load_paired(data_dir) if Variant.parse(final_variant).sketches else None
         started, rows, leakage, names = time.perf_counter(), [], {}, tuple(only or methods.METHODS)
         for number in splits:
             split_rows, leakage[number] = multisplit.run_split(photos, number, folds, repeats, seed, image_scale,
@@ -255,9 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         command.error("--only writes a partial study: name its file with --out")
     import helpers.start  # noqa: F401 (TensorFlow's start-up noise off)
 
-    variant, scale = variant_and_scale(args)
-    write(RESULTS_NAME, run(5, args.repeats, config.SEED, scale, args.epochs, variant, args.splits, args.data_dir,
-                            only=args.only), args.out)
+    write(RESULTS_NAME, run(5, args.repeats, config.SEED, args.scale, args.epochs, args.variant, args.splits,
+                            args.data_dir, only=args.only), args.out)
     if args.splits is None or sorted(args.splits) == list(range(5 * args.repeats)):
         progress_path().unlink(missing_ok=True)  # complete: nothing left to resume
     return 0

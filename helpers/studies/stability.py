@@ -1,7 +1,5 @@
-"""What a re-run of notebook 04 can give (``python -m helpers.studies.stability`` -> results/04_stability.json).
-
-Run ``r`` trains the chosen variant with the seeds ``23 + r, 23 + r + 1000, ...`` on the report's split of seed 23
-(run 0 is notebook 04's model) and scores its first model alone and the variant on the test set."""
+"""What a re-run of notebook 04 can give (``python -m helpers.studies.stability``): run ``r`` trains the variant with
+seeds ``23 + r, 23 + r + 1000, ...`` on the report's split of seed 23 (run 0 is notebook 04's model)."""
 
 from __future__ import annotations
 
@@ -12,8 +10,9 @@ from typing import Any
 import keras
 import pandas as pd
 
-from helpers import config, evaluation, experiments, imaging, training
-from helpers.studies.split_study import committed, parser, stamp, variant_and_scale, write
+from helpers import config, evaluation, experiments, imaging
+from helpers.recipes import Variant
+from helpers.studies.split_study import committed, parser, stamp, write
 
 RESULTS_NAME = "04_stability"
 
@@ -24,15 +23,16 @@ def run(variant: str, runs: int = 5, scale: float = 1.0, epochs: int | None = No
     started = time.perf_counter()
     balanced, images, labels, splits = experiments.report_protocol_data(data_dir, seed=config.SEED)
     sets = {role: (imaging.downsize(images[idx], scale), labels[idx]) for role, idx in splits.items()}
-    _, n_models, tta = training.parse_variant(variant)
+    chosen = Variant.parse(variant)
     sketch_set = (experiments.report_protocol_sketches(balanced, splits, data_dir, config.SEED, scale)
-                  if training.variant_inputs(variant).sketches else None)  # as notebook 04 trains them
+                  if chosen.sketches else None)  # as notebook 04 trains them
     rows = []
     for number in range(runs):
         seed = config.SEED + number
         models, _, _ = experiments.train_variant(sets["train"], sets["validation"], variant, seed, epochs,
                                                  sketches=sketch_set)
-        for model_kind, members, use_tta in (("single model", models[:1], False), ("variance-reduced", models, tta)):
+        for model_kind, members, use_tta in (("single model", models[:1], False),
+                                             ("variance-reduced", models, chosen.flip_tta)):
             scored, _ = evaluation.evaluate_model(members, sets["validation"], sets["test"], tta=use_tta)
             rows.append({"run": number, "seed": seed, "model": model_kind, "auc": scored["test_at_0.5"]["auc"],
                          "accuracy_at_0.5": scored["test_at_0.5"]["accuracy"],
@@ -45,7 +45,8 @@ def run(variant: str, runs: int = 5, scale: float = 1.0, epochs: int | None = No
     metrics = ["auc", "accuracy_at_0.5", "accuracy_at_threshold"]
     spread = pd.DataFrame(rows).groupby("model")[metrics].agg(["mean", "std", "min", "max"])
     return {
-        "variant": variant, "models_per_run": n_models, "flip_tta": tta, "runs": runs, "image_scale": scale,
+        "variant": variant, "models_per_run": chosen.models, "flip_tta": chosen.flip_tta, "runs": runs,
+        "image_scale": scale,
         "training_sketches": 0 if sketch_set is None else len(sketch_set[1]),
         "epochs_override": epochs, "split": "report's protocol, seed 23 (augment, then split)", "rows": rows,
         "spread": {model: {f"{metric}_{stat}": float(value) for (metric, stat), value in values.items()}
@@ -61,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     command = parser("Spread of notebook 04's test metrics over training seeds.", chosen=True)
     command.add_argument("--runs", type=int, default=5)
     args = command.parse_args(argv)
-    variant, scale = variant_and_scale(args)
-    write(RESULTS_NAME, run(variant, args.runs, scale, args.epochs, args.data_dir), args.out)
+    write(RESULTS_NAME, run(args.variant, args.runs, args.scale, args.epochs, args.data_dir), args.out)
     return 0
 
 
