@@ -6,21 +6,15 @@ import math
 from typing import Any, Literal
 
 import keras
-import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu, spearmanr
 
-from helpers import plots
 from helpers.imaging import BT601
 from helpers.models import conv_layer_names
 
 Target = Literal["predicted", "female", "male"]
 Region = tuple[slice, slice]
-
-HEATMAP_CMAP = "jet"  # the colours of ``overlay_heatmap``; a colour bar of the overlays must name this one
-FEATURE_MAP_CMAP = "viridis"
 
 
 def _forward(layers: list[keras.layers.Layer], x: Any) -> Any:
@@ -37,37 +31,6 @@ def feature_maps(model: keras.Sequential, images: np.ndarray, layer_name: str, b
     layers = model.layers[:model.layers.index(model.get_layer(layer_name)) + 1]
     return np.concatenate([keras.ops.convert_to_numpy(_forward(layers, images[i:i + batch_size]))
                            for i in range(0, len(images), batch_size)], axis=0)
-
-
-def plot_feature_maps(maps: np.ndarray, n_channels: int = 16, title: str = "") -> plt.Figure:
-    """The ``n_channels`` most active channels of one image's (h, w, c) maps on one colour scale, with its bar."""
-    maps = np.asarray(maps)
-    means = maps.mean(axis=(0, 1))
-    chosen = np.argsort(-means, kind="stable")[: min(n_channels, maps.shape[-1])]
-    shown = maps[..., chosen].astype(float)
-    vmin = min(0.0, float(shown.min()))
-    vmax = float(np.percentile(shown, 99.5))
-    if vmax <= vmin:
-        vmax = vmin + max(float(np.abs(shown).max()), 1.0)
-    n_cols = min(4, len(chosen))
-    n_rows = math.ceil(len(chosen) / n_cols)
-    height, width = maps.shape[:2]
-    panel = 2.2
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(panel * n_cols + 1.3, panel * height / width * n_rows
-                                                      + 0.5 * n_rows + (0.6 if title else 0.0)),
-                             squeeze=False, layout="constrained")
-    fig.set_label(plots.PHOTO_LABEL)  # saved in true colour and shown as a light copy, like the photo grids
-    for ax in axes.flat:
-        ax.axis("off")
-    for ax, channel in zip(axes.flat, chosen, strict=False):
-        image = ax.imshow(maps[..., channel], cmap=FEATURE_MAP_CMAP, vmin=vmin, vmax=vmax)
-        ax.set_title(f"channel {channel}\n(mean {means[channel]:.2f})", fontsize=plots.CAPTION_PT)
-    bar = fig.colorbar(image, ax=axes, shrink=0.6, aspect=30, extend="max" if float(shown.max()) > vmax else "neither")
-    bar.set_label("activation", fontsize=plots.LABEL_PT)
-    bar.ax.tick_params(labelsize=plots.TICK_PT)
-    if title:
-        fig.suptitle(plots.wrap(title, 60), fontsize=plots.TITLE_PT + 1)
-    return fig
 
 
 def grad_cam(model: keras.Sequential, image: np.ndarray, layer_name: str | None = None,
@@ -105,12 +68,6 @@ def _normalise(cam: np.ndarray) -> np.ndarray:
     return cam / peak if peak > 0 else np.zeros_like(cam)
 
 
-def overlay_heatmap(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.4) -> np.ndarray:
-    """The image (H, W, 3) in [0, 1] blended with the heatmap (H, W) coloured by ``HEATMAP_CMAP``: RGB in [0, 1]."""
-    coloured = matplotlib.colormaps[HEATMAP_CMAP](np.clip(np.asarray(heatmap, dtype=float), 0.0, 1.0))[..., :3]
-    return np.clip((1.0 - alpha) * np.asarray(image, dtype=float) + alpha * coloured, 0.0, 1.0)
-
-
 def face_region(height: int, width: int) -> Region:
     """The central box (rows 25-80 %, columns 25-75 %): the face, not the plain background that would dominate."""
     return slice(round(0.25 * height), round(0.80 * height)), slice(round(0.25 * width), round(0.75 * width))
@@ -125,11 +82,6 @@ def side_regions(height: int, width: int) -> tuple[Region, Region]:
     """Left and right of the face box, from the forehead down: where long hair falls."""
     rows = slice(round(0.20 * height), height)
     return (rows, slice(0, round(0.25 * width))), (rows, slice(round(0.75 * width), width))
-
-
-def region_area(region: Region, height: int, width: int) -> float:
-    """The fraction of a ``height`` x ``width`` image that ``region`` covers."""
-    return np.ones((height, width))[region].size / (height * width)
 
 
 def _share(heatmap: np.ndarray, region: Region) -> float:

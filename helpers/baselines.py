@@ -36,16 +36,14 @@ def run_classical(method: str, train: Arrays, validation: Arrays, test: Arrays
     if method == "majority":
         majority = float(np.bincount(np.asarray(y_train, dtype=int), minlength=2).argmax())
         return np.full(len(x_val), majority), np.full(len(x_test), majority), {"majority_class": int(majority)}
-    best: tuple[float, float, Pipeline] | None = None
+    best_auc = -np.inf
     for c in C_GRID:
         pipeline = classical_pipeline(method, c, len(x_train), x_train.shape[1]).fit(x_train, y_train)
         val_scores = pipeline.predict_proba(x_val)[:, 1]
         auc = roc_auc_score(y_val, val_scores) if len(np.unique(y_val)) == 2 else 0.5
-        if best is None or auc > best[0] + 1e-12:
-            best = (auc, c, pipeline)
-    assert best is not None
-    _, c, pipeline = best
-    return pipeline.predict_proba(x_val)[:, 1], pipeline.predict_proba(x_test)[:, 1], {"C": c}
+        if auc > best_auc + 1e-12:
+            best_auc, best = auc, (val_scores, pipeline.predict_proba(x_test)[:, 1], {"C": c})
+    return best
 
 
 def refit_classical(method: str, c: float, refit_train: Arrays, test: Arrays) -> tuple[np.ndarray, dict[str, Any]]:

@@ -40,6 +40,5 @@ def split_table(labels: np.ndarray, splits: dict[str, np.ndarray]) -> pd.DataFra
 
 
 def prepared_photos(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The photos that ``data_dir`` (or the usual lookup) leads to: ``filename``, ``sex``, ``image_array``; loading
-    all 188 takes under a second, so nothing is cached between notebooks."""
+    """The photos ``data_dir`` (or the usual lookup) leads to: ``filename``, ``sex``, ``image_array``; not cached."""
     return photos.load_photos(photos.current_photos(data_dir))

@@ -18,13 +18,12 @@ def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.
     y_true = np.asarray(y_true).astype(int)
     scores = np.asarray(scores, dtype=float)
     predicted = (scores >= threshold).astype(int)
-    both_classes = len(np.unique(y_true)) == 2
     return {
         "accuracy": float(skm.accuracy_score(y_true, predicted)),
         "precision": float(skm.precision_score(y_true, predicted, zero_division=0)),
         "recall": float(skm.recall_score(y_true, predicted, zero_division=0)),
         "f1": float(skm.f1_score(y_true, predicted, zero_division=0)),
-        "auc": float(skm.roc_auc_score(y_true, scores)) if both_classes else float("nan"),
+        "auc": float(skm.roc_auc_score(y_true, scores)) if len(np.unique(y_true)) == 2 else float("nan"),
         "loss": float(skm.log_loss(y_true, np.clip(scores, 1e-7, 1 - 1e-7), labels=[0, 1])),
         "balanced_accuracy": float(skm.balanced_accuracy_score(y_true, predicted)),
         "brier": float(np.mean((scores - y_true) ** 2)),
@@ -90,8 +89,7 @@ RELIABILITY_BINS = 5  # 54 test images: five bins of width 0.2 keep a handful of
 
 
 def reliability_table(y_true: np.ndarray, scores: np.ndarray, bins: int = RELIABILITY_BINS) -> pd.DataFrame:
-    """Per non-empty score bin of ``calibration_curve`` (width 1 / bins, closed on the right): images, mean
-    predicted p(female) and observed female rate; a calibrated model has rate = mean score in every bin."""
+    """Per non-empty score bin of ``calibration_curve``: images, mean predicted p(female), observed female rate."""
     scores = np.asarray(scores, dtype=float)
     observed, predicted = calibration_curve(y_true, scores, n_bins=bins)
     edges = np.linspace(0, 1, bins + 1)

@@ -61,24 +61,21 @@ def train_final(train: Arrays, validation: Arrays, seed: int = config.SEED, reci
 
 
 def train_variant(train: Arrays, validation: Arrays, variant: str, seed: int = config.SEED,
-                  epochs_cap: int | None = None, log_epochs: bool = False, sketches: Arrays | None = None
+                  epochs_cap: int | None = None, sketches: Arrays | None = None
                   ) -> tuple[list[keras.Model], list[keras.callbacks.History], bool]:
-    """A final-CNN variant's models (seeds ``seed, seed + 1000, ...``), their histories and whether to use flip TTA;
-    only a ``sketch`` variant takes ``sketches`` (joined to ``train``), and it needs them: no input is dropped."""
+    """A final-CNN variant's models (seeds ``seed, seed + 1000, ...``), their histories and whether to use flip TTA."""
     chosen = Variant.parse(variant)
-    train = _with_sketches(train, sketches, chosen, "the training people's sketches")
-    trained = [train_final(train, validation, seed + 1000 * i, chosen.training(epochs_cap), log_epochs=log_epochs,
+    train = _with_sketches(train, sketches, chosen)
+    trained = [train_final(train, validation, seed + 1000 * i, chosen.training(epochs_cap), log_epochs=False,
                            standardise=chosen.standardise) for i in range(chosen.models)]
     return [m for m, _ in trained], [h for _, h in trained], chosen.flip_tta
 
 
-def _with_sketches(train: Arrays, sketches: Arrays | None, variant: Variant, which: str) -> Arrays:
-    """``train`` with ``sketches`` joined, which a ``sketch`` variant needs and any other refuses."""
+def _with_sketches(train: Arrays, sketches: Arrays | None, variant: Variant) -> Arrays:
+    """``train`` with ``sketches`` joined, which a ``sketch`` variant needs and any other refuses: none is dropped."""
     if variant.sketches != (sketches is not None):
-        raise ValueError(f"variant {variant.name!r} " + (f"needs {which} (sketches=...)" if variant.sketches
-                                                         else "takes no sketches"))
-    return train if sketches is None else (np.concatenate([train[0], sketches[0]]),
-                                           np.concatenate([train[1], sketches[1]]))
+        raise ValueError(f"variant {variant.name!r} " + ("needs sketches" if variant.sketches else "takes no sketches"))
+    return train if sketches is None else tuple(np.concatenate(pair) for pair in zip(train, sketches, strict=True))
 
 
 @dataclass(frozen=True)
@@ -95,8 +92,7 @@ class Refit:
 
 def refit_variant(train: Arrays, validation: Arrays, refit_train: Arrays, variant: str, seed: int = config.SEED,
                   epochs_cap: int | None = None) -> Refit:
-    """Train ``variant`` with early stopping, choose its threshold on validation, then refit each member on
-    ``refit_train`` (training + validation photos) with its learning rates up to its best epoch."""
+    """Train ``variant``, choose its threshold on validation, then refit its members on ``refit_train``."""
     members, histories, tta = train_variant(train, validation, variant, seed, epochs_cap)
     scores = training.predict_scores(members, validation[0], tta=tta)
     threshold = evaluation.youden_threshold(validation[1], scores)
@@ -107,10 +103,10 @@ def refit_variant(train: Arrays, validation: Arrays, refit_train: Arrays, varian
 def refit_members(histories: list[keras.callbacks.History], refit_train: Arrays, variant: str,
                   seed: int = config.SEED, epochs_cap: int | None = None, sketches: Arrays | None = None
                   ) -> tuple[list[keras.Model], list[int]]:
-    """One fresh model per pre-refit member (``train_variant``'s seeds) trained on ``refit_train`` with its
-    learning rates up to its best epoch; returns the models and their epoch counts."""
+    """Each pre-refit member (``train_variant``'s seeds) trained afresh on ``refit_train`` with its learning rates up
+    to its best epoch; returns the models and their epoch counts."""
     chosen = Variant.parse(variant)
-    refit_train = _with_sketches(refit_train, sketches, chosen, "the refit's sketches")
+    refit_train = _with_sketches(refit_train, sketches, chosen)
     if len(histories) != chosen.models:
         raise ValueError(f"variant {variant!r} has {chosen.models} member(s), not {len(histories)} histories")
     recipe = chosen.training(epochs_cap)
@@ -135,7 +131,6 @@ def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int
                             image_scale: float = 1.0) -> dict[str, Any]:
     """What notebook 04's model depends on, epoch cap included: a quick run's model is never taken for the full."""
     return {
-        "step": "final model, report's protocol",
         "photos": photos.current_photos(data_dir).fingerprint(),
         "seed": seed,
         "variant": variant,
@@ -148,37 +143,54 @@ def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int
 def save_final_models(members: list[keras.Model], variant: str = "D", data_dir: str | os.PathLike | None = None,
                       root: str | os.PathLike | None = None, seed: int = config.SEED, epochs_cap: int | None = None,
                       image_scale: float = 1.0) -> list[str]:
-    """Save notebook 04's model(s) atomically, each with its provenance record (written last, removed first)."""
+    """Save notebook 04's model(s) atomically, each with a record of its fingerprint and SHA-256 beside it (written
+    last, removed first: a model left without one by a crash is never reused)."""
     paths = final_model_paths(root, seed, len(members))
     fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
     for member, path in zip(members, paths, strict=True):
-        provenance.forget(path)
+        record = Path(path).with_suffix(".provenance.json")
+        record.unlink(missing_ok=True)
         storage.atomic_write(path, member.save)
-        provenance.record([Path(path)], fingerprint)
+        storage.save_json(record, {"fingerprint": fingerprint, "sha256": provenance.file_sha256(path)})
     return paths
+
+
+def _why_not_reused(path: str, fingerprint: dict[str, Any]) -> str | None:
+    """Why the saved model at ``path`` is not the one ``fingerprint`` describes, in words (None: it is)."""
+    record = Path(path).with_suffix(".provenance.json")
+    if not os.path.exists(path):
+        return "there is no such file"
+    try:
+        saved = storage.load_json(record)
+        differ = [key for key, value in fingerprint.items() if saved["fingerprint"].get(key) != value]
+        changed = saved["sha256"] != provenance.file_sha256(path)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        return f"its provenance record {record.name} is missing or unreadable ({type(err).__name__})"
+    if differ:
+        words = {"photos": "other photo files", "code": "another version of the code"}
+        return "it was made from " + " and ".join(words.get(key, f"another {key}") for key in differ)
+    return "it changed after it was recorded" if changed else None
 
 
 def load_or_train_final_models(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
                                seed: int = config.SEED, variant: str = "D", epochs_cap: int | None = None,
                                image_scale: float = 1.0) -> tuple[list[keras.Model], bool, bool]:
-    """Notebook 04's saved model(s) if their provenance matches, else trained now and saved (logging why); returns
-    the models, whether to predict with flip TTA, and whether they had to be trained."""
+    """Notebook 04's saved model(s) if their records match, else trained now and saved (warning why); returns the
+    models, whether to predict with flip TTA, and whether they had to be trained."""
     chosen = Variant.parse(variant)
     paths = final_model_paths(root, seed, chosen.models)
     fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
-    stale = {path: reason for path in paths if (reason := provenance.stale_reason([Path(path)], fingerprint))}
-    if not stale:
+    reasons = {path: _why_not_reused(path, fingerprint) for path in paths}
+    if not any(reasons.values()):
         try:
             return [keras.models.load_model(path) for path in paths], chosen.flip_tta, False
         except Exception as err:  # a damaged .keras file raises anything from zipfile, h5py or Keras itself
             log.warning("A saved final model in %s cannot be loaded (%s: %s): training again.",
                         config.models_dir(root), type(err).__name__, err)
-    for path, reason in stale.items():
-        if os.path.exists(path):
-            log.warning("The saved final model %s cannot be reused: %s. Training it again with notebook 04's "
-                        "recipe.", path, reason)
-        else:
-            log.warning("No saved final model at %s: training it now with notebook 04's recipe.", path)
+    for path, reason in reasons.items():
+        if reason:
+            log.warning("The saved final model %s cannot be reused: %s. Training it with notebook 04's recipe.",
+                        path, reason)
     balanced, images, labels, splits = report_protocol_data(data_dir, seed)
     images = imaging.downsize(images, image_scale)
     sketch_set = (report_protocol_sketches(balanced, splits, data_dir, seed, image_scale)

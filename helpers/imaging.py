@@ -15,13 +15,13 @@ def scaled_size(shape: tuple[int, ...], scale: float) -> tuple[int, int]:
         raise ValueError(f"scale must be positive, not {scale}")
     return max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale))
 
-def resize_images(images: np.ndarray, size: tuple[int, int], batch_size: int = 64) -> np.ndarray:
+def resize_images(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """A batch (N, H, W, C) resized to ``size`` = (rows, columns): bilinear with antialiasing, float32."""
     images = np.asarray(images, dtype=np.float32)
     if images.shape[1:3] == tuple(size):
         return images.copy()
-    out = [keras.ops.convert_to_numpy(keras.ops.image.resize(images[i:i + batch_size], size, antialias=True))
-           for i in range(0, len(images), batch_size)]
+    out = [keras.ops.convert_to_numpy(keras.ops.image.resize(images[i:i + 64], size, antialias=True))
+           for i in range(0, len(images), 64)]
     if not out:
         return np.zeros((0, *size, images.shape[-1]), np.float32)
     return np.clip(np.concatenate(out), 0.0, 1.0).astype(np.float32)
@@ -43,10 +43,9 @@ def grey_rgb(images: np.ndarray) -> np.ndarray:
     """Grey levels repeated on three channels: colour removed, the input shape (and parameter counts) kept."""
     return np.repeat(luma(images)[..., None], np.shape(images)[-1], axis=-1)
 
-def standardise_per_image(images: np.ndarray, epsilon: float = 1e-6) -> np.ndarray:
+def standardise_per_image(images: np.ndarray) -> np.ndarray:
     """Each image to mean 0 and standard deviation 1 over its own pixels: ``models.PerImageStandardisation``."""
     images = np.asarray(images, dtype=np.float32)
     axes = tuple(range(1, images.ndim))
-    mean = images.mean(axis=axes, keepdims=True)
     std = images.std(axis=axes, keepdims=True)
-    return ((images - mean) / np.maximum(std, epsilon)).astype(np.float32)
+    return ((images - images.mean(axis=axes, keepdims=True)) / np.maximum(std, 1e-6)).astype(np.float32)

@@ -30,27 +30,26 @@ class PerImageStandardisation(keras.layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-def build_baseline_model(input_shape: tuple[int, int, int] = config.INPUT_SHAPE,
-                         dropout: float = BASELINE_DROPOUT) -> keras.Sequential:
+def build_baseline_model(input_shape: tuple[int, int, int] = config.INPUT_SHAPE) -> keras.Sequential:
     """Model 1: three Conv2D(3x3) 16/32/64 + MaxPool + BatchNorm, Flatten, Dense(32), Dropout, sigmoid (1,390,113)."""
     layers: list[keras.layers.Layer] = [keras.Input(shape=input_shape)]
     for i, filters in enumerate((16, 32, 64)):
+        suffix = f"_{i}" if i else ""  # Keras' default names, fixed so that tables never depend on build order
         layers += [
-            keras.layers.Conv2D(filters, 3, activation="relu", name=_name("conv2d", i)),
-            keras.layers.MaxPooling2D(2, name=_name("max_pooling2d", i)),
-            keras.layers.BatchNormalization(name=_name("batch_normalization", i)),
+            keras.layers.Conv2D(filters, 3, activation="relu", name=f"conv2d{suffix}"),
+            keras.layers.MaxPooling2D(2, name=f"max_pooling2d{suffix}"),
+            keras.layers.BatchNormalization(name=f"batch_normalization{suffix}"),
         ]
     layers += [
         keras.layers.Flatten(name="flatten"),
         keras.layers.Dense(32, activation="relu", name="dense"),
-        keras.layers.Dropout(dropout, name="dropout"),
+        keras.layers.Dropout(BASELINE_DROPOUT, name="dropout"),
         keras.layers.Dense(1, activation="sigmoid", name="dense_1"),
     ]
     return keras.Sequential(layers, name="baseline_cnn")
 
 
-def build_final_model(input_shape: tuple[int, int, int] = config.INPUT_SHAPE, l2: float = FINAL_L2,
-                      dropout: float = 0.5, batchnorm_momentum: float = FINAL_BATCHNORM_MOMENTUM,
+def build_final_model(input_shape: tuple[int, int, int] = config.INPUT_SHAPE,
                       standardise: bool = False) -> keras.Sequential:
     """Model 2: four Conv2D(3x3) 32/64/128/256 with L2 + MaxPool + BatchNorm, GAP, Dense(128), Dropout(0.5): 423,361
     parameters whatever the input size; ``standardise`` puts a weightless ``PerImageStandardisation`` first."""
@@ -58,24 +57,20 @@ def build_final_model(input_shape: tuple[int, int, int] = config.INPUT_SHAPE, l2
     if standardise:
         layers.append(PerImageStandardisation(name="per_image_standardisation"))
     for i, filters in enumerate((32, 64, 128, 256)):
+        suffix = f"_{i}" if i else ""
         layers += [
-            keras.layers.Conv2D(filters, 3, activation="relu", kernel_regularizer=keras.regularizers.L2(l2),
-                                name=_name("conv2d", i)),
-            keras.layers.MaxPooling2D(2, name=_name("max_pooling2d", i)),
-            keras.layers.BatchNormalization(momentum=batchnorm_momentum, name=_name("batch_normalization", i)),
+            keras.layers.Conv2D(filters, 3, activation="relu", kernel_regularizer=keras.regularizers.L2(FINAL_L2),
+                                name=f"conv2d{suffix}"),
+            keras.layers.MaxPooling2D(2, name=f"max_pooling2d{suffix}"),
+            keras.layers.BatchNormalization(momentum=FINAL_BATCHNORM_MOMENTUM, name=f"batch_normalization{suffix}"),
         ]
     layers += [
         keras.layers.GlobalAveragePooling2D(name="global_average_pooling2d"),
         keras.layers.Dense(128, activation="relu", name="dense"),
-        keras.layers.Dropout(dropout, name="dropout"),
+        keras.layers.Dropout(0.5, name="dropout"),
         keras.layers.Dense(1, activation="sigmoid", name="dense_1"),
     ]
     return keras.Sequential(layers, name="final_gap_l2_cnn")
-
-
-def _name(base: str, index: int) -> str:
-    """Keras' default naming (conv2d, conv2d_1, ...), fixed so tables never depend on build order."""
-    return base if index == 0 else f"{base}_{index}"
 
 
 def parameter_counts(model: keras.Model) -> tuple[int, int]:

@@ -1,8 +1,4 @@
-"""Finding and loading exactly the CUFS photos, never a guess: where they are, which files are photos, decoding.
-
-The policy (where the photos are looked for, which files count, what each bad input says) is written once, for
-users, in ``data/README.md``; ``tests/test_photos.py`` checks each case on small files of its own.
-"""
+"""Finding and loading exactly the CUFS photos, never a guess: the policy, case by case, is in ``data/README.md``."""
 
 from __future__ import annotations
 
@@ -51,10 +47,6 @@ class PhotoFiles:
     folder: Path
     files: tuple[Path, ...]
 
-    @property
-    def labels(self) -> list[int]:
-        return [label_from_filename(p.name) for p in self.files]
-
     def fingerprint(self) -> dict[str, Any]:
         """Names and content hashes of the photos (not their folder: a copy elsewhere is the same data)."""
         return provenance.files_fingerprint(self.files)
@@ -66,12 +58,6 @@ def parse_photo_name(name: str) -> tuple[int, str] | None:
     if match is None or match["suffix"].lower() not in IMAGE_SUFFIXES:
         return None
     return "mf".index(match["sex"].lower()), match["person"].lower()
-
-
-def label_from_filename(name: str) -> int | None:
-    """0 (male) or 1 (female) for a name that follows the CUFS photos' naming, else None."""
-    parsed = parse_photo_name(name)
-    return None if parsed is None else parsed[0]
 
 
 def is_residue(name: str) -> bool:
@@ -135,8 +121,8 @@ def photos_folder_in(path: Path, source: str = "the given path") -> Path:
 
 
 def photo_folders_under(root: Path) -> list[Path]:
-    """Folders at or below ``root`` that directly hold a file named like a CUFS photo, sorted; hidden folders are
-    left out, links followed once, and a candidate's own sub-folders (a backup kept inside it) are not searched."""
+    """Sorted folders at or below ``root`` that directly hold a CUFS photo; hidden folders and a candidate's own
+    sub-folders (a backup kept inside it) are not searched, links are followed once."""
     found: list[Path] = []
     seen: set[str] = set()
     for folder, subfolders, names in os.walk(root, followlinks=True, onerror=lambda err: _warn_once(
@@ -157,21 +143,19 @@ def select_photos(folder: Path) -> PhotoFiles:
     folder = Path(folder)
     photos: list[Path] = []
     skipped: dict[str, list[str]] = defaultdict(list)
+    by_person: dict[str, list[str]] = defaultdict(list)
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if path.is_file() and parse_photo_name(path.name):
+        if path.is_file() and (parsed := parse_photo_name(path.name)):
             photos.append(path)
+            by_person[parsed[1]].append(str(path))
         elif not is_residue(path.name):
             skipped[why_not_a_photo(path.name)].append(path.name)
     for reason, names in skipped.items():
         _warn_once(f"Skipped {len(names)} file(s) in {folder}, {reason}: {', '.join(names)}")
-    by_person: dict[str, list[str]] = defaultdict(list)
-    for path in photos:
-        by_person[parse_photo_name(path.name)[1]].append(str(path))
-    if clashes := {person: paths for person, paths in sorted(by_person.items()) if len(paths) > 1}:
-        listing = "; ".join(f"{person}: {', '.join(paths)}" for person, paths in clashes.items())
-        raise DataError(f"{len(clashes)} person(s) have more than one photo file ({listing}). CUFS has one photo "
-                        "per person: keep one file of each and move the others out of the folder.")
-    counts = Counter(label_from_filename(path.name) for path in photos)
+    if clashes := [f"{person}: {', '.join(paths)}" for person, paths in sorted(by_person.items()) if len(paths) > 1]:
+        raise DataError(f"{len(clashes)} person(s) have more than one photo file ({'; '.join(clashes)}). CUFS has one "
+                        "photo per person: keep one file of each and move the others out of the folder.")
+    counts = Counter(parse_photo_name(path.name)[0] for path in photos)
     stated = f"{counts[0]} male, {counts[1]} female"
     if not counts[0] or not counts[1]:
         raise DataNotFoundError(f"{folder} holds {stated} photos: without both there is nothing to classify. Check "
@@ -192,8 +176,7 @@ def load_image(path: Path) -> np.ndarray:
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         raise DataError(f"{path} cannot be read as an 8-bit image ({err}). Save it as an 8-bit RGB JPEG or PNG, "
                         "make it readable, re-download the dataset, or remove that file.") from err
-    if rgb.size != (config.IMAGE_WIDTH, config.IMAGE_HEIGHT):
-        rgb = rgb.resize((config.IMAGE_WIDTH, config.IMAGE_HEIGHT), Image.Resampling.BILINEAR)
+    rgb = rgb.resize((config.IMAGE_WIDTH, config.IMAGE_HEIGHT), Image.Resampling.BILINEAR)  # a copy if the size fits
     return np.asarray(rgb).astype(np.float32) / 255.0
 
 
@@ -205,7 +188,8 @@ def load_photos(photos: PhotoFiles, progress: bool = True) -> pd.DataFrame:
     # Headless runs (the pipeline sets CUFS_PROGRESS_BARS=0) keep committed outputs free of bars.
     quiet = not progress or os.environ.get(config.PROGRESS_ENV_VAR) == "0"
     arrays = [load_image(path) for path in tqdm(photos.files, desc="Loading photos", unit="photo", disable=quiet)]
-    return pd.DataFrame({"filename": [p.name for p in photos.files], "sex": photos.labels, "image_array": arrays})
+    return pd.DataFrame({"filename": [p.name for p in photos.files],
+                         "sex": [parse_photo_name(p.name)[0] for p in photos.files], "image_array": arrays})
 
 
 def current_photos(data_dir: str | os.PathLike | None = None) -> PhotoFiles:

@@ -1,6 +1,5 @@
 """One split's data: the report's protocol (augment all 188 photos to 268, then split: copies of one photo can
-sit on both sides) or leak-free (split the photos, then balance the training part alone); ``role_check`` and
-``assert_disjoint`` show and enforce the difference."""
+sit on both sides) or leak-free (split the photos, then balance the training part alone)."""
 
 from __future__ import annotations
 
@@ -17,15 +16,10 @@ Roles = dict[str, pd.DataFrame]
 ROLES = ("train", "validation", "test")
 
 
-def with_provenance(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the ``source``/``augmented`` columns (real photos are their own source)."""
-    if {"source", "augmented"} <= set(frame.columns):
-        return frame.reset_index(drop=True)
-    return frame.assign(source=frame["filename"], augmented=False).reset_index(drop=True)
-
 def frames_by_role(frame: pd.DataFrame, splits: dict[str, np.ndarray]) -> Roles:
-    """One frame per role (train, validation, test) from a frame and its split indices."""
-    frame = with_provenance(frame)
+    """One frame per role from a frame and its split indices, with ``source``/``augmented`` (a photo is its own)."""
+    if "source" not in frame:
+        frame = frame.assign(source=frame["filename"], augmented=False)
     return {role: frame.iloc[splits[role]].reset_index(drop=True) for role in ROLES}
 
 def leak_free_split(photos: pd.DataFrame, seed: int) -> Roles:
@@ -56,31 +50,26 @@ def role_check(roles: Roles) -> pd.DataFrame:
 
 def leaked_images(roles: Roles) -> int:
     """Validation and test images whose source photo is also in another role: 0 for an honest protocol."""
-    table = role_check(roles)
-    return int(table.loc[[r for r in ("validation", "test") if r in table.index],
-                         "source shared with another role"].sum())
+    return int(role_check(roles).loc[["validation", "test"], "source shared with another role"].sum())
 
-def assert_disjoint(roles: Roles, augmented_only_in: str | None = "train") -> None:
-    """Raise ``AssertionError`` unless no source photo is in two roles and (optionally) only ``train`` is augmented."""
+def assert_disjoint(roles: Roles) -> None:
+    """Raise ``AssertionError`` unless no source photo is in two roles and only ``train`` is augmented."""
     table = role_check(roles)
-    shared = table["source shared with another role"]
+    shared, augmented = table["source shared with another role"], table["augmented"].drop("train")
     if shared.any():
         raise AssertionError(f"source photos in two roles: {shared[shared > 0].to_dict()}")
-    if augmented_only_in is not None:
-        augmented = table["augmented"].drop(augmented_only_in, errors="ignore")
-        if augmented.any():
-            raise AssertionError(f"augmented images outside {augmented_only_in}: {augmented[augmented > 0].to_dict()}")
+    if augmented.any():
+        raise AssertionError(f"augmented images outside train: {augmented[augmented > 0].to_dict()}")
 
 
-def kfold_splits(labels: np.ndarray, folds: int = 5, repeats: int = 2, seed: int = config.SEED,
-                 validation_fraction: float = data.VALIDATION_FRACTION) -> list[dict[str, np.ndarray]]:
-    """Repeated stratified K-fold (each item tested ``repeats`` times), validation drawn from the other folds
-    as the report's split draws it: 188 photos give 93-94 / 56-57 / 37-38."""
+def kfold_splits(labels: np.ndarray, folds: int = 5, repeats: int = 2, seed: int = config.SEED
+                 ) -> list[dict[str, np.ndarray]]:
+    """Repeated stratified K-fold; validation drawn from the other folds as the report's (93-94 / 56-57 / 37-38)."""
     labels = np.asarray(labels)
     splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
     out = []
     for number, (rest, test) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
-        train, validation = train_test_split(rest, test_size=validation_fraction, random_state=seed + number,
+        train, validation = train_test_split(rest, test_size=data.VALIDATION_FRACTION, random_state=seed + number,
                                              stratify=labels[rest])
         out.append({"train": np.sort(train), "validation": np.sort(validation), "test": np.sort(test)})
     return out
@@ -95,15 +84,13 @@ def kfold_leak_free_training(photos: pd.DataFrame, number: int, folds: int = 5, 
 
 
 def kfold_roles(photos: pd.DataFrame, number: int, folds: int, repeats: int, seed: int) -> dict[str, Any]:
-    """Both protocols for split ``number`` of a repeated K-fold: leak-free, and the report's (the repeat's 268
-    balanced images, then their own K-fold: the leak is kept)."""
+    """Split ``number``'s leak-free roles and the report's (the repeat's 268 images, then their own K-fold: leaky)."""
     splits, balanced_train = kfold_leak_free_training(photos, number, folds, repeats, seed)
-    repeat = number // folds
-    leak_free = frames_by_role(photos, splits)
-    leak_free["train"] = balanced_train
-    balanced = augmentation.balance_by_augmentation(photos[["filename", "sex", "image_array"]], seed + repeat)
-    report_splits = kfold_splits(balanced["sex"].to_numpy(), folds, 1, seed + repeat)[number % folds]
-    return {"photo_splits": splits, "leak_free": leak_free, "report": frames_by_role(balanced, report_splits)}
+    repeat_seed = seed + number // folds
+    balanced = augmentation.balance_by_augmentation(photos[["filename", "sex", "image_array"]], repeat_seed)
+    report_splits = kfold_splits(balanced["sex"].to_numpy(), folds, 1, repeat_seed)[number % folds]
+    return {"photo_splits": splits, "leak_free": {**frames_by_role(photos, splits), "train": balanced_train},
+            "report": frames_by_role(balanced, report_splits)}
 
 
 def refit_training_set(photos: pd.DataFrame, splits: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
@@ -115,11 +102,8 @@ def refit_training_set(photos: pd.DataFrame, splits: dict[str, np.ndarray], seed
     return augmentation.balance_by_augmentation(frame, seed)
 
 
-def inner_split(labels: np.ndarray, train: np.ndarray, seed: int,
-                validation_fraction: float = 1 / 3) -> dict[str, np.ndarray]:
-    """Stratified inner training and validation indices from ``train``: a study's choices never see the split's
-    validation or test photos."""
-    labels = np.asarray(labels)
-    inner_train, inner_validation = train_test_split(np.asarray(train), test_size=validation_fraction,
-                                                     random_state=seed, stratify=labels[train])
+def inner_split(labels: np.ndarray, train: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """Stratified inner training (2/3) and validation (1/3) indices from ``train``, never a held-out photo."""
+    inner_train, inner_validation = train_test_split(np.asarray(train), test_size=1 / 3, random_state=seed,
+                                                     stratify=np.asarray(labels)[train])
     return {"train": np.sort(inner_train), "validation": np.sort(inner_validation)}

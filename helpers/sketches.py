@@ -1,12 +1,12 @@
-"""The CUFS sketches (``sketches/`` beside ``photos/``), each tied to its photo's person, so that only the training
-people's sketches ever reach training. ``f1-005-01-sz1.jpg`` sketches ``f1-005-01.jpg``; the upper-case
-``F2-005-01-sz1.jpg`` sketches ``f-005-01.jpg``."""
+"""The CUFS sketches (``sketches/`` beside ``photos/``) tied to their photo's person, so that only the training people's
+sketches reach training: ``f1-005-01-sz1.jpg`` sketches ``f1-005-01.jpg``, ``F2-005-01-sz1.jpg`` ``f-005-01.jpg``."""
 
 from __future__ import annotations
 
 import logging
 import os
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -43,77 +43,57 @@ def sketch_folder(photo_folder: str | os.PathLike) -> Path:
     return folder
 
 
-def pair_sketches(photo_files: photos.PhotoFiles, folder: str | os.PathLike | None = None) -> pd.DataFrame:
+def pair_sketches(photo_files: photos.PhotoFiles) -> pd.DataFrame:
     """One row per photo: ``filename``, ``sketch``, ``person``, ``sex``; ``SketchError`` unless the pairing is one
     to one. Files not named like a sketch are skipped with a warning."""
-    folder = Path(folder) if folder else sketch_folder(photo_files.folder)
-    by_person: dict[str, list[str]] = {}
+    folder = sketch_folder(photo_files.folder)
+    by_person: dict[str, list[str]] = defaultdict(list)
     skipped = []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
         person = person_of_sketch(path.name) if path.is_file() else None
-        if person is None:
-            if not photos.is_residue(path.name):
-                skipped.append(path.name)
-            continue
-        by_person.setdefault(person, []).append(path.name)
+        if person:
+            by_person[person].append(path.name)
+        elif not photos.is_residue(path.name):
+            skipped.append(path.name)
     if skipped:
         log.warning("Skipped %d file(s) in %s not named like a CUFS sketch: %s", len(skipped), folder,
                     ", ".join(skipped))
     photo_person = {photos.parse_photo_name(p.name)[1]: p.name for p in photo_files.files}
-    twice = {person: names for person, names in by_person.items() if len(names) > 1}
-    orphans = sorted(name for person, names in by_person.items() if person not in photo_person for name in names)
-    missing = sorted(name for person, name in photo_person.items() if person not in by_person)
-    problems = []
-    if twice:
-        problems.append(f"two sketches of one person: {', '.join(sorted(n for ns in twice.values() for n in ns))}")
-    if orphans:
-        problems.append(f"sketches of no photo's person: {', '.join(orphans)}")
-    if missing:
-        problems.append(f"photos without a sketch: {', '.join(missing)}")
+    problems = [f"{what}: {', '.join(sorted(found))}" for what, found in (
+        ("two sketches of one person", [n for ns in by_person.values() if len(ns) > 1 for n in ns]),
+        ("sketches of no photo's person", [n for p, ns in by_person.items() if p not in photo_person for n in ns]),
+        ("photos without a sketch", [name for p, name in photo_person.items() if p not in by_person])) if found]
     if problems:
         raise SketchError(f"The sketches in {folder} do not pair one to one with the photos in "
                           f"{photo_files.folder}: {'; '.join(problems)}.")
-    rows = [{"filename": name, "sketch": by_person[person][0], "person": person,
-             "sex": photos.label_from_filename(name)}
-            for person, name in sorted(photo_person.items(), key=lambda item: item[1])]
-    return pd.DataFrame(rows)
-
-
-def for_training(pairs: pd.DataFrame, training_photos: Iterable[str], held_out: Iterable[str]) -> pd.DataFrame:
-    """The pairs of the training photos only; refuses when a held-out (validation or test) photo is among them."""
-    training, held = set(training_photos), set(held_out)
-    if training & held:
-        raise ValueError(f"photos both in training and held out: {sorted(training & held)}")
-    return pairs[pairs["filename"].isin(training)].reset_index(drop=True)
-
-
-def load_sketches(pairs: pd.DataFrame, folder: str | os.PathLike) -> pd.DataFrame:
-    """The sketches of ``pairs`` decoded like the photos, with ``filename`` (the sketch) and ``photo``."""
-    folder = Path(folder)
-    return pd.DataFrame({"filename": pairs["sketch"].tolist(), "photo": pairs["filename"].tolist(),
-                         "sex": pairs["sex"].astype("int64").tolist(),
-                         "image_array": [photos.load_image(folder / name) for name in pairs["sketch"]]})
+    return pd.DataFrame([{"filename": name, "sketch": by_person[person][0], "person": person,
+                          "sex": photos.parse_photo_name(name)[0]}
+                         for person, name in sorted(photo_person.items(), key=lambda item: item[1])])
 
 
 def load_paired(data_dir: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The pairs (``pair_sketches``) and decoded sketches (``load_sketches``) beside ``data_dir``'s photos."""
+    """The pairs (``pair_sketches``) beside ``data_dir``'s photos and their sketches decoded like the photos, with
+    ``filename`` (the sketch) and ``photo``."""
     files = photos.current_photos(data_dir)
-    pairs = pair_sketches(files)
-    return pairs, load_sketches(pairs, sketch_folder(files.folder))
+    pairs, folder = pair_sketches(files), sketch_folder(files.folder)
+    return pairs, pd.DataFrame({"filename": pairs["sketch"].tolist(), "photo": pairs["filename"].tolist(),
+                                "sex": pairs["sex"].astype("int64").tolist(),
+                                "image_array": [photos.load_image(folder / name) for name in pairs["sketch"]]})
 
 
 def training_sketches(pairs: pd.DataFrame, sketch_frame: pd.DataFrame, training_photos: Iterable[str],
                       held_out: Iterable[str]) -> pd.DataFrame:
-    """The training people's sketches only (``for_training``), as a photo-like frame."""
-    allowed = for_training(pairs, training_photos, held_out)
-    chosen = sketch_frame[sketch_frame["photo"].isin(set(allowed["filename"]))]
+    """The training photos' sketches only, as a photo-like frame; refuses a photo both in training and held out."""
+    training, held = set(training_photos), set(held_out)
+    if training & held:
+        raise ValueError(f"photos both in training and held out: {sorted(training & held)}")
+    chosen = sketch_frame[sketch_frame["photo"].isin(training & set(pairs["filename"]))]
     return chosen[["filename", "sex", "image_array"]].reset_index(drop=True)
 
 
 def training_sketch_set(roles: Mapping[str, pd.DataFrame], sketch_data: tuple[pd.DataFrame, pd.DataFrame],
                         seed: int) -> pd.DataFrame:
-    """The sketches of the people none of whose images (by ``source``) are validated or tested on under ``roles``,
-    balanced by augmentation (seeded)."""
+    """The sketches of the people with no validation or test image (by ``source``) in ``roles``, balanced (seeded)."""
     from helpers import augmentation  # TensorFlow: only when sketches are balanced, not when they are paired
 
     def people(frame: pd.DataFrame) -> set[str]:

@@ -83,22 +83,6 @@ def summary_table(summary: pd.DataFrame, labels: dict[str, str] | None = None, d
     return table.rename_axis(index="method", columns=f"mean ± sd [{INTERVAL_LABEL}]")
 
 
-def interval_comparison(summary: pd.DataFrame, metric: str = "auc", labels: dict[str, str] | None = None
-                        ) -> pd.DataFrame:
-    """One metric per method: the naive and the corrected interval, their widths and the ratio of the widths."""
-    rows = summary.xs(metric, level="metric")
-    table = pd.DataFrame({
-        "mean": rows["mean"],
-        "naive 95 % interval": rows.apply(lambda r: f"[{r['naive_ci_low']:.3f}, {r['naive_ci_high']:.3f}]", axis=1),
-        INTERVAL_LABEL: rows.apply(lambda r: f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}]", axis=1),
-        "naive width": rows["naive_ci_high"] - rows["naive_ci_low"],
-        "corrected width": rows["ci_high"] - rows["ci_low"],
-        "expected ratio sqrt(1 + K n_test / n_train)": np.sqrt(1 + rows["n"] * rows["n_test"] / rows["n_train"]),
-    })
-    table["ratio of the widths"] = table["corrected width"] / table["naive width"]
-    return table.rename(index=labels or {})
-
-
 def summary_dict(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
     """``{method: {metric: {"mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high"}}}``."""
     keys = ("mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high")

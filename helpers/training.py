@@ -46,12 +46,10 @@ def learning_rate_of(recipe: Recipe, steps_per_epoch: int) -> float | keras.opti
     """The recipe's learning rate: a number, or (``cosine``) a per-step schedule with an optional linear warm-up."""
     if not recipe.cosine:
         return recipe.learning_rate
-    warmup = recipe.warmup_epochs * steps_per_epoch
     decay = max(1, (recipe.epochs - recipe.warmup_epochs) * steps_per_epoch)
-    if not warmup:
-        return keras.optimizers.schedules.CosineDecay(recipe.learning_rate, decay, alpha=0.01)
     return keras.optimizers.schedules.CosineDecay(recipe.learning_rate / 10, decay, alpha=0.01,
-                                                  warmup_target=recipe.learning_rate, warmup_steps=warmup)
+                                                  warmup_target=recipe.learning_rate,
+                                                  warmup_steps=recipe.warmup_epochs * steps_per_epoch)
 
 
 def compile_binary(model: keras.Model, recipe: Recipe, steps_per_epoch: int = 1) -> keras.Model:
@@ -118,7 +116,7 @@ def fit(model: keras.Model, train: tuple[np.ndarray, np.ndarray], validation: tu
 
 
 def fit_fixed(model: keras.Model, train: tuple[np.ndarray, np.ndarray], recipe: Recipe,
-              learning_rates: Sequence[float], class_weight: dict[int, float] | None = None) -> keras.Model:
+              learning_rates: Sequence[float]) -> keras.Model:
     """Refit without validation data: one epoch per entry of ``learning_rates`` (``refit_schedule``), at that rate."""
     if not learning_rates:
         raise ValueError("a refit needs at least one epoch")
@@ -128,8 +126,7 @@ def fit_fixed(model: keras.Model, train: tuple[np.ndarray, np.ndarray], recipe: 
     # The scheduler below sets each epoch's rate, so the recipe compiled here has a plain one.
     plain = replace(recipe, learning_rate=rates[0], cosine=False, warmup_epochs=0, reduce_lr_patience=None)
     compile_binary(model, plain, int(np.ceil(len(train[0]) / recipe.batch_size)))
-    model.fit(train[0], train[1], batch_size=recipe.batch_size, shuffle=True, epochs=len(rates),
-              class_weight=class_weight, verbose=0,
+    model.fit(train[0], train[1], batch_size=recipe.batch_size, shuffle=True, epochs=len(rates), verbose=0,
               callbacks=[keras.callbacks.LearningRateScheduler(lambda epoch, _: rates[epoch])])
     if recipe.reestimate_batchnorm:
         reestimate_batchnorm(model, train[0])
@@ -139,10 +136,7 @@ def fit_fixed(model: keras.Model, train: tuple[np.ndarray, np.ndarray], recipe: 
 def refit_schedule(history: keras.callbacks.History, recipe: Recipe) -> list[float]:
     """The learning rate Keras logged at each epoch of ``history`` up to its best one: what ``fit_fixed`` repeats."""
     best = best_epoch(history, recipe)
-    rates = history.history.get("learning_rate")
-    if rates is None:
-        return [recipe.learning_rate] * best
-    return [float(r) for r in rates[:best]]
+    return [float(r) for r in history.history.get("learning_rate", [recipe.learning_rate] * best)[:best]]
 
 
 def best_epoch(history: keras.callbacks.History, recipe: Recipe) -> int:

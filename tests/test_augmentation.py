@@ -69,12 +69,6 @@ def test_augment_more_than_one_batch():
     assert np.array_equal(out[:32], first)
 
 
-def test_augment_zero_images():
-    out = augmentation.augment_images(np.zeros((0, H, W, 3), np.float32))
-    assert out.shape == (0, H, W, 3)
-    assert out.dtype == np.float32
-
-
 def test_augmenter_layers():
     layers = augmentation.augmenter(seed=3)
     names = [type(layer).__name__ for layer in layers.layers]
@@ -96,7 +90,7 @@ def test_choose_sources_spreads_evenly():
     assert sorted(counts) == [2, 2, 3, 3]
 
 
-@pytest.mark.parametrize("count", [0, 1, 3, 4])
+@pytest.mark.parametrize("count", [1, 3, 4])
 def test_choose_sources_fewer_than_candidates_are_distinct(count):
     chosen = augmentation.choose_sources(np.arange(10, 14), count, seed=1)
     assert len(chosen) == count

@@ -44,9 +44,6 @@ def assert_partition(splits: dict[str, np.ndarray], n: int) -> None:
         assert np.all(np.diff(idx) > 0)
 
 
-# ---- labels -------------------------------------------------------------------------------------
-
-
 # ---- the real photos ----------------------------------------------------------------------------
 
 
@@ -147,6 +144,3 @@ def test_prepared_photos_are_read_afresh_and_leave_nothing_behind(tmp_path, monk
     assert not out.exists(), "reading the photos writes no cache"
     with pytest.raises(photos.DataNotFoundError, match="no-such-folder"):
         data.prepared_photos(tmp_path / "no-such-folder")
-
-
-# ---- finding the data ---------------------------------------------------------------------------

@@ -46,7 +46,6 @@ def test_baseline_layers(baseline):
     assert all(layer.kernel_size == (3, 3) for layer in baseline.layers if isinstance(layer, keras.layers.Conv2D))
     assert baseline.layers[-3].units == 32
     assert baseline.layers[-2].rate == models.BASELINE_DROPOUT == 0.5
-    assert models.build_baseline_model(dropout=0.3).layers[-2].rate == 0.3
 
 
 def test_final_parameter_counts(final):
@@ -83,15 +82,6 @@ def test_final_l2_loss_is_applied(final):
     assert all(float(loss) > 0 for loss in final.losses)
 
 
-def test_final_batchnorm_momentum_changes_no_parameter():
-    model = models.build_final_model(batchnorm_momentum=0.9, l2=1e-3)
-    assert model.count_params() == 423_361
-    assert models.parameter_counts(model) == (422_401, 960)
-    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    assert [layer.momentum for layer in norms] == pytest.approx([0.9] * 4)
-    assert model.layers[0].kernel_regularizer.l2 == pytest.approx(1e-3)
-
-
 def test_final_parameters_do_not_depend_on_input_size():
     small = models.build_final_model(input_shape=(64, 48, 3))
     assert small.count_params() == 423_361
@@ -103,7 +93,6 @@ def test_layer_table(baseline):  # the deck's architecture slides and the result
     table = pd.DataFrame(results.layer_table(baseline))
     assert list(table.columns) == ["layer", "type", "params", "output_shape"]
     assert len(table) == len(baseline.layers) and table["params"].sum() == 1_390_113
-    assert models.parameter_counts(baseline) == (1_389_889, 224)
     assert table["type"].tolist() == BASELINE_TYPES
     first = table.iloc[0]
     assert (first["layer"], first["output_shape"], first["params"]) == ("conv2d", "(None, 248, 198, 16)", 448)

@@ -191,7 +191,6 @@ def test_exif_orientation_is_applied(tmp_path):
 ])
 def test_photo_names(name, parsed):
     assert photos.parse_photo_name(name) == parsed
-    assert photos.label_from_filename(name) == (parsed and parsed[0])
 
 
 @pytest.mark.parametrize(("extras", "kind"), [
@@ -309,7 +308,8 @@ def test_real_kaggle_style_root_loads_the_188_photos(real_photos_dir, tmp_path):
     found = photos.current_photos(root)
     assert found.folder == root / "photos"
     assert len(found.files) == 188
-    assert found.labels.count(0) == 134 and found.labels.count(1) == 54
+    labels = [photos.parse_photo_name(p.name)[0] for p in found.files]
+    assert labels.count(0) == 134 and labels.count(1) == 54
 
 
 def test_real_photos_frame(real_photos):

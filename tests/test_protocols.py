@@ -82,7 +82,6 @@ def test_assert_disjoint_on_hand_made_roles():
     augmented_val = {**clean, "validation": frame(["aug-b"], ["b"], [True])}
     with pytest.raises(AssertionError, match="augmented images outside train"):
         protocols.assert_disjoint(augmented_val)
-    protocols.assert_disjoint(augmented_val, augmented_only_in=None)
 
 
 def test_kfold_tests_every_photo_equally_often_and_keeps_roles_apart():

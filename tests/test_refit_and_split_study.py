@@ -129,8 +129,8 @@ def test_notebook06_reads_the_study_only_when_it_matches(study_env, monkeypatch)
     assert found is None and "the code differ" in why
     found, why = split_study.matching(**{**args, "path": study_env / "missing.json"}, splits=[0])
     assert found is None and "missing" in why
-    lines = split_study.record_lines(pd.DataFrame(document["records"][:2]))
-    assert lines[0].startswith("split 0 | baseline_cnn") and "93 train / 38 test" in lines[0]
+    line = multisplit.record_line(pd.DataFrame(document["records"][:2]).to_dict("records")[0])
+    assert line.startswith("split 0 | baseline_cnn") and "93 train / 38 test" in line
 
 
 def test_a_folder_with_the_photos_only_still_reads_a_study_made_with_sketches(study_env, monkeypatch, tmp_path):

@@ -30,9 +30,6 @@ def small_photo_folder(folder: Path, make_image, n_male: int = 6, n_female: int 
     return folder
 
 
-# ---- the trained model -----------------------------------------------------------------------------------
-
-
 @pytest.mark.parametrize("variant", ["D", "D+ens2+tta"])
 def test_saved_models_are_reused_only_for_their_own_inputs(tmp_path, make_image, warnings_log, monkeypatch, variant):
     photos = small_photo_folder(tmp_path / "photos", make_image)
@@ -54,8 +51,8 @@ def test_saved_models_are_reused_only_for_their_own_inputs(tmp_path, make_image,
 
     _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant="D+ema")
     assert trained_now, "another variant is another model"
-    assert (warned(warnings_log, "final_model_seed23.keras", "cannot be reused", "variant") if n == 1
-            else warned(warnings_log, "No saved final model", "final_model_seed23.keras"))
+    assert (warned(warnings_log, "final_model_seed23.keras", "cannot be reused", "another variant") if n == 1
+            else warned(warnings_log, "final_model_seed23.keras", "cannot be reused", "no such file"))
 
     make_image(photos / "m-042-01.jpg", seed=77)  # other data: the saved models are not theirs
     _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant)
@@ -67,3 +64,9 @@ def test_saved_models_are_reused_only_for_their_own_inputs(tmp_path, make_image,
     _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant)
     assert trained_now
     assert warned(warnings_log, path.name, "changed after it was recorded")
+
+    path.with_suffix(".provenance.json").write_text("{")  # a crash while writing, or someone's edit
+    _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant)
+    assert trained_now and warned(warnings_log, path.name, "provenance record", "missing or unreadable")
+    _, _, trained_now = experiments.load_or_train_final_models(photos, root, seed=23, variant=variant, epochs_cap=2)
+    assert trained_now and warned(warnings_log, path.name, "another recipe")

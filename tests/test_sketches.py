@@ -27,31 +27,26 @@ def test_the_real_sketches_pair_one_to_one_with_the_188_photos(real_photos_dir):
     pairs = sketches.pair_sketches(files)
     assert len(pairs) == 188 and pairs["sketch"].is_unique and pairs["person"].is_unique
     assert pairs["filename"].tolist() == [p.name for p in files.files]  # the photos' sorted order
-    assert pairs["sex"].tolist() == files.labels
+    assert pairs["sex"].tolist() == [photos.parse_photo_name(p.name)[0] for p in files.files]
     assert all(sketches.person_of_sketch(s) == photos.parse_photo_name(f)[1]
                for s, f in zip(pairs["sketch"], pairs["filename"], strict=True))
     # the two naming conventions: 88 upper-case "2" sketches, 100 lower-case
     assert pairs["sketch"].str.match(r"[FM]2-").sum() == 88
 
 
-def test_no_validation_or_test_persons_sketch_reaches_training(real_photos_dir, real_photos):
-    pairs = sketches.pair_sketches(photos.current_photos(real_photos_dir))
+def test_the_sketches_load_like_photos_and_no_held_out_persons_sketch_reaches_training(real_photos_dir, real_photos):
+    pairs, loaded = sketches.load_paired(real_photos_dir)
+    assert loaded[["photo", "filename"]].values.tolist() == pairs[["filename", "sketch"]].values.tolist()
+    assert all(image.shape == (250, 200, 3) and image.dtype == np.float32 for image in loaded["image_array"])
     names = real_photos["filename"].to_numpy()
     for split in protocols.kfold_splits(real_photos["sex"].to_numpy(), folds=5, repeats=1, seed=config.SEED):
         held_out = set(names[split["validation"]]) | set(names[split["test"]])
-        chosen = sketches.for_training(pairs, names[split["train"]], held_out)
-        assert set(chosen["filename"]) == set(names[split["train"]])
-        assert not {sketches.person_of_sketch(s) for s in chosen["sketch"]} & {
-            photos.parse_photo_name(n)[1] for n in held_out}
+        chosen = sketches.training_sketches(pairs, loaded, names[split["train"]], held_out)
+        assert len(chosen) == len(split["train"]) and list(chosen.columns) == ["filename", "sex", "image_array"]
+        assert {photos.parse_photo_name(n)[1] for n in names[split["train"]]} == {
+            sketches.person_of_sketch(s) for s in chosen["filename"]}
     with pytest.raises(ValueError, match="both in training and held out"):
-        sketches.for_training(pairs, names[:3], names[2:5])
-
-
-def test_the_sketches_load_like_photos(real_photos_dir):
-    pairs = sketches.pair_sketches(photos.current_photos(real_photos_dir)).head(3)
-    loaded = sketches.load_sketches(pairs, sketches.sketch_folder(real_photos_dir))
-    assert loaded["photo"].tolist() == pairs["filename"].tolist()
-    assert all(image.shape == (250, 200, 3) and image.dtype == np.float32 for image in loaded["image_array"])
+        sketches.training_sketches(pairs, loaded, names[:3], names[2:5])
 
 
 def dataset(root: Path, make_image, photo_names, sketch_names) -> photos.PhotoFiles:

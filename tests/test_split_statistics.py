@@ -79,13 +79,6 @@ def test_the_correction_counts_the_pool_not_the_augmented_training_set():
         split_statistics.resampling_sizes(records.drop(columns="n_test"))
 
 
-def test_interval_comparison_shows_the_factor(records):
-    table = split_statistics.interval_comparison(split_statistics.summarise(records, ("auc",)))
-    row = table.loc["final_cnn_leak_free"]
-    assert row["ratio of the widths"] == pytest.approx(math.sqrt(1 + 3 * PHOTO_FRACTION))
-    assert row["expected ratio sqrt(1 + K n_test / n_train)"] == pytest.approx(row["ratio of the widths"])
-
-
 def test_inflation_and_paired_inflation(records):
     summary = split_statistics.summarise(records, ("accuracy", "auc"))
     table = split_statistics.inflation(summary)

@@ -65,7 +65,7 @@ def test_variant_names_read_the_input_tokens():
 def test_train_variant_refuses_missing_or_unwanted_sketches():
     x = np.zeros((4, 16, 16, 3), np.float32)
     y = np.array([0, 1, 0, 1])
-    with pytest.raises(ValueError, match="needs the training people's sketches"):
+    with pytest.raises(ValueError, match="needs sketches"):
         experiments.train_variant((x, y), (x, y), "D+sketch", epochs_cap=1)
     with pytest.raises(ValueError, match="takes no sketches"):
         experiments.train_variant((x, y), (x, y), "D", epochs_cap=1, sketches=(x, y))

@@ -1,5 +1,4 @@
-"""What made an artifact (its ``fingerprint``: inputs, seed, parameters, code version) and the SHA-256 of its files,
-recorded beside it (``<name>.provenance.json``) and checked before it is reused."""
+"""Fingerprints of what made a saved model or a study: its input files and the version of its code."""
 
 from __future__ import annotations
 
@@ -7,15 +6,12 @@ import ast
 import hashlib
 import importlib
 import inspect
-import json
 import os
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-from helpers.infra import storage
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -43,11 +39,8 @@ def code_version(*modules: ModuleType) -> str:
 
 
 def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()) -> str:
-    """A short hash of the syntax (no comments, docstrings or layout) of the code ``roots`` reach.
-
-    Unlike ``code_version`` it ignores what the roots never reach: deleting unused code or moving a function keeps
-    the version, an edit to what runs makes a new one.
-    """
+    """A short hash of the syntax (no comments, docstrings or layout) of the code ``roots`` reach: unlike
+    ``code_version``, deleting unused code or moving a function keeps it."""
     digest = hashlib.sha256()
     for syntax in sorted(syntax for _, syntax in _reachable(roots, tuple(skip)).values()):
         digest.update(syntax.encode() + b"\0")
@@ -123,60 +116,3 @@ def _is_module(name: str) -> bool:
     except ImportError:
         return False
     return True
-
-
-def sidecar_path(artifact: str | os.PathLike) -> Path:
-    """``photos.npz`` -> ``photos.provenance.json``."""
-    return Path(artifact).with_suffix(".provenance.json")
-
-
-def forget(artifact: str | os.PathLike) -> None:
-    """Remove an artifact's record before its files are rewritten: a crash then leaves no stale record."""
-    sidecar_path(artifact).unlink(missing_ok=True)
-
-
-def record(artifact_files: Sequence[Path], fingerprint: dict[str, Any]) -> Path:
-    """Write the record of ``artifact_files`` (the first one names the sidecar) after they were written."""
-    payload = {"format": 1, "fingerprint": _normalised(fingerprint),
-               "files": {Path(p).name: file_sha256(p) for p in artifact_files}}
-    return storage.save_json(sidecar_path(artifact_files[0]), payload)
-
-
-def stale_reason(artifact_files: Sequence[Path], fingerprint: dict[str, Any]) -> str | None:
-    """Why the artifact cannot be reused for ``fingerprint``, in words (``None`` when it can)."""
-    if missing := [p.name for p in artifact_files if not Path(p).is_file()]:
-        return f"{', '.join(missing)} missing"
-    sidecar = sidecar_path(artifact_files[0])
-    if not sidecar.is_file():
-        return f"it has no provenance record ({sidecar.name}), so what made it is unknown"
-    try:
-        saved = storage.load_json(sidecar)
-        recorded, wanted, hashes = _flat(saved["fingerprint"]), _flat(_normalised(fingerprint)), saved["files"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        return f"its provenance record {sidecar.name} is unreadable ({type(err).__name__})"
-    keys = sorted(key for key in recorded.keys() | wanted.keys() if recorded.get(key) != wanted.get(key))
-    if keys:
-        return "it was made from " + "; ".join(_difference(key, recorded.get(key), wanted.get(key)) for key in keys)
-    changed = [Path(p).name for p in artifact_files if hashes.get(Path(p).name) != file_sha256(p)]
-    return f"{changed[0]} changed after it was recorded" if changed else None
-
-
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"photos": {"count": 3}}`` -> ``{"photos.count": 3}``."""
-    if not isinstance(value, dict):
-        return {prefix: value}
-    return {key: inner for name, item in value.items()
-            for key, inner in _flat(item, f"{prefix}.{name}" if prefix else name).items()}
-
-
-def _difference(key: str, recorded: Any, wanted: Any) -> str:
-    if key.endswith("photos.sha256"):
-        return f"other photo files ({key} differs)"
-    if key.endswith("code"):
-        return f"another version of the code ({key} differs)"
-    return f"{key} = {recorded!r} (now {wanted!r})"
-
-
-def _normalised(value: Any) -> Any:
-    """A JSON round trip: tuples become lists, numpy scalars plain numbers, so records compare equal."""
-    return json.loads(json.dumps(value, sort_keys=True, default=storage.json_default))

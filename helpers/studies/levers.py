@@ -130,14 +130,10 @@ def summary(rows: pd.DataFrame, members: int) -> pd.DataFrame:
     """Per lever: mean validation metrics over the splits, the ensemble's paired gain over the reference (mean, sd,
     corrected resampled t-test's p-value: the splits' training sets overlap) and the cost."""
     per_split = split_metrics(rows, members)
-    reference = per_split[per_split["lever"] == REFERENCE].set_index("split")
-
+    gains = gains_per_split(rows, members).dropna().set_index("lever")  # the splits the reference also ran
     table = []
     for lever, group in per_split.groupby("lever", sort=False):
-        group = group.set_index("split")
-        common = group.index.intersection(reference.index)
-        auc, accuracy = (group.loc[common, f"ensemble_{metric}"] - reference.loc[common, f"ensemble_{metric}"]
-                         for metric in ("auc", "accuracy"))
+        auc, accuracy = (gains.loc[gains.index == lever, f"{metric}_gain"] for metric in ("auc", "accuracy"))
         table.append({"lever": lever, "description": lever_named(lever).description, "splits": len(group),
                       "members": members, **{column: group[column].mean() for column in (
                           "single_auc", "single_accuracy", "ensemble_auc", "ensemble_accuracy")},

@@ -26,61 +26,43 @@ if TYPE_CHECKING:  # TensorFlow loads only when a split runs: the summaries and 
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
-# ---- methods ----------------------------------------------------------------------------------
 
-
-def train_cnn(method: str, train: Arrays, validation: Arrays, test: Arrays, seed: int,
-              epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
+def train_cnn(method: str, train: Arrays, validation: Arrays | None, test: Arrays, seed: int,
+              epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None,
+              refit_of: list[keras.callbacks.History] | None = None
               ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], list[keras.callbacks.History]]:
-    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*``, the latter as ``final_variant``), seeded: its scores on
-    validation and test, what it ran and the members' histories (what a refit repeats)."""
+    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*`` as ``final_variant``), or with its members' histories
+    ``refit_of`` refit the final CNN on ``train`` (no validation), seeded: its scores on validation and test, what
+    it ran and the members' histories (what a refit repeats)."""
     import keras
 
     from helpers import experiments, training
     from helpers.recipes import BASELINE_RECIPE, Variant
 
     keras.backend.clear_session()  # dozens of models in one kernel: free the previous graphs
-    if method == "baseline_cnn":
-        recipe = BASELINE_RECIPE.capped(epochs_cap)
-        model, history = experiments.train_baseline(train, validation, seed, recipe, log_epochs=False)
-        members, tta, histories = [model], False, [history]
-    elif method in (LEAKY, LEAK_FREE):
-        members, histories, tta = experiments.train_variant(train, validation, final_variant, seed, epochs_cap,
-                                                            sketches=sketches)
-        recipe = Variant.parse(final_variant).training(epochs_cap)
+    if refit_of is not None:  # each member again, for its best epoch count (experiments.refit_members)
+        members, ran = experiments.refit_members(refit_of, train, final_variant, seed, epochs_cap, sketches=sketches)
+        histories, best, tta = [], ran, Variant.parse(final_variant).flip_tta
     else:
-        raise ValueError(f"unknown CNN method {method!r}; expected one of {CNN_METHODS}")
-    info = {"epochs_run": float(np.mean([len(h.history["loss"]) for h in histories])),
-            "best_epoch": float(np.mean([training.best_epoch(h, recipe) for h in histories])),
-            "n_sketches": 0 if sketches is None or method == "baseline_cnn" else len(sketches[1])}
-    scores = predict_padded(members, np.concatenate([validation[0], test[0]]), tta=tta)
-    return scores[:len(validation[0])], scores[len(validation[0]):], info, histories
-
-
-def refit_cnn(histories: list[keras.callbacks.History], refit_train: Arrays, test: Arrays, seed: int,
-              epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None
-              ) -> tuple[np.ndarray, dict[str, Any]]:
-    """The final CNN refit on training + validation images (``experiments.refit_members``); scores on ``test``."""
-    import keras
-
-    from helpers import experiments
-    from helpers.recipes import Variant
-
-    keras.backend.clear_session()
-    members, epochs = experiments.refit_members(histories, refit_train, final_variant, seed, epochs_cap,
-                                                sketches=sketches)
-    tta = Variant.parse(final_variant).flip_tta
-    info = {"epochs_run": float(np.mean(epochs)), "best_epoch": float(np.mean(epochs)),
+        if method == "baseline_cnn":
+            recipe = BASELINE_RECIPE.capped(epochs_cap)
+            model, history = experiments.train_baseline(train, validation, seed, recipe, log_epochs=False)
+            members, tta, histories = [model], False, [history]
+        else:  # LEAKY or LEAK_FREE
+            members, histories, tta = experiments.train_variant(train, validation, final_variant, seed, epochs_cap,
+                                                                sketches=sketches)
+            recipe = Variant.parse(final_variant).training(epochs_cap)
+        ran, best = [len(h.history["loss"]) for h in histories], [training.best_epoch(h, recipe) for h in histories]
+    info = {"epochs_run": float(np.mean(ran)), "best_epoch": float(np.mean(best)),
             "n_sketches": 0 if sketches is None else len(sketches[1])}
-    return predict_padded(members, test[0], tta=tta), info
+    images = test[0] if validation is None else np.concatenate([validation[0], test[0]])
+    scores = predict_padded(members, images, tta=tta)
+    return scores[:len(images) - len(test[0])], scores[len(images) - len(test[0]):], info, histories
 
 
 def predict_padded(model: keras.Model | list[keras.Model], images: np.ndarray, batch_size: int = 32,
                    tta: bool = False) -> np.ndarray:
-    """``training.predict_scores`` on images zero-padded to whole batches, then trimmed.
-
-    One batch shape traces one graph per model (no retracing warnings); inference mode scores each image alone.
-    """
+    """``training.predict_scores`` on images zero-padded to whole batches (one graph per model), then trimmed."""
     from helpers import training
 
     missing = -len(images) % batch_size
@@ -104,6 +86,15 @@ def evaluate_method(method: str, y_val: np.ndarray, val_scores: np.ndarray, y_te
             "test_labels": [int(y) for y in y_test], "test_scores": [round(float(p), 5) for p in test_scores], **extra}
 
 
+def record_line(record: dict[str, Any]) -> str:
+    """A record in one line, as a split prints it while it trains (``n_sketches`` may be missing or NaN)."""
+    sketches = record.get("n_sketches")
+    added = f" + {int(sketches)} sketches" if sketches and sketches > 0 else ""
+    return (f"split {record['split']} | {record['method']:<25} | test AUC {record['auc']:.3f} | acc "
+            f"{record['accuracy']:.3f} | bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} "
+            f"train{added} / {record['n_test']} test | {record['seconds']:6.1f} s")
+
+
 def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 2, seed: int = config.SEED,
               image_scale: float = 0.5, epochs_cap: int | None = None, final_variant: str = "D",
               methods: tuple[str, ...] = tuple(METHODS), log: Callable[[str], None] | None = print,
@@ -111,11 +102,8 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
               ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Every method on split ``number`` of a repeated stratified K-fold; returns the records and the leakage.
 
-    CNN images are scaled by ``image_scale``; the classical methods use 50 x 40 grey pixels. A record's
     ``n_not_tested`` (the pool's images the split does not test on) is the Nadeau-Bengio correction's n_train,
-    which augmented copies must not inflate. A ``sketch`` variant needs ``sketch_data`` (``sketches.load_paired``):
-    the final CNNs also train on the sketches of the people they never validate or test on. A refit method must
-    come after its base method in ``methods``.
+    which augmented copies must not inflate. A ``sketch`` variant needs ``sketch_data`` (``sketches.load_paired``).
     """
     from helpers import sketches
     from helpers.imaging import downsize, grey_pixels  # these import TensorFlow: only here, when a split runs
@@ -145,45 +133,40 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
         x, y = data.stack_images(sketches.training_sketch_set(roles, sketch_data, split_seed + 500))
         return downsize(x, image_scale), y
 
-    def refit_arrays() -> tuple[Arrays, Arrays | None]:
-        # The leak-free CNN's refit: the training and validation photos balanced by augmentation, and the
-        # sketches of everyone not tested on; the test photos stay out (refit_training_set refuses them).
-        frame = refit_training_set(photos, splits, split_seed)
-        x, y = data.stack_images(frame)
-        roles = {"train": frame, "validation": leak_free["validation"].iloc[:0], "test": leak_free["test"]}
-        return (downsize(x, image_scale), y), sketch_arrays(roles)
-
     photo_cnn = tuple((downsize(images[splits[r]], image_scale), labels[splits[r]]) for r in ROLES)
     features = grey_pixels(images)
     photo_features = tuple((features[splits[r]], labels[splits[r]]) for r in ROLES)
-    refit_features = (features[np.concatenate([splits["train"], splits["validation"]])],
-                      labels[np.concatenate([splits["train"], splits["validation"]])])
+    seen = np.concatenate([splits["train"], splits["validation"]])
     cnn_data = {"baseline_cnn": lambda: (*photo_cnn, None), LEAKY: lambda: (*cnn_arrays(report), sketch_arrays(report)),
                 LEAK_FREE: lambda: (*cnn_arrays(leak_free), sketch_arrays(leak_free))}
 
     records, fitted = [], {}  # fitted: what each base method's refit reuses (scores, threshold, histories, C)
     for method in methods:
-        started = time.perf_counter()
+        started, histories = time.perf_counter(), None
         if method in REFIT_OF:
-            base = fitted[REFIT_OF[method]]
-            val, test, val_scores = base["validation"], base["test"], base["val_scores"]
+            val, test, val_scores, base_info, base_histories = fitted[REFIT_OF[method]]
             if REFIT_OF[method] == LEAK_FREE:
-                train, refit_sketches = refit_arrays()
-                test_scores, info = refit_cnn(base["histories"], train, test, split_seed, epochs_cap, final_variant,
-                                              refit_sketches)
+                # The training and validation photos balanced by augmentation, and the sketches of everyone not
+                # tested on; the test photos stay out (refit_training_set refuses them).
+                frame = refit_training_set(photos, splits, split_seed)
+                x, y = data.stack_images(frame)
+                train = (downsize(x, image_scale), y)
+                refit_sketches = sketch_arrays({"train": frame, "validation": leak_free["validation"].iloc[:0],
+                                                "test": leak_free["test"]})
+                _, test_scores, info, _ = train_cnn(method, train, None, test, split_seed, epochs_cap, final_variant,
+                                                    refit_sketches, base_histories)
             else:
-                train = refit_features
-                test_scores, info = baselines.refit_classical(REFIT_OF[method], base["info"]["C"], train, test)
+                train = (features[seen], labels[seen])
+                test_scores, info = baselines.refit_classical(REFIT_OF[method], base_info["C"], train, test)
             info["refit_of"] = REFIT_OF[method]
         elif method in CNN_METHODS:
             train, val, test, sketch_set = cnn_data[method]()
             val_scores, test_scores, info, histories = train_cnn(method, train, val, test, split_seed, epochs_cap,
                                                                  final_variant, sketch_set)
-            fitted[method] = {"validation": val, "test": test, "val_scores": val_scores, "histories": histories}
         else:
             train, val, test = photo_features
             val_scores, test_scores, info = baselines.run_classical(method, train, val, test)
-            fitted[method] = {"validation": val, "test": test, "val_scores": val_scores, "info": info}
+        fitted[method] = (val, test, val_scores, info, histories)
         # A refit keeps its base's threshold: Youden's J on the base's validation scores, computed again here.
         threshold = 0.5 if method == MAJORITY else None
         pool = sum(len(report[r]) for r in ROLES) if method == LEAKY else len(photos)
@@ -193,8 +176,5 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
         record["seconds"] = round(time.perf_counter() - started, 1)
         records.append(record)
         if log:
-            added = f" + {record['n_sketches']} sketches" if record.get("n_sketches") else ""
-            log(f"split {number} | {method:<25} | test AUC {record['auc']:.3f} | acc {record['accuracy']:.3f} "
-                f"| bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} train{added} / "
-                f"{record['n_test']} test | {record['seconds']:6.1f} s")
+            log(record_line(record))
     return records, leakage

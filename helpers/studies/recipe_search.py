@@ -91,15 +91,13 @@ def search(photos: pd.DataFrame, variants: Sequence[str], split_seeds: Sequence[
     chosen = str(ranking["candidate"].iloc[0])
     variant = recipes.Variant.parse(chosen)
     tested = []
-    for (name, protocol, split_seed), models in groups.items():
-        if name == variant.recipe:
-            sets = cells[(protocol, split_seed)]
-            scored, _ = evaluation.evaluate_model(models[:variant.models], sets["validation"], sets["test"],
-                                                  tta=variant.flip_tta)
-            tested.append({"candidate": chosen, "protocol": protocol, "split_seed": split_seed,
-                           "threshold": scored["threshold"], "test_auc": scored["test_at_threshold"]["auc"],
-                           "test_accuracy": scored["test_at_threshold"]["accuracy"],
-                           "test_accuracy_at_0.5": scored["test_at_0.5"]["accuracy"]})
+    for (protocol, split_seed), sets in cells.items():
+        models = groups[(variant.recipe, protocol, split_seed)][:variant.models]
+        scored, _ = evaluation.evaluate_model(models, sets["validation"], sets["test"], tta=variant.flip_tta)
+        tested.append({"candidate": chosen, "protocol": protocol, "split_seed": split_seed,
+                       "threshold": scored["threshold"], "test_auc": scored["test_at_threshold"]["auc"],
+                       "test_accuracy": scored["test_at_threshold"]["accuracy"],
+                       "test_accuracy_at_0.5": scored["test_at_0.5"]["accuracy"]})
     keras.backend.clear_session()
     return {
         "ranking_rule": RANKING_RULE,

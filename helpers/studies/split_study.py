@@ -147,18 +147,6 @@ def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: 
     }
 
 
-def record_lines(records: Any) -> list[str]:
-    """One line per split and method, as ``multisplit.run_split`` prints them while it trains."""
-    lines = []
-    for record in records.to_dict("records"):
-        sketches = record.get("n_sketches")
-        added = f" + {int(sketches)} sketches" if isinstance(sketches, (int, float)) and sketches > 0 else ""
-        lines.append(f"split {record['split']} | {record['method']:<25} | test AUC {record['auc']:.3f} | acc "
-                     f"{record['accuracy']:.3f} | bal. acc {record['balanced_accuracy']:.3f} | {record['n_train']:>3} "
-                     f"train{added} / {record['n_test']} test | {record['seconds']:6.1f} s")
-    return lines
-
-
 def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None, final_variant: str,
              splits: Sequence[int], data_dir: str | None = None, path: str | Path | None = None,
              only: Sequence[str] | None = None, any_seed: bool = False) -> tuple[dict[str, Any] | None, str]:
@@ -215,19 +203,17 @@ def records_for(photos: Any, folds: int, repeats: int, seed: int, image_scale: f
         log(f"made by `python -m helpers.studies.split_study` at commit {env['git_commit']} on {env['date']} "
             f"({env['device']}, TensorFlow {env['tensorflow']}, Keras {env['keras']}): "
             f"{study['total_seconds'] / 60:.0f} min of training{resumed}")
-        for line in record_lines(records):
-            log(line)
+        for record in records.to_dict("records"):
+            log(multisplit.record_line(record))
         seed = study["fingerprint"]["seed"]
     else:
         log(f"Training every split here ({reason}).")
         sketch_data = sketches.load_paired(data_dir) if Variant.parse(final_variant).sketches else None
-        started, rows, leakage, names = time.perf_counter(), [], {}, tuple(only or methods.METHODS)
-        for number in splits:
-            split_rows, leakage[number] = multisplit.run_split(photos, number, folds, repeats, seed, image_scale,
-                                                               epochs_cap, final_variant, names,
-                                                               sketch_data=sketch_data)
-            rows += split_rows
-        records, total = pd.DataFrame(rows), time.perf_counter() - started
+        started = time.perf_counter()
+        made = {n: multisplit.run_split(photos, n, folds, repeats, seed, image_scale, epochs_cap, final_variant,
+                                        tuple(only or methods.METHODS), sketch_data=sketch_data) for n in splits}
+        records = pd.DataFrame([r for rows, _ in made.values() for r in rows])
+        leakage, total = {n: leak for n, (_, leak) in made.items()}, time.perf_counter() - started
     log(f"{len(records)} runs, {total / 60:.1f} min of training")
     return {"records": records, "leakage": leakage, "total_seconds": total,
             "records_from": {"source": f"results/{RESULTS_NAME}.json" if study is not None else "this notebook",
