@@ -9,10 +9,11 @@ Core, imported by the notebooks:
 - ``data``: the photos' DataFrame (``prepared_photos``), the arrays a CNN reads, the seeded split;
 - ``augmentation``: the report's augmentation, balancing, the balanced set's artifact, leakage counts;
 - ``models``: the report's two architectures (``tests/test_notebook_models.py`` keeps the notebooks' equal);
-- ``training``: seeds, class weights, recipes and variants, fitting, refitting, prediction;
+- ``recipes``: how a CNN is trained (``Recipe``) and the final CNN's variants (``Variant``);
+- ``training``: seeds, class weights, fitting, refitting, prediction;
 - ``experiments``: the steps several notebooks share (the report's protocol, notebook 04's saved models);
 - ``evaluation``: metrics, the threshold chosen on validation, intervals, calibration;
-- ``evaluation_plots``: ROC, confusion matrix, reliability, spread over splits;
+- ``evaluation_plots``: the test scores' ROC curve and confusion matrices;
 - ``plots``: the figure style, photo grids, class counts, training curves, saving under ``figures/``;
 - ``analysis``: feature maps, Grad-CAM, luminance and group comparisons (notebook 05);
 - ``protocols``: one split's data, the report's protocol (augment, then split) or leak-free;

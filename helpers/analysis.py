@@ -8,6 +8,7 @@ from typing import Any, Literal
 import keras
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 from scipy.stats import mannwhitneyu, spearmanr
 
 from helpers.imaging import BT601
@@ -39,8 +40,6 @@ def grad_cam(model: keras.Sequential, image: np.ndarray, layer_name: str | None 
     (default: the deepest Conv2D); of the logit (negated for "male"): unlike P(female) it does not saturate."""
     if target not in ("predicted", "female", "male"):
         raise ValueError(f"target must be 'predicted', 'female' or 'male', not {target!r}")
-    import tensorflow as tf
-
     image = np.asarray(image, dtype="float32")
     cut = model.layers.index(model.get_layer(layer_name or conv_layer_names(model)[-1])) + 1  # layers up to it
     last = model.layers[-1]
@@ -84,18 +83,14 @@ def side_regions(height: int, width: int) -> tuple[Region, Region]:
     return (rows, slice(0, round(0.25 * width))), (rows, slice(round(0.75 * width), width))
 
 
-def _share(heatmap: np.ndarray, region: Region) -> float:
-    """Fraction of a heatmap's total mass that lies inside ``region`` (0 for an all-zero map)."""
-    total = float(np.sum(heatmap))
-    return float(np.sum(heatmap[region]) / total) if total > 0 else 0.0
-
-
 def grad_cam_shares(heatmaps: np.ndarray) -> pd.DataFrame:
-    """Per heatmap, the share of its mass in the top of the head, the central face box and the sides of the head."""
+    """Per heatmap, the share of its mass (0 if all zero) in the top of the head, the face box and the head's sides."""
     height, width = heatmaps.shape[1:3]
     regions = {"cam_top_share": [top_of_head_region(height, width)], "cam_face_share": [face_region(height, width)],
                "cam_side_share": side_regions(height, width)}
-    return pd.DataFrame({column: [sum(_share(h, r) for r in parts) for h in heatmaps]
+    totals = [float(np.sum(h)) for h in heatmaps]
+    return pd.DataFrame({column: [sum(float(np.sum(h[r]) / total) for r in parts) if total > 0 else 0.0
+                                  for h, total in zip(heatmaps, totals, strict=True)]
                          for column, parts in regions.items()})
 
 

@@ -16,11 +16,9 @@ def save_test_figures(y_test: np.ndarray, test_scores: np.ndarray, threshold: fl
                       root: str | os.PathLike | None = None) -> None:
     """Show and save ``<stem>_roc_curve`` and ``<stem>_confusion_matrix_0.5`` and ``_threshold`` of the test scores."""
     plots.save_figure(plot_roc(y_test, test_scores, f"{model_name}: test ROC", threshold), f"{stem}_roc_curve", root)
-    plt.show()
     for suffix, value, label in (("0.5", 0.5, "0.5"), ("threshold", threshold, f"{threshold:.3f} (validation)")):
         fig = plot_confusion(y_test, test_scores, value, f"{model_name}, test, threshold {label}")
         plots.save_figure(fig, f"{stem}_confusion_matrix_{suffix}", root)
-    plt.show()
 
 
 def plot_roc(y_true: np.ndarray, scores: np.ndarray, title: str, threshold: float) -> plt.Figure:

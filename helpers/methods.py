@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from helpers import config
+from helpers.recipes import Variant
 
 METHODS: dict[str, str] = {
     "baseline_cnn": "baseline CNN, class weights (photos split first)",
@@ -65,13 +66,10 @@ def method_info(records: pd.DataFrame) -> dict[str, int]:
 
 def describe_variant(variant: str, scale: float) -> str:
     """A final CNN's settings in words, for the notebooks' printouts (the variant name is the studies' shorthand)."""
-    from helpers.recipes import Variant
-
     chosen = Variant.parse(variant)
     smoothing = chosen.training().label_smoothing
-    parts = [f"images scaled by {scale:g}", *([f"label smoothing {smoothing:g}"] if smoothing else []),
-             *(["each image standardised"] if chosen.standardise else []),
-             *(["the training people's sketches added"] if chosen.sketches else []),
-             f"{chosen.models} models averaged" if chosen.models > 1 else "one model",
-             *(["each score averaged with its mirror image's"] if chosen.flip_tta else [])]
-    return ", ".join(parts)
+    return ", ".join([f"images scaled by {scale:g}", *([f"label smoothing {smoothing:g}"] if smoothing else []),
+                      *(["each image standardised"] if chosen.standardise else []),
+                      *(["the training people's sketches added"] if chosen.sketches else []),
+                      f"{chosen.models} models averaged" if chosen.models > 1 else "one model",
+                      *(["each score averaged with its mirror image's"] if chosen.flip_tta else [])])

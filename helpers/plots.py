@@ -55,17 +55,22 @@ def style_axes(ax: plt.Axes, title: str | None = None, xlabel: str | None = None
     texts = {"title": title, "xlabel": xlabel, "ylabel": ylabel}
     ax.set(**{key: text for key, text in texts.items() if text is not None})
     ax.title.set_fontsize(TITLE_PT)
-    ax.xaxis.label.set_fontsize(LABEL_PT)
-    ax.yaxis.label.set_fontsize(LABEL_PT)
+    plt.setp([ax.xaxis.label, ax.yaxis.label], fontsize=LABEL_PT)
 
 
 def save_figure(fig: plt.Figure, name: str, root: str | os.PathLike | None = None) -> str:
-    """Save ``fig`` as ``figures/<name>.png`` atomically (a photo figure in true colour, a chart as ``chart_png``)."""
+    """Save ``fig`` as ``figures/<name>.png`` atomically: a photo figure in true colour, a chart with a 256-colour
+    palette (three times lighter) where that changes the pixels by at most ``PALETTE_TOLERANCE`` levels on average,
+    else in true colour too (an image inside a chart keeps every colour)."""
     path = config.figures_dir(root) / f"{name}.png"
     photo = fig.get_label() == PHOTO_LABEL
     dpi = PHOTO_DPI if photo else PLOT_DPI
-    rendered = render_rgb(fig, dpi)
-    png = encoded(rendered, "PNG", dpi=(dpi, dpi)) if photo else chart_png(rendered, dpi)
+    rendered = saved = render_rgb(fig, dpi)
+    if not photo:
+        palette = rendered.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        error = np.abs(np.asarray(palette.convert("RGB"), np.int16) - np.asarray(rendered, np.int16)).max(axis=-1)
+        saved = palette if error.mean() <= PALETTE_TOLERANCE else rendered
+    png = encoded(saved, "PNG", dpi=(dpi, dpi))
     storage.atomic_write(path, lambda tmp: tmp.write_bytes(png))
     if get_ipython() is not None:  # a notebook shows the saved pixels, and fig is closed, else embedded again
         data, fmt = notebook_copy(rendered, png) if photo else (png, "png")
@@ -89,14 +94,6 @@ def encoded(image: Image.Image, fmt: str, **options: Any) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=fmt, optimize=True, **options)
     return buffer.getvalue()
-
-
-def chart_png(image: Image.Image, dpi: float = PLOT_DPI) -> bytes:
-    """A chart as a PNG with a 256-colour palette (three times lighter) where that changes the pixels by at most
-    ``PALETTE_TOLERANCE`` levels on average, else in true colour (an image inside a chart keeps every colour)."""
-    palette = image.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    error = np.abs(np.asarray(palette.convert("RGB"), np.int16) - np.asarray(image, np.int16)).max(axis=-1).mean()
-    return encoded(palette if error <= PALETTE_TOLERANCE else image, "PNG", dpi=(dpi, dpi))
 
 
 def notebook_copy(image: Image.Image, png: bytes) -> tuple[bytes, str]:
@@ -129,8 +126,6 @@ def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int =
     width = ncols * cell_size
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, nrows * cell_size * 1.5), squeeze=False)
     fig.set_label(PHOTO_LABEL)
-    for ax in axes.flat:
-        ax.axis("off")
     captions = []
     for ax, image, title in zip(axes.flat, images, titles, strict=False):
         ax.imshow(np.clip(image, 0, 1))
@@ -152,6 +147,7 @@ def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int =
     height = heading_h + nrows * row_h + bar_h
     fig.set_size_inches(width, height)
     for index, ax in enumerate(axes.flat):
+        ax.axis("off")
         row, col = divmod(index, ncols)
         top = height - heading_h - row * row_h - caption_h
         ax.set_position(((col * cell_size + gap / 2) / width, (top - image_h) / height, image_w / width,
@@ -159,12 +155,10 @@ def photo_grid(images: Sequence[np.ndarray], titles: Sequence[str], ncols: int =
     if heading:
         heading.set_y(1 - 0.12 / height)
     if colorbar:
-        cmap, label = colorbar
         cax = fig.add_axes((0.25, 0.62 / height, 0.5, 0.18 / height))
-        bar = fig.colorbar(matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 1), cmap=cmap),
-                           cax=cax, orientation="horizontal", ticks=[0, 0.5, 1])
-        bar.set_label(label, fontsize=LABEL_PT)
-        bar.ax.tick_params(labelsize=TICK_PT)
+        fig.colorbar(plt.cm.ScalarMappable(plt.Normalize(0, 1), colorbar[0]), cax=cax, orientation="horizontal",
+                     ticks=[0, 0.5, 1]).set_label(colorbar[1], fontsize=LABEL_PT)
+        cax.tick_params(labelsize=TICK_PT)
     return fig
 
 
@@ -177,19 +171,13 @@ def _fit_captions(fig: plt.Figure, captions: Sequence[matplotlib.text.Text], cel
     def widest() -> float:
         return max(text.get_window_extent(renderer).width for text in captions)
 
-    if widest() <= room:
-        return
-    if CAPTION_PT * room / widest() >= MIN_CAPTION_PT:
-        scale = room / widest()
+    if CAPTION_PT * room / widest() < MIN_CAPTION_PT:
         for text in captions:
-            text.set_fontsize(CAPTION_PT * scale)
-        return
-    for text in captions:
-        width = text.get_window_extent(renderer).width
-        if width > room:
-            lines = text.get_text().split("\n")
-            per_char = width / max(map(len, lines))  # pixels per character, about
-            text.set_text("\n".join(_balanced_wrap(line, room / per_char) for line in lines))
+            width = text.get_window_extent(renderer).width
+            if width > room:
+                lines = text.get_text().split("\n")
+                per_char = width / max(map(len, lines))  # pixels per character, about
+                text.set_text("\n".join(_balanced_wrap(line, room / per_char) for line in lines))
     if widest() > room:
         size = max(MIN_CAPTION_PT, CAPTION_PT * room / widest())
         for text in captions:
@@ -249,18 +237,17 @@ def training_curves(histories: Sequence[Mapping[str, Sequence[float]]], restored
 def _clip_loss_axis(ax: plt.Axes, history: Mapping[str, Sequence[float]]) -> None:
     """Loss axis from 0 to 1.2 x the 95th percentile of the losses, so that one spike does not flatten the
     curves; points above are drawn as triangles on the top edge and counted in a note."""
-    losses = np.concatenate([np.asarray(history[key], dtype=float) for key in ("loss", "val_loss")])
-    losses = losses[np.isfinite(losses)]
+    every = np.concatenate([np.asarray(history[key], dtype=float) for key in ("loss", "val_loss")])
+    losses = every[np.isfinite(every)]
     bottom, highest = min(0.0, float(losses.min())), float(losses.max())
     robust = 1.2 * float(np.percentile(losses, 95))
     if highest <= robust or robust <= bottom:
         ax.set_ylim(bottom, highest * 1.05 if highest > 0 else 1.0)
         return
     ax.set_ylim(bottom, robust)
-    above = 0
+    above = int((every > robust).sum())
     for key, fill in (("val_loss", COLOURS[0]), ("loss", "white")):
         off = np.flatnonzero(np.asarray(history[key], dtype=float) > robust)
-        above += len(off)
         if len(off):
             ax.plot(off + 1, np.full(len(off), robust), ls="none", marker="^", ms=9, color=fill,
                     mec=COLOURS[0], clip_on=False, zorder=5, gid="off-top")

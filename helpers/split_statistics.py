@@ -120,13 +120,10 @@ def paired_inflation(records: pd.DataFrame, metrics: tuple[str, ...] = SUMMARY_M
 
 def leak_table(summary: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     """The leak on the prevalence-free metrics: both means, their difference, the paired interval, whether 0 is in."""
-    table = inflation(summary).loc[list(PREVALENCE_FREE)]
     paired = paired_inflation(records, PREVALENCE_FREE)
-    table["paired mean"] = paired["mean"]
-    table["ci_low"], table["ci_high"] = paired["ci_low"], paired["ci_high"]
-    table["includes zero"] = (paired["ci_low"] <= 0) & (paired["ci_high"] >= 0)
-    table.index.name = "metric"
-    return table
+    return inflation(summary).loc[list(PREVALENCE_FREE)].rename_axis("metric").assign(**{
+        "paired mean": paired["mean"], "ci_low": paired["ci_low"], "ci_high": paired["ci_high"],
+        "includes zero": (paired["ci_low"] <= 0) & (paired["ci_high"] >= 0)})
 
 
 def corrected_paired_test(records: pd.DataFrame, minuend: str, subtrahend: str, metric: str, n_train: int,

@@ -58,23 +58,28 @@ def test_a_successful_run_injects_the_parameters(tmp_path: Path) -> None:
     assert printed.strip() == "10"
 
 
-def test_parameters_only_include_what_was_given() -> None:
-    args = pipeline.argparse.Namespace(data_dir=None, seed=7, output_dir=None)
-    assert pipeline.notebook_parameters(args) == {"SEED": 7}
-
-
 # ---- paths, arguments, faults ---------------------------------------------------------------------------
 
 
 def test_relative_paths_are_taken_from_where_the_command_runs(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    seen = {}
+
+    def fake_run(notebook, destination, parameters, failed_dir):
+        seen.update(destination=destination, parameters=parameters, cufs_dir=os.environ["CUFS_DIR"])
+
+    (tmp_path / "data" / "raw").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
-    args = pipeline.argparse.Namespace(data_dir="data/raw", output_dir="out", executed_dir="~/executed")
-    environ = {"CUFS_DIR": "../cufs", "CUFS_OUTPUT_DIR": "/already/absolute"}
-    pipeline.resolve_user_paths(args, environ)
-    assert args.data_dir == str(tmp_path / "data" / "raw")
-    assert args.output_dir == str(tmp_path / "out")
-    assert args.executed_dir == str(Path("~/executed").expanduser())
-    assert environ == {"CUFS_DIR": str(tmp_path.parent / "cufs"), "CUFS_OUTPUT_DIR": "/already/absolute"}
+    monkeypatch.setenv("CUFS_DIR", "../cufs")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(pipeline, "run_notebook", fake_run)
+    monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [tmp_path / "01_x.ipynb"])
+    assert pipeline.main(["--data-dir", "data/raw", "--output-dir", "out", "--executed-dir", "~/executed"]) == 0
+    assert seen["parameters"] == {"DATA_DIR": str(tmp_path / "data" / "raw"), "OUTPUT_DIR": str(tmp_path / "out")}
+    assert seen["destination"] == tmp_path / "home" / "executed" / "01_x.ipynb"
+    assert seen["cufs_dir"] == str(tmp_path.parent / "cufs")
+    assert os.environ["CUFS_DIR"] == "../cufs", "the shell's variables are left as they were"
 
 
 @pytest.mark.slow
@@ -93,7 +98,7 @@ def test_relative_paths_reach_the_kernel_as_meant(tmp_path: Path, monkeypatch) -
     monkeypatch.chdir(project)
     monkeypatch.setenv("CUFS_DIR", "env-data")
     monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [notebook])
-    assert pipeline.main(["--data-dir", "mydata", "--output-dir", "out", "--no-readme"]) == 0
+    assert pipeline.main(["--data-dir", "mydata", "--output-dir", "out"]) == 0
     assert (project / "out" / "marker").is_file()
     assert not (project / "notebooks" / "out").exists()
 
@@ -197,6 +202,7 @@ def test_executed_dir_keeps_the_whole_run_apart(tmp_path: Path, monkeypatch) -> 
 
     monkeypatch.setattr(pipeline, "run_notebook", fake_run)
     monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [tmp_path / "01_x.ipynb"])
+    monkeypatch.setattr(pipeline, "refresh_documents", lambda: pytest.fail("the project's documents are left alone"))
     assert pipeline.main(["--executed-dir", str(tmp_path / "run")]) == 0
     assert seen["destination"] == tmp_path / "run" / "01_x.ipynb"
     assert seen["parameters"] == {"OUTPUT_DIR": str(tmp_path / "run")}, "figures and results go there too"
@@ -206,7 +212,7 @@ def test_executed_dir_keeps_the_whole_run_apart(tmp_path: Path, monkeypatch) -> 
 def test_committed_notebooks_hold_no_per_run_metadata(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
     assert not set(pipeline.VOLATILE_NOTEBOOK_KEYS) & set(notebook.metadata.get("papermill", {}))
-    assert all(not set(pipeline.VOLATILE_CELL_KEYS) & set(cell.metadata) for cell in notebook.cells)
+    assert all(not {"papermill", "execution"} & set(cell.metadata) for cell in notebook.cells)
 
 
 def test_the_pipeline_regenerates_the_documents_and_reprints_the_deck(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -280,7 +286,7 @@ def test_a_failing_notebook_undoes_what_the_earlier_ones_wrote(tmp_path: Path, m
     folder, out = _three_notebooks(tmp_path, monkeypatch)
     before = _tree(tmp_path)
     with pytest.raises(SystemExit) as failure:
-        pipeline.main(["--no-readme"])
+        pipeline.main([])
     assert "FAILED 03_c.ipynb" in str(failure.value)
     assert _tree(tmp_path) == before, "every notebook, figure and results file as before the run, nothing new"
     assert (out / "data" / "failed_runs" / "03_c.ipynb").is_file(), "the failed copy is still kept"
@@ -301,7 +307,7 @@ def test_ctrl_c_undoes_the_run_and_exits_130(tmp_path: Path, monkeypatch, capsys
 
     monkeypatch.setattr(pipeline, "run_notebook", runner)
     with pytest.raises(SystemExit) as stopped:
-        pipeline.main(["--no-readme"])
+        pipeline.main([])
     assert stopped.value.code == 130
     message = capsys.readouterr().err
     assert "Interrupted while running 02_b.ipynb" in message and "nothing was changed" in message
@@ -326,7 +332,7 @@ def test_sigterm_undoes_the_run_like_ctrl_c(tmp_path: Path, monkeypatch, capsys)
 
     monkeypatch.setattr(pipeline, "run_notebook", runner)
     with pytest.raises(SystemExit) as stopped:
-        pipeline.main(["--no-readme"])
+        pipeline.main([])
     assert stopped.value.code == 130 and "nothing was changed" in capsys.readouterr().err
     assert _tree(tmp_path) == before
     assert not _snapshots_left(out)
@@ -335,7 +341,7 @@ def test_sigterm_undoes_the_run_like_ctrl_c(tmp_path: Path, monkeypatch, capsys)
 
 def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path, monkeypatch) -> None:
     folder, out = _three_notebooks(tmp_path, monkeypatch)
-    project = tmp_path / "project"
+    project = out  # the documents are regenerated only when the run writes into the project itself
     for name in ("README.md", "MODEL_CARD.md", "docs/results.md", "docs/slides.pdf"):
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(f"old {name}")
@@ -357,7 +363,7 @@ def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path
     with pytest.raises(RuntimeError, match="browser crashed"):
         pipeline.main([])
     after = _tree(tmp_path)
-    assert after.pop("project/build") is None, "a folder outside figures/ and results/ may stay, empty"
+    assert after.pop("out/build") is None, "a folder outside figures/ and results/ may stay, empty"
     assert after == before
     assert not _snapshots_left(out)
 
@@ -366,7 +372,7 @@ def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path
 def test_a_successful_run_keeps_its_outputs_and_no_snapshot(tmp_path: Path, monkeypatch) -> None:
     folder, out = _three_notebooks(tmp_path, monkeypatch)
     before = _tree(tmp_path)
-    assert pipeline.main(["--no-readme", "--only", "01", "02"]) == 0
+    assert pipeline.main(["--only", "01", "02"]) == 0
     assert (out / "figures" / "01_new.png").read_bytes() == b"new"
     assert (out / "figures" / "02" / "curves.png").read_bytes() == b"new"
     assert (out / "results" / "01.json").read_bytes() == (out / "results" / "02.json").read_bytes() == b'{"run": 2}'

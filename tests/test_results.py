@@ -147,7 +147,7 @@ def test_the_stability_study_is_judged_when_written(tmp_path):
     record = results.write_study("04_stability", document, tmp_path / "s.json")
     assert record["verdicts"]["stability"]["met"] is False
     assert storage.load_json(tmp_path / "s.json")["environment"] == document["environment"]  # the study's own time
-    with pytest.raises(KeyError):
+    with pytest.raises(results.ResultsNotReadyError):  # not that study's fields
         results.write_study("02_baseline_model", document, tmp_path / "x.json")
 
 

@@ -162,12 +162,11 @@ def test_the_levers_sentence_sends_a_carried_choice_to_notebook_07() -> None:
         assert "still evaluates" in results_table.lever_sentence(levers, variant, scale)
 
 
-def test_the_lever_tokens_are_the_studys() -> None:
-    """``results_table`` reads variants without TensorFlow; its table of lever fields must say what levers.variant_of
-    sets, for every lever the variants can express, and nothing else is carried."""
+def test_a_choice_is_carried_only_as_the_variant_and_scale_the_study_makes_of_it() -> None:
     from helpers.studies import levers
 
-    for name in ("D", "half", "quarter", *results_table.LEVER_FIELDS, "half+standardise+smoothing+sketch_add"):
+    for name in ("D", "half", "quarter", "smoothing", "standardise", "sketch_add",
+                 "half+standardise+smoothing+sketch_add"):
         variant, scale = levers.variant_of(name, 0.25, 2)
         assert results_table.carries({"chosen": name, "parameters": {"scale": 0.25}}, variant, scale), name
         assert not results_table.carries({"chosen": name, "parameters": {"scale": 0.25}}, variant, scale * 2), name

@@ -147,7 +147,7 @@ def test_a_broken_image_is_caught_by_the_browser_check(tmp_path: Path):
 @pytest.mark.slow
 def test_the_first_slide_is_not_blank(deck: Path, tmp_path: Path):
     chromium_or_skip()
-    shot = browser.screenshot(deck, tmp_path / "first.png", slide=1)
+    shot = browser.render(deck, tmp_path / "first.png", slide=1)
     pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert pixels.shape == (720, 1280)
     dark = (pixels < 128).mean()  # the title's ink on the white slide

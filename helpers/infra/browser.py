@@ -15,34 +15,21 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage
          "--virtual-time-budget=5000")
 
 
-class BrowserError(RuntimeError):
-    """Chromium is missing, failed or wrote nothing."""
-
-
 def find_chromium() -> str | None:
     """The Chromium executable: ``$CHROMIUM`` if set, else the first of ``CANDIDATES`` on the PATH."""
     chosen = os.environ.get("CHROMIUM")
     return shutil.which(chosen) if chosen else next(filter(None, map(shutil.which, CANDIDATES)), None)
 
 
-def screenshot(page: str | os.PathLike, destination: str | os.PathLike, slide: int = 1) -> Path:
-    """Save a 1280 x 720 PNG of slide ``slide`` (1-based) of the deck at ``page``."""
-    return _render(page, destination, "--screenshot", ["--window-size=1280,720"], 60.0, f"#{slide}")
-
-
-def print_pdf(page: str | os.PathLike, destination: str | os.PathLike) -> Path:
-    """Print ``page`` to a PDF: the deck's print style gives one slide per page."""
-    return _render(page, destination, "--print-to-pdf", ["--no-pdf-header-footer"], 120.0)
-
-
-def _render(page: str | os.PathLike, destination: str | os.PathLike, output: str, options: list[str], timeout: float,
-            anchor: str = "") -> Path:
-    """Have Chromium write the local file ``page`` to ``destination`` with its option ``output``."""
+def render(page: str | os.PathLike, destination: str | os.PathLike, slide: int | None = None) -> Path:
+    """Print the deck at ``page`` to a PDF (one slide per page), or with ``slide`` (1-based) a 1280 x 720 PNG of it."""
+    output, options, timeout, anchor = (("--print-to-pdf", ["--no-pdf-header-footer"], 120.0, "") if slide is None
+                                        else ("--screenshot", ["--window-size=1280,720"], 60.0, f"#{slide}"))
     page, destination, browser = Path(page).resolve(), Path(destination).resolve(), find_chromium()
     if not page.is_file():
-        raise BrowserError(f"{page} does not exist: build the deck first (make slides)")
+        raise RuntimeError(f"{page} does not exist: build the deck first (make slides)")
     if browser is None:
-        raise BrowserError("No Chromium found (tried $CHROMIUM, " + ", ".join(CANDIDATES) + "). On Debian or "
+        raise RuntimeError("No Chromium found (tried $CHROMIUM, " + ", ".join(CANDIDATES) + "). On Debian or "
                            "Ubuntu: sudo apt-get install chromium")
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cufs-chromium-") as profile:
@@ -51,9 +38,9 @@ def _render(page: str | os.PathLike, destination: str | os.PathLike, output: str
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as err:
-            raise BrowserError(f"Chromium did not finish within {timeout:.0f} s: {' '.join(command)}") from err
+            raise RuntimeError(f"Chromium did not finish within {timeout:.0f} s: {' '.join(command)}") from err
     if done.returncode != 0:
-        raise BrowserError(f"Chromium exited with {done.returncode}: {done.stderr.strip()[-2000:]}")
+        raise RuntimeError(f"Chromium exited with {done.returncode}: {done.stderr.strip()[-2000:]}")
     if not destination.is_file():
-        raise BrowserError(f"Chromium wrote no {destination}")
+        raise RuntimeError(f"Chromium wrote no {destination}")
     return destination

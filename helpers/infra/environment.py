@@ -19,10 +19,8 @@ STARTED = time.monotonic()
 
 def cpu_model() -> str:
     """The CPU's model name as the operating system reports it (``lscpu``'s "Model name")."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        lines = []
+    cpuinfo = Path("/proc/cpuinfo")  # Linux only
+    lines = cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines() if cpuinfo.is_file() else []
     names = [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("model name")]
     return f"{names[0] if names else platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
 

@@ -1,7 +1,4 @@
-"""Run the numbered notebooks in order, headless, with papermill (``python -m helpers.infra.pipeline --help``).
-
-A notebook is replaced only when it ran to the end (a failed copy is kept under ``data/failed_runs/``), and the whole
-run is one transaction (``all_or_nothing``). Paths are taken from the folder the command runs in."""
+"""Run the numbered notebooks in order, headless, with papermill, as one transaction (docs/development.md)."""
 
 from __future__ import annotations
 
@@ -23,7 +20,6 @@ from helpers.reporting import results
 
 # What papermill records that changes at every run (times, absolute paths) and says nothing about results.
 VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "exception", "input_path", "output_path")
-VOLATILE_CELL_KEYS = ("papermill", "execution")
 # The files the end of a run in place rewrites from the results.
 DOCUMENTS = ("README.md", "docs/results.md", "MODEL_CARD.md", "build/slides.html", "docs/slides.pdf")
 
@@ -36,31 +32,17 @@ def numbered_notebooks(folder: Path | None = None) -> list[Path]:
 
 def select(notebooks: list[Path], only: list[str] | None) -> list[Path]:
     """Keep the notebooks whose number (``01``) or name (``01_data_preparation``) is in ``only``."""
-    if not only:
-        return notebooks
-    chosen = [nb for nb in notebooks if {nb.name[:2], nb.stem} & set(only)]
-    unknown = set(only) - {key for nb in chosen for key in (nb.name[:2], nb.stem)}
-    if unknown:
+    if unknown := set(only or ()) - {key for nb in notebooks for key in (nb.name[:2], nb.stem)}:
         raise SystemExit(f"No notebook numbered or named {sorted(unknown)} in {notebooks[0].parent}.")
-    return chosen
+    return [nb for nb in notebooks if not only or {nb.name[:2], nb.stem} & set(only)]
 
 
-def notebook_parameters(args: argparse.Namespace) -> dict:
-    """Only the parameters the user gave: the notebooks' own defaults stay visible otherwise."""
-    given = {"DATA_DIR": args.data_dir, "SEED": args.seed, "OUTPUT_DIR": args.output_dir}
-    return {name: value for name, value in given.items() if value is not None}
-
-
-def resolve_user_paths(args: argparse.Namespace, environ: dict | None = None) -> None:
-    """Make the path arguments and ``$CUFS_DIR``/``$CUFS_OUTPUT_DIR`` absolute (``~`` expanded), in place: the
-    kernels run inside ``notebooks/``, where a relative path would point elsewhere."""
-    environ = os.environ if environ is None else environ
-    for name in ("data_dir", "output_dir", "executed_dir"):
-        if getattr(args, name):
-            setattr(args, name, os.path.abspath(os.path.expanduser(getattr(args, name))))
-    for variable in (config.DATA_ENV_VAR, config.OUTPUT_ENV_VAR):
-        if environ.get(variable):
-            environ[variable] = os.path.abspath(os.path.expanduser(environ[variable]))
+def user_folder(value: str) -> str:
+    """``value`` made absolute, ``~`` expanded: the kernels run in ``notebooks/``, where a relative path differs."""
+    path = os.path.abspath(os.path.expanduser(value))
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise argparse.ArgumentTypeError(f"{path}: exists and is not a folder")
+    return path
 
 
 def run_notebook(notebook: Path, destination: Path, parameters: dict, failed_dir: Path) -> None:
@@ -77,7 +59,7 @@ def run_notebook(notebook: Path, destination: Path, parameters: dict, failed_dir
             ipc = {"transport": "ipc", "ip": os.path.join(sockets, "kernel")} if os.name != "nt" else {}
             papermill.execute_notebook(
                 str(notebook), str(tmp), parameters={k: v for k, v in parameters.items() if k in declared},
-                kernel_name="python3", cwd=str(notebook.parent), progress_bar=False, log_output=False,
+                kernel_name="python3", cwd=str(notebook.parent), progress_bar=False, record_timing=False,
                 config=Config(KernelManager=ipc))
     except (KeyboardInterrupt, SystemExit):
         tmp.unlink(missing_ok=True)
@@ -117,8 +99,7 @@ def strip_run_metadata(path: Path) -> None:
     for key in VOLATILE_NOTEBOOK_KEYS:
         notebook.metadata.get("papermill", {}).pop(key, None)
     for cell in notebook.cells:
-        for key in VOLATILE_CELL_KEYS:
-            cell.metadata.pop(key, None)
+        cell.metadata.pop("papermill", None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"  # papermill draws a random id for it at every run
     nbformat.write(notebook, path)
@@ -126,32 +107,28 @@ def strip_run_metadata(path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the numbered notebooks in order with papermill.")
-    parser.add_argument("--data-dir", help=f"photos folder or dataset root (default: ${config.DATA_ENV_VAR}, "
-                        "then data/raw/, then a kagglehub download)")
+    parser.add_argument("--data-dir", type=user_folder, help="photos folder or dataset root (default: "
+                        f"${config.DATA_ENV_VAR}, then data/raw/, then a kagglehub download)")
     parser.add_argument("--seed", type=int, help=f"seed for splits, augmentation and training, 0 to "
                         f"{config.MAX_SEED} (default {config.SEED})")
-    parser.add_argument("--output-dir", help="where figures/, results/ and data/ are written (default: the project)")
+    parser.add_argument("--output-dir", type=user_folder,
+                        help="where figures/, results/ and data/ are written (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebooks (numbers or names)")
-    parser.add_argument("--executed-dir", help="write executed notebooks here instead of in place (and, unless "
-                        "--output-dir says otherwise, their figures, results and artifacts too)")
-    parser.add_argument("--no-readme", action="store_true",
-                        help="do not refresh the README's results table, MODEL_CARD.md or the deck")
+    parser.add_argument("--executed-dir", type=user_folder, help="write executed notebooks here instead of in place "
+                        "(and, unless --output-dir says otherwise, their figures, results and artifacts too)")
     args = parser.parse_args(argv)
     if args.seed is not None and not 0 <= args.seed <= config.MAX_SEED:
         parser.error(f"--seed {args.seed} is out of range: a seed is an integer from 0 to {config.MAX_SEED:,} (NumPy "
                      "takes seeds below 2**32 and the notebooks add up to a few thousand to it for splits and members)")
-    # The kernels inherit these: no progress bars in saved outputs, no TensorFlow C++ chatter, and never the test
-    # suite's quick setting, whatever the shell exported (the pipeline makes the class's results).
+    # The kernels inherit these: no progress bars in saved outputs, no TensorFlow C++ chatter, never the test suite's
+    # quick setting (the pipeline makes the class's results), and the path variables made absolute like the options.
     quiet = {config.PROGRESS_ENV_VAR: "0", config.QUICK_ENV: "0",
              "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
+    quiet |= {name: os.path.abspath(os.path.expanduser(os.environ[name]))
+              for name in (config.DATA_ENV_VAR, config.OUTPUT_ENV_VAR) if os.environ.get(name)}
+    if args.data_dir and not Path(args.data_dir).is_dir():
+        parser.error(f"--data-dir {args.data_dir}: no such folder")
     with mock.patch.dict(os.environ, quiet):
-        resolve_user_paths(args)
-        if args.data_dir and not Path(args.data_dir).is_dir():
-            parser.error(f"--data-dir {args.data_dir}: no such folder")
-        for option in ("output_dir", "executed_dir"):
-            value = getattr(args, option)
-            if value and Path(value).exists() and not Path(value).is_dir():
-                parser.error(f"--{option.replace('_', '-')} {value}: exists and is not a folder")
         args.output_dir = args.output_dir or args.executed_dir  # a run kept apart keeps its outputs apart too
         return run_all(args)
 
@@ -161,8 +138,10 @@ def run_all(args: argparse.Namespace) -> int:
     notebooks = select(numbered_notebooks(), args.only)
     target_dir = Path(args.executed_dir).resolve() if args.executed_dir else None
     destinations = [target_dir / notebook.name if target_dir else notebook for notebook in notebooks]
-    parameters, output_root = notebook_parameters(args), config.output_root(args.output_dir)
-    refresh = not args.output_dir and not args.no_readme
+    given = {"DATA_DIR": args.data_dir, "SEED": args.seed, "OUTPUT_DIR": args.output_dir}
+    parameters = {name: value for name, value in given.items() if value is not None}  # else the notebook's defaults
+    output_root = config.output_root(args.output_dir)
+    refresh = output_root == config.project_root()  # the documents describe the project's own results
     kept = [output_root / "figures", output_root / "results", *destinations,
             *([config.project_root() / name for name in DOCUMENTS] if refresh else [])]
     total = time.perf_counter()

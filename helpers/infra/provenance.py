@@ -39,8 +39,7 @@ def code_version(*modules: ModuleType) -> str:
 
 
 def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()) -> str:
-    """A short hash of the syntax (no comments, docstrings or layout) of the code ``roots`` reach: unlike
-    ``code_version``, deleting unused code or moving a function keeps it."""
+    """A short hash of the syntax (no comments, docstrings, layout) of what ``reachable_definitions`` finds."""
     digest = hashlib.sha256()
     for syntax in sorted(syntax for _, syntax in _reachable(roots, tuple(skip)).values()):
         digest.update(syntax.encode() + b"\0")
@@ -49,8 +48,7 @@ def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: S
 
 def reachable_definitions(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()
                           ) -> dict[tuple[str, str], str]:
-    """(module, name) -> source of every top-level definition of ``helpers`` that ``roots`` (functions or
-    (module, name) pairs) reach by name, through the modules except those starting with one in ``skip``."""
+    """(module, name) -> source of each top-level ``helpers`` definition ``roots`` reach by name, outside ``skip``."""
     return {key: source for key, (source, _) in _reachable(roots, tuple(skip)).items()}
 
 
@@ -79,8 +77,7 @@ def _reachable(roots: Sequence[Any], skip: tuple[str, ...]) -> dict[tuple[str, s
 
 @cache
 def _index(module_name: str) -> tuple[dict[str, tuple[str, ast.AST, str]], dict[str, tuple[str, str]]]:
-    """A module's top-level definitions (name -> source, node, syntax without docstrings) and the helpers names its
-    imports bind anywhere (alias -> (module, attribute), the attribute empty for a module)."""
+    """A module's definitions (name -> source, node, syntax) and helpers imports (alias -> (module, attr or ""))."""
     source = inspect.getsource(importlib.import_module(module_name))
     tree, definitions, aliases = ast.parse(source), {}, {}
     for node in tree.body:

@@ -12,8 +12,7 @@ from typing import Any
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a new file beside ``path``, flush it to disk, then rename it into place; the file keeps
-    the mode of the one it replaces, and a new one gets what ``open()`` gives (``write`` creates it)."""
+    """Have ``write(tmp)`` create a file beside ``path``, flush it to disk, rename it into place (same mode)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}{path.suffix}")

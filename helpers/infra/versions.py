@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
+
+from packaging.version import Version
 
 # (lowest, highest) major.minor that CI tests: the Colab-pinned leg the lowest (.ci/constraints-colab.txt), the main
 # leg the highest that requirements.txt admits. A test keeps requirements.txt's bounds equal to these.
@@ -27,8 +28,7 @@ def import_tensorflow_quietly() -> None:
 
 def major_minor(version: str) -> tuple[int, int]:
     """``"2.20.0"`` -> ``(2, 20)``; pre-release and local suffixes are ignored."""
-    numbers = [int(re.match(r"\d*", part).group() or 0) for part in version.split(".")[:2]]
-    return numbers[0], (numbers + [0])[1]
+    return (*Version(version).release, 0)[:2]
 
 
 def untested_versions(installed: dict[str, str]) -> list[str]:

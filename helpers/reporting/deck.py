@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from helpers import config, published
+from helpers import config
 from helpers.infra import storage
 from helpers.reporting import documents, results
 
@@ -22,14 +22,13 @@ DEFAULT_OUTPUT = Path("build") / "slides.html"
 RESULTS = ("02_baseline_model", "02_baseline_seeds", "04_final_model", "04_stability", "05_error_analysis",
            "05_analysis_seeds", "06_the_leak", "07_repeated_splits")
 METRICS = ["accuracy", "precision", "recall", "f1", "auc"]
-Root = results.Root  # where results/ and figures/ are (None: the project)
 
 
 class SlidesError(results.ResultsNotReadyError):
     """The deck cannot be built from what is there; the message says which file and what to run."""
 
 
-def figure(name: str, caption: str, root: Root) -> dict[str, str]:
+def figure(name: str, caption: str, root: results.Root) -> dict[str, str]:
     """``figures/<name>.png`` embedded as a data URI (the deck must not depend on any file beside it)."""
     path = config.figures_dir(root) / f"{name}.png"
     if not path.is_file():
@@ -49,34 +48,29 @@ def provenance(r: Mapping[str, Any]) -> list[list[str]]:
     return rows
 
 
-def render(root: Root = None, r: Mapping[str, Any] | None = None) -> str:
+def render(root: results.Root = None, r: Mapping[str, Any] | None = None) -> str:
     """The deck as one HTML string, from a full run's results files (or from ``r``, those files loaded)."""
-    from helpers.studies import analysis_seeds  # its counts need neither NumPy nor pandas
-
     r = r or results.full_run_results(RESULTS, root)
     honest = r["07_repeated_splits"]
-    return documents.render(
-        "slides.html.j2", r=r, figure=lambda name, caption: figure(name, caption, root), published=published,
-        METRICS=METRICS, NESTED=results.NESTED, words=config.METRIC_WORDS, method_words=config.METHOD_WORDS,
-        **documents.headline(honest), drawn=documents.drawn_aucs(r),
-        seen=analysis_seeds.counts(r["05_analysis_seeds"]), provenance=provenance(r),
-        brier=results.spread_over_splits(honest["records"], "final_cnn_leak_free", "brier"))
+    return documents.TEMPLATES.get_template("slides.html.j2").render(
+        r=r, figure=lambda name, caption: figure(name, caption, root), METRICS=METRICS,
+        method_words=config.METHOD_WORDS, **documents.headline(honest), **documents.over_seeds(r),
+        provenance=provenance(r), brier=results.spread_over_splits(honest["records"], "final_cnn_leak_free", "brier"))
 
 
-def write(destination: str | os.PathLike, root: Root = None) -> Path:
+def write(destination: str | os.PathLike, root: results.Root = None) -> Path:
     """Render the deck and write it atomically (left alone when it already holds that page)."""
     documents.write_text(destination, render(root))
     return Path(destination)
 
 
 def print_deck(deck: str | os.PathLike, destination: str | os.PathLike, slide: int | None = None) -> Path:
-    """The deck printed by headless Chromium to a PDF, one slide per page (with ``slide``: a PNG of that slide),
-    moved into place atomically."""
+    """The deck printed by headless Chromium to a PDF, one slide per page (with ``slide``: a PNG of that slide)."""
     from helpers.infra import browser
 
     with tempfile.TemporaryDirectory(prefix="cufs-chromium-") as folder:
         out = Path(folder) / Path(destination).name  # Chromium writes a screenshot only to a name ending .png
-        made = browser.print_pdf(deck, out) if slide is None else browser.screenshot(deck, out, slide)
+        made = browser.render(deck, out, slide)
         return storage.atomic_write(Path(destination), lambda tmp: tmp.write_bytes(made.read_bytes()))
 
 

@@ -1,5 +1,4 @@
-"""The Jinja2 templates of ``templates/`` with their number formats, and the findings every document quotes.
-Needs neither NumPy nor pandas (``make slides`` runs without them)."""
+"""The Jinja2 templates of ``templates/``, their number formats and the findings every document quotes (no NumPy)."""
 
 from __future__ import annotations
 
@@ -13,22 +12,18 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from helpers import config, published
 from helpers.infra import storage
 from helpers.reporting import results
 
 P_LEVEL = 0.05  # the significance level of every statement
 
 
-def f3(value: float) -> str:
-    """A metric as every table shows it: three decimals."""
-    return f"{value:.3f}"
-
-
 def cell(value: Any) -> str:
     """A number as the tables show it: ``mean ± sd`` of a summary entry, three decimals, or a dash for none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value['mean']:.3f} ± {value['std']:.3f}" if isinstance(value, Mapping) else f3(value)
+    return f"{value['mean']:.3f} ± {value['std']:.3f}" if isinstance(value, Mapping) else f"{value:.3f}"
 
 
 def interval(values: Mapping[str, float], signed: bool = False) -> str:
@@ -57,11 +52,6 @@ def established(differences: Mapping[str, Mapping[str, float]], metrics: Sequenc
     return [m for m in metrics if m in differences and differences[m]["ci_low"] > 0]
 
 
-def join_words(words: Sequence[str]) -> str:
-    """"a", "a and b", "a, b and c"."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def oneline(text: str) -> str:
     """A block of a template written over several lines, as one line of Markdown (and its line break)."""
     return re.sub(r"\s*\n\s*", " ", text.strip()) + "\n"
@@ -78,22 +68,21 @@ def headline(honest: Mapping[str, Any]) -> dict[str, Any]:
             "versus": honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]}
 
 
-def drawn_aucs(r: Mapping[str, Any]) -> list[float]:
-    """The final CNN's test AUC on the report's protocol over the seeds of ``05_analysis_seeds``."""
-    return [row["test_auc"] for row in r["05_analysis_seeds"]["rows"]]
+def over_seeds(r: Mapping[str, Any]) -> dict[str, Any]:
+    """The final CNN on the report's protocol over the seeds of ``05_analysis_seeds``: test AUCs and error counts."""
+    from helpers.studies import analysis_seeds  # its counts need neither NumPy nor pandas
+
+    return {"drawn": [row["test_auc"] for row in r["05_analysis_seeds"]["rows"]],
+            "seen": analysis_seeds.counts(r["05_analysis_seeds"])}
 
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("helpers.reporting", "templates"),
                                autoescape=jinja2.select_autoescape(["html.j2"]), undefined=jinja2.StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
-TEMPLATES.filters.update(f3=f3, cell=cell, interval=interval, paired=paired, verdict=verdict, oneline=oneline,
-                         join_words=join_words, tight=tight)
-TEMPLATES.globals.update(significant=significant, established=established, all=all, P_LEVEL=P_LEVEL)
-
-
-def render(template: str, **context: Any) -> str:
-    """``templates/<template>`` filled with ``context``."""
-    return TEMPLATES.get_template(template).render(**context)
+TEMPLATES.filters.update(f3="{:.3f}".format, cell=cell, interval=interval, paired=paired, verdict=verdict,
+                         oneline=oneline, tight=tight)
+TEMPLATES.globals.update(significant=significant, established=established, all=all, P_LEVEL=P_LEVEL,
+                         published=published, words=config.METRIC_WORDS, NESTED=results.NESTED, FIXED=results.FIXED)
 
 
 def write_text(path: str | os.PathLike, text: str) -> bool:

@@ -7,29 +7,18 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from helpers import config, evaluation, methods, published, split_statistics
+from helpers import config, evaluation, methods, split_statistics
 from helpers.methods import LEAK_FREE, LEAKY, PREVALENCE_FREE
 from helpers.reporting import documents, results, targets
 
 CARD = "MODEL_CARD.md"
 NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "05_analysis_seeds",
           "07_repeated_splits")
-
-
-def _single_split(label: str, metrics: Mapping[str, float], n_test: int, confusion: list[list[int]]
-                  ) -> dict[str, Any]:
-    """A row on the report's split: AUC (Hanley-McNeil) and accuracy (Wilson) with intervals, Brier."""
-    auc = evaluation.auc_interval(metrics["auc"], sum(confusion[1]), sum(confusion[0]))
-    accuracy = evaluation.wilson_interval(round(metrics["accuracy"] * n_test), n_test)
-    return {"label": label, "images": n_test, "brier": documents.f3(metrics["brier"]),
-            "auc": dict(mean=metrics["auc"], ci_low=auc[0], ci_high=auc[1]),
-            "accuracy": dict(mean=metrics["accuracy"], ci_low=accuracy[0], ci_high=accuracy[1])}
 
 
 def render(root: str | os.PathLike | None = None) -> str:
@@ -41,10 +30,16 @@ def render(root: str | os.PathLike | None = None) -> str:
     frame = methods.with_specificity(pd.DataFrame(records))
     summary = split_statistics.summarise(frame, ("auc", "accuracy"))  # corrected intervals, for older files too
     n_test, scale = final["split_sizes"]["test"], honest["parameters"]["IMAGE_SCALE"]
-    rows = [_single_split(f"report's protocol (leaky), one split, seed {final['seed']}, threshold 0.5",
-                          final["test_at_0.5"], n_test, final["test_confusion_at_0.5"]),
-            _single_split(f"same, threshold {final['threshold']:.3f} chosen on validation",
-                          final["test_at_threshold"], n_test, final["test_confusion_at_threshold"])]
+    rows: list[dict[str, Any]] = []
+    for label, at in ((f"report's protocol (leaky), one split, seed {final['seed']}, threshold 0.5", "0.5"),
+                      (f"same, threshold {final['threshold']:.3f} chosen on validation", "threshold")):
+        # AUC (Hanley-McNeil) and accuracy (Wilson) with intervals on the report's split
+        metrics, confusion = final[f"test_at_{at}"], final[f"test_confusion_at_{at}"]
+        auc = evaluation.auc_interval(metrics["auc"], sum(confusion[1]), sum(confusion[0]))
+        accuracy = evaluation.wilson_interval(round(metrics["accuracy"] * n_test), n_test)
+        rows.append({"label": label, "images": n_test, "brier": f"{metrics['brier']:.3f}",
+                     "auc": dict(mean=metrics["auc"], ci_low=auc[0], ci_high=auc[1]),
+                     "accuracy": dict(mean=metrics["accuracy"], ci_low=accuracy[0], ci_high=accuracy[1])})
     for method, label in ((LEAKY, "report's protocol (leaky), repeated K-fold"),
                           (results.NESTED, "**leak-free, repeated K-fold, settings chosen inside each split (the "
                                            "honest number)**"),
@@ -54,16 +49,13 @@ def render(root: str | os.PathLike | None = None) -> str:
                      "auc": summary.loc[(method, "auc")], "accuracy": summary.loc[(method, "accuracy")],
                      "brier": documents.cell(results.spread_over_splits(records, method, "brier"))})
     leak = dict(split_statistics.paired_inflation(frame, PREVALENCE_FREE, LEAKY, LEAK_FREE).iterrows())
-    from helpers.studies import analysis_seeds  # its counts need neither NumPy nor pandas
-
-    return documents.render(
-        "model_card.md.j2", r=r, final=final, honest=honest, rows=rows, n_test=n_test, published=published,
-        targets=targets, improved=methods.describe_variant(honest["final_variant"], scale),
-        interval_label=split_statistics.INTERVAL_LABEL, words=config.METRIC_WORDS, leak=leak,
+    return documents.TEMPLATES.get_template("model_card.md.j2").render(
+        r=r, final=final, honest=honest, rows=rows, n_test=n_test, targets=targets,
+        improved=methods.describe_variant(honest["final_variant"], scale),
+        interval_label=split_statistics.INTERVAL_LABEL, leak=leak,
         unclear=[config.METRIC_WORDS[m] for m, row in leak.items() if row["ci_low"] <= 0 <= row["ci_high"]],
         test=honest["paired_vs_pixel_logreg"]["test"], versus=documents.headline(honest)["versus"],
-        drawn=documents.drawn_aucs(r), seen=analysis_seeds.counts(r["05_analysis_seeds"]),
-        class_names=config.CLASS_NAMES, needed=NEEDED)
+        **documents.over_seeds(r), class_names=config.CLASS_NAMES, needed=NEEDED)
 
 
 def refresh(path: Path | None = None, root: str | os.PathLike | None = None) -> bool:

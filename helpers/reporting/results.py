@@ -1,5 +1,4 @@
-"""The results files: what each holds (``SPECS``, checked when written and read) and one writer per file, which
-stores ``helpers.reporting.targets``' verdicts. Reading needs the standard library only (``make slides``)."""
+"""The results files: specs (checked when written and read) and writers; reading needs no NumPy (``make slides``)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers import config
+from helpers import config, published
 from helpers.infra import storage
 from helpers.reporting import targets
 
@@ -80,8 +79,6 @@ REFIT_CNN = "final_cnn_leak_free_refit"  # methods.REFIT_OF's CNN (named here: r
 # Notebook 07's headline: the final CNN chosen on each split's own validation photos (between a recipe fixed in
 # advance and notebook 08's choice), and that fixed recipe alone.
 NESTED, FIXED = "final_cnn_nested_choice", "final_cnn_fixed_recipe"
-STUDIES = ("04_recipe_search", "04_stability", "02_baseline_seeds", "05_analysis_seeds", "08_levers", "06_splits",
-           "06_finalist_recipe_d")
 
 
 def path(name: str, root: Root = None) -> Path:
@@ -160,9 +157,7 @@ def write(name: str, payload: Mapping[str, Any], root: Root = None, out: str | o
 
 
 def write_study(name: str, payload: Mapping[str, Any], out: str | os.PathLike | None = None) -> dict[str, Any]:
-    """One of the studies' files (``STUDIES``); the stability study's verdict is added here."""
-    if name not in STUDIES:
-        raise KeyError(f"{name!r} is not a study's results file ({', '.join(STUDIES)})")
+    """One of the studies' files; the stability study's verdict is added here."""
     payload = dict(payload)
     if name == "04_stability":
         sd = payload["spread"]["variance-reduced"]["accuracy_at_0.5_std"]
@@ -193,8 +188,6 @@ def write_baseline_model(*, model: Any, history: Any, recipe: Any, splits: Mappi
                          best_epoch: int, class_weight: Mapping[int, float], evaluated: Mapping[str, Any], seed: int,
                          quick: bool, epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
     """Notebook 02's file: the baseline CNN on the report's photo split, beside the report's Tables 2 and 3."""
-    from helpers import published
-
     return write("02_baseline_model", {
         "model": "baseline CNN (report's model 1), class weights",
         **_single_split(model, history, recipe, splits, best_epoch, evaluated, seed, quick, epochs_cap),
@@ -209,7 +202,7 @@ def write_final_model(*, model: Any, history: Any, splits: Mapping[str, Sequence
     """Notebook 04's file: the final CNN on the report's split; ``scores``: (y_val, p_val, y_test, p_test)."""
     import numpy as np
 
-    from helpers import evaluation, published, recipes
+    from helpers import evaluation, recipes
 
     y_val, p_val, y_test, p_test = scores
     evaluated = evaluation.evaluate_with_validation_threshold(y_val, p_val, y_test, p_test)
@@ -258,7 +251,6 @@ def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], sh
     summary = split_statistics.summarise(records)
     paired, leak = split_statistics.paired_inflation(records), split_statistics.leak_table(summary, records)
     share = records.assign(female=records["test_labels"].map(statistics.fmean)).groupby("method")["female"].mean()
-    keys = ("mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high")
     return write("06_the_leak", {
         "description": "the final CNN, report's protocol (augment, then split) vs leak-free, on the same splits",
         **_over_splits(records, parameters, records_from),
@@ -267,7 +259,7 @@ def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], sh
         "inflation": {
             "leaky_method": methods.LEAKY, "leak_free_method": methods.LEAK_FREE,
             "difference_of_means": split_statistics.inflation(summary)["inflation"].to_dict(),
-            "paired": {metric: {k: float(row[k]) for k in keys} for metric, row in paired.iterrows()},
+            "paired": paired[["mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high"]].to_dict("index"),
             "interval": split_statistics.INTERVAL_LABEL, "prevalence_free_metrics": list(methods.PREVALENCE_FREE),
             "includes_zero": {metric: bool(zero) for metric, zero in leak["includes zero"].items()},
             "test_female_share": {m: float(share[m]) for m in (methods.LEAKY, methods.LEAK_FREE)}},
@@ -288,8 +280,7 @@ def _over_splits(records: Any, parameters: Mapping[str, Any], records_from: Mapp
 def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], parameters: Mapping[str, Any],
                           records_from: Mapping[str, Any], total_seconds: float,
                           root: Root = None) -> dict[str, Any]:
-    """Notebook 07's file: every method over the K-fold splits, paired tests against pixels, the final CNN chosen
-    inside each split (``selection``) and the leak-free target's verdicts, all computed here from ``records``."""
+    """Notebook 07's file: every method over the splits, paired tests and the verdicts, computed from ``records``."""
     import dataclasses
 
     import pandas as pd
@@ -315,8 +306,7 @@ def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], paramet
     def verdict(method: Mapping[str, Any], paired: Mapping[str, Any]) -> dict[str, Any]:
         return targets.leak_free_verdict(method["auc"]["mean"], method["accuracy"]["mean"], paired["auc"])
 
-    variant, cap = parameters["FINAL_VARIANT"], parameters["EPOCHS_CAP"]
-    chosen = recipes.Variant.parse(variant)
+    chosen, cap = recipes.Variant.parse(parameters["FINAL_VARIANT"]), parameters["EPOCHS_CAP"]
     return write("07_repeated_splits", {
         "description": "repeated stratified K-fold, both protocols; CNNs and classical baselines",
         **_over_splits(records, parameters, records_from), "split_kind": "K-fold splits",
