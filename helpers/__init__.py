@@ -7,7 +7,7 @@ Core, imported by the notebooks:
 - ``photos``: finding and decoding exactly the CUFS photos (the data policy of ``data/README.md``);
 - ``sketches``: the CUFS sketches, each tied to its person; only training people's reach training;
 - ``data``: the photos' DataFrame (``prepared_photos``), the arrays a CNN reads, the seeded split;
-- ``augmentation``: the report's augmentation, balancing, the balanced set's artifact, leakage counts;
+- ``augmentation``: the report's augmentation, balancing, leakage counts;
 - ``models``: the report's two architectures (``tests/test_notebook_models.py`` keeps the notebooks' equal);
 - ``recipes``: how a CNN is trained (``Recipe``) and the final CNN's variants (``Variant``);
 - ``training``: seeds, class weights, fitting, refitting, prediction;
