@@ -45,7 +45,7 @@ def _folder(*parts: str) -> Callable[[str | os.PathLike | None], Path]:
 
 
 figures_dir = _folder("figures")
-processed_dir = _folder("data", "processed")  # artifacts passed between notebooks (git-ignored)
+processed_dir = _folder("data", "processed")  # an interrupted study's progress, the runner's snapshot (git-ignored)
 results_dir = _folder("results")  # one JSON file per notebook
 models_dir = _folder("data", "models")  # git-ignored
 

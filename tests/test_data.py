@@ -1,4 +1,4 @@
-"""Labels, loading the real photos, stacking, the seeded split, the artifact and finding the data."""
+"""Labels, loading the real photos, stacking, the seeded split and finding the data."""
 
 from __future__ import annotations
 
