@@ -15,14 +15,23 @@ PY := $(VENV)/bin/python
 COLAB_VENV ?= .venv-colab
 SLIDES_VENV ?= .venv-slides
 
+# TensorFlow's wheels are 600 MB: a connection that drops mid-download should cost a resume, not the run. pip
+# resumes a broken download up to PIP_RESUME_RETRIES times; a failed install is tried again (wheels that arrived
+# are in pip's cache by then).
+export PIP_RESUME_RETRIES ?= 30
+export PIP_RETRIES ?= 10
+export PIP_DEFAULT_TIMEOUT ?= 60
+pip_install = for attempt in 1 2 3; do $(1) -m pip install --quiet $(2) && break; \
+	[ $$attempt -lt 3 ] || exit 1; echo "pip install failed (attempt $$attempt of 3); again in 30 s"; sleep 30; done
+
 .PHONY: setup pipeline test test-fast test-full test-colab test-seed lint slides clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(call pip_install,$(PY),--upgrade pip)
+	$(call pip_install,$(PY),-r requirements-dev.txt)
 	touch $@
 
 pipeline: setup
@@ -58,8 +67,8 @@ test-seed: setup
 
 $(COLAB_VENV)/.installed: requirements.txt requirements-dev.txt .ci/constraints-colab.txt
 	$(PYTHON) -m venv $(COLAB_VENV)
-	$(COLAB_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(COLAB_VENV)/bin/python -m pip install --quiet -r requirements-dev.txt -c .ci/constraints-colab.txt
+	$(call pip_install,$(COLAB_VENV)/bin/python,--upgrade pip)
+	$(call pip_install,$(COLAB_VENV)/bin/python,-r requirements-dev.txt -c .ci/constraints-colab.txt)
 	touch $@
 
 test-colab: $(COLAB_VENV)/.installed
@@ -68,7 +77,7 @@ test-colab: $(COLAB_VENV)/.installed
 
 $(SLIDES_VENV)/.installed: requirements-slides.txt
 	$(PYTHON) -m venv $(SLIDES_VENV)
-	$(SLIDES_VENV)/bin/python -m pip install --quiet -r requirements-slides.txt
+	$(call pip_install,$(SLIDES_VENV)/bin/python,-r requirements-slides.txt)
 	touch $@
 
 slides: $(SLIDES_VENV)/.installed
