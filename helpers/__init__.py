@@ -11,7 +11,7 @@ Core, imported by the notebooks:
 - ``models``: the report's two architectures (``tests/test_notebook_models.py`` keeps the notebooks' equal);
 - ``recipes``: how a CNN is trained (``Recipe``) and the final CNN's variants (``Variant``);
 - ``training``: seeds, class weights, fitting, refitting, prediction;
-- ``experiments``: the steps several notebooks share (the report's protocol, notebook 04's saved models);
+- ``experiments``: the steps several notebooks and studies share (the report's protocol, training each model);
 - ``evaluation``: metrics, the threshold chosen on validation, intervals, calibration;
 - ``evaluation_plots``: the test scores' ROC curve and confusion matrices;
 - ``plots``: the figure style, photo grids, class counts, training curves, saving under ``figures/``;
@@ -40,7 +40,7 @@ Machinery:
 - ``reporting.model_card``: MODEL_CARD.md;
 - ``reporting.deck``: the deck's content, HTML and PDF (``templates/``);
 - ``infra.pipeline``: the headless runner;
-- ``infra.provenance``: what a saved model or study was made from;
+- ``infra.provenance``: what a study was made from;
 - ``infra.storage``: atomic, pickle-free files;
 - ``infra.environment``: the machine and code a result came from;
 - ``infra.versions``: quiet TensorFlow import, tested versions;

@@ -47,7 +47,6 @@ def _folder(*parts: str) -> Callable[[str | os.PathLike | None], Path]:
 figures_dir = _folder("figures")
 processed_dir = _folder("data", "processed")  # an interrupted study's progress, the runner's snapshot (git-ignored)
 results_dir = _folder("results")  # one JSON file per notebook
-models_dir = _folder("data", "models")  # git-ignored
 
 QUICK_ENV = "CUFS_QUICK"
 QUICK_EPOCHS = 2  # enough to run every cell; far too few to learn anything

@@ -1,23 +1,16 @@
-"""The end-to-end steps that several notebooks share: the report-protocol data and training each model."""
+"""The end-to-end steps that several notebooks and studies share: the report-protocol data and training each model."""
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import keras
 import numpy as np
 import pandas as pd
 
-from helpers import augmentation, config, data, evaluation, imaging, models, photos, recipes, sketches, training
-from helpers.infra import provenance, storage
+from helpers import augmentation, config, data, evaluation, imaging, models, recipes, sketches, training
 from helpers.recipes import Recipe, Variant
-
-log = logging.getLogger(__name__)
 
 Arrays = tuple[np.ndarray, np.ndarray]
 
@@ -118,84 +111,3 @@ def refit_members(histories: list[keras.callbacks.History], refit_train: Arrays,
         refitted.append(training.fit_fixed(model, refit_train, recipe, rates))
         epochs.append(len(rates))
     return refitted, epochs
-
-
-def final_model_paths(root: str | os.PathLike | None = None, seed: int = config.SEED, n_models: int = 1) -> list[str]:
-    """Where notebook 04 saves its model(s): one file, or one per member of an ensemble."""
-    stem = config.models_dir(root) / f"final_model_seed{seed}"
-    return [f"{stem}.keras"] if n_models == 1 else [f"{stem}_member{i}.keras" for i in range(n_models)]
-
-
-def final_model_fingerprint(data_dir: str | os.PathLike | None = None, seed: int = config.SEED,
-                            variant: str = "D", epochs_cap: int | None = None,
-                            image_scale: float = 1.0) -> dict[str, Any]:
-    """What notebook 04's model depends on, epoch cap included: a quick run's model is never taken for the full."""
-    return {
-        "photos": photos.current_photos(data_dir).fingerprint(),
-        "seed": seed,
-        "variant": variant,
-        "recipe": Variant.parse(variant).training(epochs_cap).as_dict(),  # ``code`` covers the constants
-        "image_scale": image_scale,
-        "code": provenance.code_version(data, augmentation, models, recipes, training, sketches, sys.modules[__name__]),
-    }
-
-
-def save_final_models(members: list[keras.Model], variant: str = "D", data_dir: str | os.PathLike | None = None,
-                      root: str | os.PathLike | None = None, seed: int = config.SEED, epochs_cap: int | None = None,
-                      image_scale: float = 1.0) -> list[str]:
-    """Save notebook 04's model(s) atomically, each with a record of its fingerprint and SHA-256 beside it (written
-    last, removed first: a model left without one by a crash is never reused)."""
-    paths = final_model_paths(root, seed, len(members))
-    fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
-    for member, path in zip(members, paths, strict=True):
-        record = Path(path).with_suffix(".provenance.json")
-        record.unlink(missing_ok=True)
-        storage.atomic_write(path, member.save)
-        storage.save_json(record, {"fingerprint": fingerprint, "sha256": provenance.file_sha256(path)})
-    return paths
-
-
-def _why_not_reused(path: str, fingerprint: dict[str, Any]) -> str | None:
-    """Why the saved model at ``path`` is not the one ``fingerprint`` describes, in words (None: it is)."""
-    record = Path(path).with_suffix(".provenance.json")
-    if not os.path.exists(path):
-        return "there is no such file"
-    try:
-        saved = storage.load_json(record)
-        differ = [key for key, value in fingerprint.items() if saved["fingerprint"].get(key) != value]
-        changed = saved["sha256"] != provenance.file_sha256(path)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        return f"its provenance record {record.name} is missing or unreadable ({type(err).__name__})"
-    if differ:
-        words = {"photos": "other photo files", "code": "another version of the code"}
-        return "it was made from " + " and ".join(words.get(key, f"another {key}") for key in differ)
-    return "it changed after it was recorded" if changed else None
-
-
-def load_or_train_final_models(data_dir: str | os.PathLike | None = None, root: str | os.PathLike | None = None,
-                               seed: int = config.SEED, variant: str = "D", epochs_cap: int | None = None,
-                               image_scale: float = 1.0) -> tuple[list[keras.Model], bool, bool]:
-    """Notebook 04's saved model(s) if their records match, else trained now and saved (warning why); returns the
-    models, whether to predict with flip TTA, and whether they had to be trained."""
-    chosen = Variant.parse(variant)
-    paths = final_model_paths(root, seed, chosen.models)
-    fingerprint = final_model_fingerprint(data_dir, seed, variant, epochs_cap, image_scale)
-    reasons = {path: _why_not_reused(path, fingerprint) for path in paths}
-    if not any(reasons.values()):
-        try:
-            return [keras.models.load_model(path) for path in paths], chosen.flip_tta, False
-        except Exception as err:  # a damaged .keras file raises anything from zipfile, h5py or Keras itself
-            log.warning("A saved final model in %s cannot be loaded (%s: %s): training again.",
-                        config.models_dir(root), type(err).__name__, err)
-    for path, reason in reasons.items():
-        if reason:
-            log.warning("The saved final model %s cannot be reused: %s. Training it with notebook 04's recipe.",
-                        path, reason)
-    balanced, images, labels, splits = report_protocol_data(data_dir, seed)
-    images = imaging.downsize(images, image_scale)
-    sketch_set = (report_protocol_sketches(balanced, splits, data_dir, seed, image_scale)
-                  if chosen.sketches else None)
-    train, validation = ((images[splits[role]], labels[splits[role]]) for role in ("train", "validation"))
-    members, _, _ = train_variant(train, validation, variant, seed, epochs_cap, sketches=sketch_set)
-    save_final_models(members, variant, data_dir, root, seed, epochs_cap, image_scale)
-    return members, chosen.flip_tta, True

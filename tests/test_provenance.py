@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import augmentation, data
+from helpers import data
 from helpers.infra import provenance
 
 
@@ -12,11 +12,6 @@ def test_files_fingerprint_depends_on_names_and_content_not_folder(tmp_path, mak
     assert provenance.files_fingerprint(a) == provenance.files_fingerprint(b)
     make_image(tmp_path / "b" / "m-001-01.jpg", seed=2)
     assert provenance.files_fingerprint(a) != provenance.files_fingerprint(b)
-
-
-def test_code_version_changes_with_the_source():
-    assert provenance.code_version(data) == provenance.code_version(data)
-    assert provenance.code_version(data) != provenance.code_version(data, augmentation)
 
 
 def test_the_reachable_code_is_what_runs_and_nothing_else():

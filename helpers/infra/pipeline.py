@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where figures/, results/ and data/ are written (default: the project)")
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebooks (numbers or names)")
     parser.add_argument("--executed-dir", type=user_folder, help="write executed notebooks here instead of in place "
-                        "(and, unless --output-dir says otherwise, their figures, results and saved model too)")
+                        "(and, unless --output-dir says otherwise, their figures and results too)")
     args = parser.parse_args(argv)
     if args.seed is not None and not 0 <= args.seed <= config.MAX_SEED:
         parser.error(f"--seed {args.seed} is out of range: a seed is an integer from 0 to {config.MAX_SEED:,} (NumPy "

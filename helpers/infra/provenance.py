@@ -1,4 +1,4 @@
-"""Fingerprints of what made a saved model or a study: its input files and the version of its code."""
+"""Fingerprints of what made a study: its input files and the version of its code."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import os
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -28,14 +27,6 @@ def files_fingerprint(files: Sequence[Path]) -> dict[str, Any]:
     for path in sorted(files, key=lambda p: p.name):
         digest.update(f"{path.name}\0{file_sha256(path)}\n".encode())
     return {"count": len(files), "sha256": digest.hexdigest()}
-
-
-def code_version(*modules: ModuleType) -> str:
-    """A short hash of the source code of ``modules``: any edit to them makes a new version."""
-    digest = hashlib.sha256()
-    for module in sorted(modules, key=lambda m: m.__name__):
-        digest.update(module.__name__.encode() + b"\0" + inspect.getsource(module).encode() + b"\0")
-    return digest.hexdigest()[:16]
 
 
 def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()) -> str:
