@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import statistics
@@ -10,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers import config, published
+from helpers import config
 from helpers.infra import storage
 from helpers.reporting import targets
 
@@ -75,7 +74,6 @@ SPECS: dict[str, tuple[str, dict[str, Any]]] = {
         "n_splits": int, "splits": list, "split_kind": str, "final_variant": str, "method_labels": dict,
         "method_order": list, "test_images": dict, "summary": dict}),
 }
-REFIT_CNN = "final_cnn_leak_free_refit"  # methods.REFIT_OF's CNN (named here: reading needs no NumPy)
 # Notebook 07's headline: the final CNN chosen on each split's own validation photos (between a recipe fixed in
 # advance and notebook 08's choice), and that fixed recipe alone.
 NESTED, FIXED = "final_cnn_nested_choice", "final_cnn_fixed_recipe"
@@ -171,9 +169,9 @@ def layer_table(model: Any) -> list[dict[str, Any]]:
              "output_shape": str((None, *layer.output.shape[1:]))} for layer in model.layers]
 
 
-def _single_split(model: Any, history: Any, recipe: Any, splits: Mapping[str, Sequence[int]], best_epoch: int,
-                  evaluated: Mapping[str, Any], seed: int, quick: bool, epochs_cap: int | None) -> dict[str, Any]:
-    """The fields notebooks 02 and 04 share: seed, split sizes, parameters, recipe, epochs, layers, metrics."""
+def single_split_fields(model: Any, history: Any, recipe: Any, splits: Mapping[str, Sequence[int]], best_epoch: int,
+                        evaluated: Mapping[str, Any], seed: int, quick: bool, epochs_cap: int | None) -> dict[str, Any]:
+    """The fields of notebooks 02 and 04's files: seed, split sizes, parameters, recipe, epochs, layers, metrics."""
     from helpers import models
 
     trainable, non_trainable = models.parameter_counts(model)
@@ -184,148 +182,9 @@ def _single_split(model: Any, history: Any, recipe: Any, splits: Mapping[str, Se
             "layers": layer_table(model), **evaluated}
 
 
-def write_baseline_model(*, model: Any, history: Any, recipe: Any, splits: Mapping[str, Sequence[int]],
-                         best_epoch: int, class_weight: Mapping[int, float], evaluated: Mapping[str, Any], seed: int,
-                         quick: bool, epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
-    """Notebook 02's file: the baseline CNN on the report's photo split, beside the report's Tables 2 and 3."""
-    return write("02_baseline_model", {
-        "model": "baseline CNN (report's model 1), class weights",
-        **_single_split(model, history, recipe, splits, best_epoch, evaluated, seed, quick, epochs_cap),
-        "class_weight": {str(k): float(v) for k, v in class_weight.items()},
-        "report": {"test_at_0.5": published.BASELINE_AT_HALF, "test_at_optimal": published.BASELINE_AT_OPTIMAL},
-    }, root)
-
-
-def write_final_model(*, model: Any, history: Any, splits: Mapping[str, Sequence[int]], scores: Sequence[Any],
-                      leakage: Mapping[str, int], training_seconds: float, seed: int, quick: bool,
-                      epochs_cap: int | None, root: Root = None) -> dict[str, Any]:
-    """Notebook 04's file: the final CNN on the report's split; ``scores``: (y_val, p_val, y_test, p_test)."""
-    import numpy as np
-
-    from helpers import evaluation, recipes
-
-    y_val, p_val, y_test, p_test = scores
-    evaluated = evaluation.evaluate_with_validation_threshold(y_val, p_val, y_test, p_test)
-    best_epoch = int(np.argmin(history.history["val_loss"])) + 1  # the epoch early stopping restored
-    l2 = next(float(layer.kernel_regularizer.l2) for layer in model.layers
-              if getattr(layer, "kernel_regularizer", None) is not None)
-    momentum = next(float(layer.momentum) for layer in model.layers if hasattr(layer, "moving_variance"))
-    recipe = recipes.RECIPES["D"].capped(epochs_cap)
-    return write("04_final_model", {
-        "model": "final GAP/L2 CNN (report's model 2), one model, report's protocol (augment, then split)",
-        **_single_split(model, history, recipe, splits, best_epoch, evaluated, seed, quick, epochs_cap),
-        "l2": l2, "batchnorm_momentum": momentum, "training_seconds": round(float(training_seconds), 1),
-        "leakage": {k: int(v) for k, v in leakage.items()},
-        "calibration": {"validation": evaluation.calibration_summary(y_val, p_val),
-                        "test": evaluation.calibration_summary(y_test, p_test)},
-        "verdicts": {"target": targets.single_split_verdict(evaluated["test_at_0.5"])},
-        "report": published.FINAL_MODEL,
-    }, root)
-
-
-def write_error_analysis(*, seed: int, quick: bool, threshold: float, test: Any, errors: Any,
-                         errors_vs_correct: Mapping[str, Any] | None, spearman: tuple[float, float],
-                         male_vs_female: Mapping[str, Any], enrichment: Any, deep_channels_top_share: Sequence[float],
-                         root: Root = None) -> dict[str, Any]:
-    """Notebook 05's file: the errors, the luminance tests, the Grad-CAM shares and the deep feature maps."""
-    shares = ["cam_top_share", "cam_face_share", "cam_side_share"]
-    return write("05_error_analysis", {
-        "seed": seed, "quick": bool(quick), "threshold": float(threshold), "test_images": len(test),
-        "errors": errors[["filename", "sex", "p_female", "source", "augmented"]].to_dict("records"),
-        "luminance_misclassified_vs_correct": None if errors_vs_correct is None else dict(errors_vs_correct),
-        "luminance_vs_p_female_spearman": {"rho": float(spearman[0]), "p_value": float(spearman[1])},
-        "luminance_male_vs_female_photos": dict(male_vs_female),
-        **{f"grad_cam_{s.split('_')[1]}_share_mean": float(test[s].mean()) for s in shares},
-        "grad_cam_by_correct": test.groupby("correct")[shares].mean().to_dict(),
-        "grad_cam_enrichment_by_decision": enrichment.to_dict(),
-        "deep_channels_top_share": [float(s) for s in deep_channels_top_share],
-    }, root)
-
-
-def write_the_leak(*, records: Any, leakage: Mapping[int, Mapping[str, int]], shortcut: Any,
-                   one_split: Mapping[str, Mapping[str, float]], parameters: Mapping[str, Any],
-                   records_from: Mapping[str, Any], root: Root = None) -> dict[str, Any]:
-    """Notebook 06's file: the leak per split, its paired inflation over ``records`` and the shortcut per split."""
-    from helpers import methods, split_statistics
-
-    summary = split_statistics.summarise(records)
-    paired, leak = split_statistics.paired_inflation(records), split_statistics.leak_table(summary, records)
-    share = records.assign(female=records["test_labels"].map(statistics.fmean)).groupby("method")["female"].mean()
-    return write("06_the_leak", {
-        "description": "the final CNN, report's protocol (augment, then split) vs leak-free, on the same splits",
-        **_over_splits(records, parameters, records_from),
-        "one_split": {name: {k: float(v) for k, v in row.items()} for name, row in one_split.items()},
-        "leakage": {str(number): counts for number, counts in leakage.items()},
-        "inflation": {
-            "leaky_method": methods.LEAKY, "leak_free_method": methods.LEAK_FREE,
-            "difference_of_means": split_statistics.inflation(summary)["inflation"].to_dict(),
-            "paired": paired[["mean", "std", "ci_low", "ci_high", "naive_ci_low", "naive_ci_high"]].to_dict("index"),
-            "interval": split_statistics.INTERVAL_LABEL, "prevalence_free_metrics": list(methods.PREVALENCE_FREE),
-            "includes_zero": {metric: bool(zero) for metric, zero in leak["includes zero"].items()},
-            "test_female_share": {m: float(share[m]) for m in (methods.LEAKY, methods.LEAK_FREE)}},
-        "shortcut": {"per_split": [{"split": int(split), **{k: None if math.isnan(v) else float(v) for k, v in
-                                                            row.items()}} for split, row in shortcut.iterrows()],
-                     "mean": {k: float(v) for k, v in shortcut.mean().items()}},
-    }, root)
-
-
-def _over_splits(records: Any, parameters: Mapping[str, Any], records_from: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields notebooks 06 and 07 share: the seed, the splits, the parameters and where the records came from."""
+def over_splits_fields(records: Any, parameters: Mapping[str, Any], records_from: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of notebooks 06 and 07's files: seed, splits, parameters and where the records came from."""
     return {"seed": int(records_from["seed"]), "quick": bool(parameters["QUICK"]),
             "n_splits": int(records["split"].nunique()), "splits": sorted(int(k) for k in records["split"].unique()),
             "final_variant": parameters["FINAL_VARIANT"], "parameters": dict(parameters),
             "records_from": dict(records_from)}
-
-
-def write_repeated_splits(*, records: Any, selection: Mapping[str, Any], parameters: Mapping[str, Any],
-                          records_from: Mapping[str, Any], total_seconds: float,
-                          root: Root = None) -> dict[str, Any]:
-    """Notebook 07's file: every method over the splits, paired tests and the verdicts, computed from ``records``."""
-    import dataclasses
-
-    import pandas as pd
-
-    from helpers import methods, recipes, split_statistics
-
-    n_test = round(records.loc[records["method"] == "pixel_logreg", "n_test"].mean())  # as notebook 07 sets them
-    sizes = {"n_train": split_statistics.N_PHOTOS - n_test, "n_test": n_test}
-
-    def versus(frame: Any, minuend: str, subtrahend: str) -> dict[str, Any]:
-        return {m: split_statistics.corrected_paired_test(frame, minuend, subtrahend, m, **sizes)
-                for m in ("auc", "accuracy", "balanced_accuracy")}
-
-    summary = split_statistics.summary_dict(split_statistics.summarise(records))
-    chosen = pd.DataFrame(selection["records"])
-    both = pd.concat([records[records["method"].isin([methods.LEAK_FREE, "pixel_logreg"])], chosen])
-    selected = split_statistics.summary_dict(split_statistics.summarise(both))
-    selection = {**selection, "summary": {m: selected[m] for m in (NESTED, FIXED)},
-                 "paired_vs_pixel_logreg": {m: versus(both, m, "pixel_logreg") for m in (NESTED, FIXED)}}
-    test = "Nadeau-Bengio corrected resampled t-test"
-    pixels, refit = versus(records, methods.LEAK_FREE, "pixel_logreg"), versus(records, REFIT_CNN, "pixel_logreg_refit")
-
-    def verdict(method: Mapping[str, Any], paired: Mapping[str, Any]) -> dict[str, Any]:
-        return targets.leak_free_verdict(method["auc"]["mean"], method["accuracy"]["mean"], paired["auc"])
-
-    chosen, cap = recipes.Variant.parse(parameters["FINAL_VARIANT"]), parameters["EPOCHS_CAP"]
-    return write("07_repeated_splits", {
-        "description": "repeated stratified K-fold, both protocols; CNNs and classical baselines",
-        **_over_splits(records, parameters, records_from), "split_kind": "K-fold splits",
-        "recipes": {"baseline_cnn": recipes.BASELINE_RECIPE.capped(cap).as_dict(),
-                    "final_cnn": chosen.training(cap).as_dict(),
-                    "final_cnn_inference": {k: v for k, v in dataclasses.asdict(chosen).items() if k != "recipe"}},
-        "method_labels": methods.METHODS,
-        "method_order": list(methods.METHODS), "test_images": methods.method_info(records),
-        "threshold": "Youden's J on the validation set (0.5 for the majority class)",
-        "intervals": split_statistics.interval_dict(split_statistics.summarise(records)), "summary": summary,
-        "paired_vs_pixel_logreg": {"test": test, **pixels},
-        "refit": {"rule": "refit on training + validation photos; threshold, epochs and C from the first fit's "
-                          "validation run", "refit_of": dict(methods.REFIT_OF),
-                  "gains": {r: versus(records, r, base) for r, base in methods.REFIT_OF.items()},
-                  "paired_vs_pixel_logreg_refit": {"test": test, **refit}},
-        "selection": selection,
-        "verdicts": {"leak_free_target": verdict(summary[methods.LEAK_FREE], pixels),
-                     "leak_free_target_refit": verdict(summary[REFIT_CNN], refit),
-                     "leak_free_target_nested": verdict(selection["summary"][NESTED],
-                                                        selection["paired_vs_pixel_logreg"][NESTED])},
-        "records": methods.records_for_json(records), "total_seconds": round(float(total_seconds), 1),
-    }, root)
