@@ -49,7 +49,6 @@ processed_dir = _folder("data", "processed")  # an interrupted study's progress,
 results_dir = _folder("results")  # one JSON file per notebook
 
 QUICK_ENV = "CUFS_QUICK"
-QUICK_EPOCHS = 2  # enough to run every cell; far too few to learn anything
 
 
 def quick_setting(quick: bool | None) -> bool:
