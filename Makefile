@@ -41,7 +41,7 @@ lint: setup
 	$(PY) -m ruff check helpers tests conftest.py notebooks
 
 # The two halves of the suite run side by side, one per core: the notebooks under nbval (in order, in one session:
-# 05 loads 04's model, 06's and 07's tests read what their runs wrote; its log is printed when it ends) beside
+# 06's and 07's tests read what their runs wrote; its log is printed when it ends) beside
 # the unit tests. The target fails when either half does. The stability study's smoke run goes with the notebooks
 # so that the two halves take about as long.
 NOTEBOOK_TESTS := notebooks tests/test_notebook06.py tests/test_notebook07.py tests/test_stability.py

@@ -33,7 +33,7 @@ Machinery:
 - ``studies.lever_training``: the levers' models and their nested refit;
 - ``studies.split_study``: the loop over splits that notebooks 06 and 07 read, and the studies' shared command;
 - ``studies.multisplit``: every method on one split, and its finalist;
-- ``reporting.results``: every results file: names, fields, verdicts (written and read only there);
+- ``reporting.results``: every results file: names, fields (checked when written and read), loading, writing;
 - ``reporting.targets``: the targets and their verdicts;
 - ``reporting.documents``: the templates and findings the README, docs/results.md, model card and deck share;
 - ``reporting.results_table``: the README's findings and tables, docs/results.md;
