@@ -92,7 +92,7 @@ def test_results_of_a_quick_run_are_refused(tmp_path: Path):
 def test_a_missing_figure_is_named(tmp_path: Path):
     root = copy_of_results(tmp_path)
     (root / "figures" / "05_grad_cam.png").unlink()
-    with pytest.raises(deck_builder.SlidesError, match="05_grad_cam.png is missing.*make pipeline"):
+    with pytest.raises(results.ResultsNotReadyError, match="05_grad_cam.png is missing.*make pipeline"):
         deck_builder.render(root)
 
 

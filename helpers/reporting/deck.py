@@ -9,7 +9,6 @@ import argparse
 import base64
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,21 +17,16 @@ from helpers import config
 from helpers.infra import storage
 from helpers.reporting import documents, results
 
-DEFAULT_OUTPUT = Path("build") / "slides.html"
 RESULTS = ("02_baseline_model", "02_baseline_seeds", "04_final_model", "04_stability", "05_error_analysis",
            "05_analysis_seeds", "06_the_leak", "07_repeated_splits")
-METRICS = ["accuracy", "precision", "recall", "f1", "auc"]
-
-
-class SlidesError(results.ResultsNotReadyError):
-    """The deck cannot be built from what is there; the message says which file and what to run."""
 
 
 def figure(name: str, caption: str, root: results.Root) -> dict[str, str]:
     """``figures/<name>.png`` embedded as a data URI (the deck must not depend on any file beside it)."""
     path = config.figures_dir(root) / f"{name}.png"
     if not path.is_file():
-        raise SlidesError(f"{path} is missing: run `make pipeline` to produce every figure before building the deck.")
+        raise results.ResultsNotReadyError(f"{path} is missing: run `make pipeline` to produce every figure before "
+                                           "building the deck.")
     return {"uri": "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii"), "caption": caption}
 
 
@@ -53,9 +47,9 @@ def render(root: results.Root = None, r: Mapping[str, Any] | None = None) -> str
     r = r or results.full_run_results(RESULTS, root)
     honest = r["07_repeated_splits"]
     return documents.TEMPLATES.get_template("slides.html.j2").render(
-        r=r, figure=lambda name, caption: figure(name, caption, root), METRICS=METRICS,
-        method_words=config.METHOD_WORDS, **documents.headline(honest), **documents.over_seeds(r),
-        provenance=provenance(r), brier=results.spread_over_splits(honest["records"], "final_cnn_leak_free", "brier"))
+        r=r, figure=lambda name, caption: figure(name, caption, root), **documents.headline(honest),
+        **documents.over_seeds(r), provenance=provenance(r),
+        brier=results.spread_over_splits(honest["records"], "final_cnn_leak_free", "brier"))
 
 
 def write(destination: str | os.PathLike, root: results.Root = None) -> Path:
@@ -68,15 +62,13 @@ def print_deck(deck: str | os.PathLike, destination: str | os.PathLike, slide: i
     """The deck printed by headless Chromium to a PDF, one slide per page (with ``slide``: a PNG of that slide)."""
     from helpers.infra import browser
 
-    with tempfile.TemporaryDirectory(prefix="cufs-chromium-") as folder:
-        out = Path(folder) / Path(destination).name  # Chromium writes a screenshot only to a name ending .png
-        made = browser.render(deck, out, slide)
-        return storage.atomic_write(Path(destination), lambda tmp: tmp.write_bytes(made.read_bytes()))
+    return storage.atomic_write(destination, lambda tmp: browser.render(deck, tmp, slide))  # tmp keeps the suffix
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build the class deck (one offline HTML file) from the results.")
-    parser.add_argument("--output", default=str(config.project_root() / DEFAULT_OUTPUT), help="the HTML file to write")
+    parser.add_argument("--output", default=str(config.project_root() / "build" / "slides.html"),
+                        help="the HTML file to write")
     parser.add_argument("--root", default=None, help="where results/ and figures/ are (default: the project)")
     parser.add_argument("--screenshot", default=None, help="also save a PNG of one slide here (needs Chromium)")
     parser.add_argument("--slide", type=int, default=1, help="which slide the screenshot shows (1-based)")

@@ -14,9 +14,9 @@ from markupsafe import Markup
 
 from helpers import config, published
 from helpers.infra import storage
-from helpers.reporting import results
+from helpers.reporting import results, targets
 
-P_LEVEL = 0.05  # the significance level of every statement
+METRICS = ["accuracy", "precision", "recall", "f1", "auc"]  # the report's tables' columns
 
 
 def cell(value: Any) -> str:
@@ -35,16 +35,6 @@ def interval(values: Mapping[str, float], signed: bool = False) -> str:
 def paired(values: Mapping[str, float], digits: int = 2) -> str:
     """A paired difference and its p-value: ``+0.019 (p = 0.12)``."""
     return f"{values['mean']:+.3f} (p = {values['p_value']:.{digits}f})"
-
-
-def verdict(met: bool) -> str:
-    """A target check in words."""
-    return "met" if met else "not met"
-
-
-def significant(test: Mapping[str, float]) -> bool:
-    """A paired difference above zero at the 5 % level."""
-    return test["mean"] > 0 and test["p_value"] < P_LEVEL
 
 
 def established(differences: Mapping[str, Mapping[str, float]], metrics: Sequence[str]) -> list[str]:
@@ -79,10 +69,12 @@ def over_seeds(r: Mapping[str, Any]) -> dict[str, Any]:
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("helpers.reporting", "templates"),
                                autoescape=jinja2.select_autoescape(["html.j2"]), undefined=jinja2.StrictUndefined,
                                trim_blocks=True, lstrip_blocks=True)
-TEMPLATES.filters.update(f3="{:.3f}".format, cell=cell, interval=interval, paired=paired, verdict=verdict,
-                         oneline=oneline, tight=tight)
-TEMPLATES.globals.update(significant=significant, established=established, all=all, P_LEVEL=P_LEVEL,
-                         published=published, words=config.METRIC_WORDS, NESTED=results.NESTED, FIXED=results.FIXED)
+TEMPLATES.filters.update(f3="{:.3f}".format, cell=cell, interval=interval, paired=paired, oneline=oneline, tight=tight,
+                         verdict=lambda met: "met" if met else "not met")
+TEMPLATES.globals.update(significant=targets.significant, established=established, all=all, P_LEVEL=targets.P_LEVEL,
+                         published=published, targets=targets, METRICS=METRICS, words=config.METRIC_WORDS,
+                         method_words=config.METHOD_WORDS, class_names=config.CLASS_NAMES, NESTED=results.NESTED,
+                         FIXED=results.FIXED)
 
 
 def write_text(path: str | os.PathLike, text: str) -> bool:

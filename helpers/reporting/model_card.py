@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,14 @@ import pandas as pd
 
 from helpers import config, evaluation, methods, split_statistics
 from helpers.methods import LEAK_FREE, LEAKY, PREVALENCE_FREE
-from helpers.reporting import documents, results, targets
+from helpers.reporting import documents, results
 
 CARD = "MODEL_CARD.md"
 NEEDED = ("02_baseline_model", "04_final_model", "04_stability", "05_error_analysis", "05_analysis_seeds",
           "07_repeated_splits")
 
 
-def render(root: str | os.PathLike | None = None) -> str:
+def render(root: results.Root = None) -> str:
     """The model card's Markdown."""
     r = results.full_run_results(NEEDED, root)
     final, honest = r["04_final_model"], r["07_repeated_splits"]
@@ -50,15 +49,15 @@ def render(root: str | os.PathLike | None = None) -> str:
                      "brier": documents.cell(results.spread_over_splits(records, method, "brier"))})
     leak = dict(split_statistics.paired_inflation(frame, PREVALENCE_FREE, LEAKY, LEAK_FREE).iterrows())
     return documents.TEMPLATES.get_template("model_card.md.j2").render(
-        r=r, final=final, honest=honest, rows=rows, n_test=n_test, targets=targets,
+        r=r, final=final, honest=honest, rows=rows, n_test=n_test,
         improved=methods.describe_variant(honest["final_variant"], scale),
         interval_label=split_statistics.INTERVAL_LABEL, leak=leak,
         unclear=[config.METRIC_WORDS[m] for m, row in leak.items() if row["ci_low"] <= 0 <= row["ci_high"]],
         test=honest["paired_vs_pixel_logreg"]["test"], versus=documents.headline(honest)["versus"],
-        **documents.over_seeds(r), class_names=config.CLASS_NAMES, needed=NEEDED)
+        **documents.over_seeds(r), needed=NEEDED)
 
 
-def refresh(path: Path | None = None, root: str | os.PathLike | None = None) -> bool:
+def refresh(path: Path | None = None, root: results.Root = None) -> bool:
     """Rewrite MODEL_CARD.md (atomically) if the results say something else; True if it changed."""
     return documents.write_text(path or config.project_root() / CARD, render(root))
 

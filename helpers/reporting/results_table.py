@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -72,25 +71,25 @@ def findings(r: dict[str, dict[str, Any]]) -> str:
     return str(MACROS.findings(r, facts(r))).rstrip()
 
 
-def render(root: str | os.PathLike | None = None) -> str:
+def render(root: results_files.Root = None) -> str:
     """The full table with the targets and the provenance lines (docs/results.md's generated block)."""
     return f"{START}\n{MACROS.table(results_files.load_all(root))}{END}"
 
 
-def render_readme_blocks(root: str | os.PathLike | None = None) -> tuple[str, str]:
+def render_readme_blocks(root: results_files.Root = None) -> tuple[str, str]:
     """The README's two generated blocks, markers included: the findings, and the compact table."""
     current = {name: r for name, r in results_files.load_all(root).items() if not name.startswith("archive/")}
     return (f"{FINDINGS_START}\n{findings(current)}\n{FINDINGS_END}",
             f"{START}\n{MACROS.compact(current, facts(current))}{END}")
 
 
-def render_full_page(root: str | os.PathLike | None = None) -> str:
+def render_full_page(root: results_files.Root = None) -> str:
     """docs/results.md: the findings in detail, every results row, the targets and each file's provenance."""
     r = results_files.load_all(root)
     return f"{MACROS.page(r.get('07_repeated_splits'), facts(r))}{render(root)}\n"
 
 
-def refresh_readme(readme: Path | None = None, root: str | os.PathLike | None = None) -> bool:
+def refresh_readme(readme: Path | None = None, root: results_files.Root = None) -> bool:
     """Rewrite the README's findings and compact table and docs/results.md; True if a file changed."""
     readme = readme or config.project_root() / "README.md"
     text = readme.read_text(encoding="utf-8")
