@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import logging
 
-from helpers.infra import environment as _environment  # noqa: F401  (starts the notebook's wall clock for the results files)
 from helpers.infra.versions import import_tensorflow_quietly, report_versions
 
 import_tensorflow_quietly()
-VERSIONS = report_versions()
+report_versions()
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
 logging.getLogger("tensorflow").addFilter(lambda record: "triggered tf.function retracing" not in record.getMessage())

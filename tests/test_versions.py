@@ -39,7 +39,8 @@ def test_untested_versions_names_only_the_packages_outside_the_range():
 def test_report_versions_prints_one_line_and_one_warning_line(monkeypatch, capsys):
     import keras
 
-    line = versions.report_versions()
+    versions.report_versions()
+    line = capsys.readouterr().out
     assert line.startswith("Python ") and f"Keras {keras.__version__}" in line
     monkeypatch.setattr(keras, "__version__", "2.15.0")
     versions.report_versions()

@@ -31,7 +31,6 @@ def render(page: str | os.PathLike, destination: str | os.PathLike, slide: int |
     if browser is None:
         raise RuntimeError("No Chromium found (tried $CHROMIUM, " + ", ".join(CANDIDATES) + "). On Debian or "
                            "Ubuntu: sudo apt-get install chromium")
-    destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cufs-chromium-") as profile:
         command = [browser, *FLAGS, f"--user-data-dir={profile}", *options, f"{output}={destination}",
                    page.as_uri() + anchor]

@@ -85,9 +85,9 @@ def running_cell(executed: Path) -> str:
     import nbformat
 
     with contextlib.suppress(Exception):  # nothing was saved, or only part of it: no cell to name
-        cells = list(enumerate(nbformat.read(executed, as_version=4).cells, start=1))
-        number, cell = [(n, c) for n, c in cells if c.metadata.get("papermill", {}).get("start_time")][-1]
-        return f"cell {number} ({(cell.source.strip().splitlines() or [''])[0][:80]!r})"
+        cells = nbformat.read(executed, as_version=4).cells
+        number = max(n for n, c in enumerate(cells, start=1) if c.metadata.get("papermill", {}).get("start_time"))
+        return f"cell {number} ({(cells[number - 1].source.strip().splitlines() or [''])[0][:80]!r})"
     return "a cell"
 
 
@@ -97,7 +97,7 @@ def strip_run_metadata(path: Path) -> None:
 
     notebook = nbformat.read(path, as_version=4)
     for key in VOLATILE_NOTEBOOK_KEYS:
-        notebook.metadata.get("papermill", {}).pop(key, None)
+        notebook.metadata.papermill.pop(key, None)
     for cell in notebook.cells:
         cell.metadata.pop("papermill", None)
         if "injected-parameters" in cell.metadata.get("tags", []):
@@ -120,10 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed is not None and not 0 <= args.seed <= config.MAX_SEED:
         parser.error(f"--seed {args.seed} is out of range: a seed is an integer from 0 to {config.MAX_SEED:,} (NumPy "
                      "takes seeds below 2**32 and the notebooks add up to a few thousand to it for splits and members)")
-    # The kernels inherit these: no progress bars in saved outputs, no TensorFlow C++ chatter, never the test suite's
-    # quick setting (the pipeline makes the class's results), and the path variables made absolute like the options.
-    quiet = {config.PROGRESS_ENV_VAR: "0", config.QUICK_ENV: "0",
-             "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")}
+    # The kernels inherit these: no progress bars in saved outputs, never the test suite's quick setting (the
+    # pipeline makes the class's results), and the path variables made absolute like the options.
+    quiet = {config.PROGRESS_ENV_VAR: "0", config.QUICK_ENV: "0"}
     quiet |= {name: os.path.abspath(os.path.expanduser(os.environ[name]))
               for name in (config.DATA_ENV_VAR, config.OUTPUT_ENV_VAR) if os.environ.get(name)}
     if args.data_dir and not Path(args.data_dir).is_dir():
@@ -136,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_all(args: argparse.Namespace) -> int:
     """Run the selected notebooks in order, then regenerate the documents from the results; all or nothing."""
     notebooks = select(numbered_notebooks(), args.only)
-    target_dir = Path(args.executed_dir).resolve() if args.executed_dir else None
-    destinations = [target_dir / notebook.name if target_dir else notebook for notebook in notebooks]
+    destinations = [Path(args.executed_dir, notebook.name) if args.executed_dir else notebook for notebook in notebooks]
     given = {"DATA_DIR": args.data_dir, "SEED": args.seed, "OUTPUT_DIR": args.output_dir}
     parameters = {name: value for name, value in given.items() if value is not None}  # else the notebook's defaults
     output_root = config.output_root(args.output_dir)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import importlib
 import inspect
-import os
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -15,47 +15,36 @@ from typing import Any
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """The SHA-256 of a file's bytes."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def files_fingerprint(files: Sequence[Path]) -> dict[str, Any]:
     """Names and contents of the input files, as a count and one combined hash (order-independent)."""
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: p.name):
-        digest.update(f"{path.name}\0{file_sha256(path)}\n".encode())
+        digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
     return {"count": len(files), "sha256": digest.hexdigest()}
 
 
 def reachable_code_version(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()) -> str:
     """A short hash of the syntax (no comments, docstrings, layout) of what ``reachable_definitions`` finds."""
     digest = hashlib.sha256()
-    for syntax in sorted(syntax for _, syntax in _reachable(roots, tuple(skip)).values()):
+    for syntax in sorted(map(_syntax, reachable_definitions(*roots, skip=skip).values())):
         digest.update(syntax.encode() + b"\0")
     return digest.hexdigest()[:16]
 
 
 def reachable_definitions(*roots: Callable[..., Any] | tuple[str, str], skip: Sequence[str] = ()
-                          ) -> dict[tuple[str, str], str]:
-    """(module, name) -> source of each top-level ``helpers`` definition ``roots`` reach by name, outside ``skip``."""
-    return {key: source for key, (source, _) in _reachable(roots, tuple(skip)).items()}
-
-
-def _reachable(roots: Sequence[Any], skip: tuple[str, ...]) -> dict[tuple[str, str], tuple[str, str]]:
+                          ) -> dict[tuple[str, str], ast.AST]:
+    """(module, name) -> syntax tree of each top-level ``helpers`` definition that ``roots`` reach, outside ``skip``."""
     todo = [root if isinstance(root, tuple) else (root.__module__, root.__name__) for root in roots]
-    found: dict[tuple[str, str], tuple[str, str]] = {}
+    found: dict[tuple[str, str], ast.AST] = {}
     while todo:
         module, name = todo.pop()
-        if (module, name) in found or module.startswith(skip) or not module.startswith("helpers."):
+        if (module, name) in found or module.startswith(tuple(skip)) or not module.startswith("helpers."):
             continue
         definitions, aliases = _index(module)
         if name not in definitions:
             continue
-        source, node, syntax = definitions[name]
-        found[module, name] = (source, syntax)
-        for ref in ast.walk(node):
+        found[module, name] = definitions[name]
+        for ref in ast.walk(definitions[name]):
             if isinstance(ref, ast.Name) and ref.id in definitions:
                 todo.append((module, ref.id))
             elif isinstance(ref, ast.Name) and ref.id in aliases and aliases[ref.id][1]:
@@ -67,16 +56,15 @@ def _reachable(roots: Sequence[Any], skip: tuple[str, ...]) -> dict[tuple[str, s
 
 
 @cache
-def _index(module_name: str) -> tuple[dict[str, tuple[str, ast.AST, str]], dict[str, tuple[str, str]]]:
-    """A module's definitions (name -> source, node, syntax) and helpers imports (alias -> (module, attr or ""))."""
-    source = inspect.getsource(importlib.import_module(module_name))
-    tree, definitions, aliases = ast.parse(source), {}, {}
+def _index(module_name: str) -> tuple[dict[str, ast.AST], dict[str, tuple[str, str]]]:
+    """A module's definitions (name -> syntax tree) and helpers imports (alias -> (module, attr or ""))."""
+    tree, definitions, aliases = ast.parse(inspect.getsource(importlib.import_module(module_name))), {}, {}
     for node in tree.body:
         targets = ([node.name] if isinstance(node, DEFINITIONS) else
                    [t.id for t in node.targets if isinstance(t, ast.Name)] if isinstance(node, ast.Assign) else
                    [node.target.id] if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) else [])
         for name in targets:
-            definitions[name] = (ast.get_source_segment(source, node), node, _syntax(node))
+            definitions[name] = node
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("helpers"):
             for alias in node.names:
@@ -99,8 +87,6 @@ def _syntax(node: ast.AST) -> str:
 
 
 def _is_module(name: str) -> bool:
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        return False
-    return True
+    with contextlib.suppress(ImportError):
+        return bool(importlib.import_module(name))
+    return False

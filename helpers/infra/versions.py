@@ -37,7 +37,7 @@ def untested_versions(installed: dict[str, str]) -> list[str]:
             if installed.get(package) and not major_minor(low) <= major_minor(installed[package]) <= major_minor(high)]
 
 
-def report_versions() -> str:
+def report_versions() -> None:
     """Print the versions this notebook runs with; warn in one line when outside the tested range."""
     import platform
 
@@ -46,10 +46,7 @@ def report_versions() -> str:
     import tensorflow
 
     installed = {"tensorflow": tensorflow.__version__, "keras": keras.__version__}
-    line = (f"Python {platform.python_version()} | TensorFlow {installed['tensorflow']} | "
-            f"Keras {installed['keras']} ({keras.backend.backend()}) | NumPy {numpy.__version__}")
-    print(line)
-    outside = untested_versions(installed)
-    if outside:
+    print(f"Python {platform.python_version()} | TensorFlow {installed['tensorflow']} | "
+          f"Keras {installed['keras']} ({keras.backend.backend()}) | NumPy {numpy.__version__}")
+    if outside := untested_versions(installed):
         print(f"WARNING: untested versions: {', '.join(outside)}; results may differ, see README 'Versions'.")
-    return line
