@@ -102,6 +102,19 @@ def test_an_interrupted_study_resumes_after_its_finished_splits(study_env, monke
     assert other.calls == [0, 1, 2, 3]
 
 
+def test_a_notebook_training_here_neither_resumes_nor_keeps_its_splits(study_env, monkeypatch):
+    monkeypatch.setattr(multisplit, "run_split", FakeSplits())
+    split_study.run(folds=2, repeats=2, image_scale=0.25, final_variant="D", splits=[0], log=lambda _: None)
+    before = split_study.progress_path().read_text()
+    here = FakeSplits()
+    monkeypatch.setattr(multisplit, "run_split", here)
+    study = split_study.records_for(pd.DataFrame(), 2, 2, 23, 0.25, None, "D", [0, 1], train_because="TRAIN_HERE",
+                                    only=[methods.LEAK_FREE], log=lambda _: None)
+    assert here.calls == [0, 1] and split_study.progress_path().read_text() == before
+    assert set(study["records"]["method"]) == {methods.LEAK_FREE} and set(study["leakage"]) == {0, 1}
+    assert study["records_from"] == {"source": "this notebook", "reason": "TRAIN_HERE", "seed": 23, "git_commit": None}
+
+
 def test_notebook06_reads_the_study_only_when_it_matches(study_env, monkeypatch):
     monkeypatch.setattr(multisplit, "run_split", FakeSplits())
     document = split_study.run(folds=2, repeats=2, image_scale=0.25, final_variant="D", log=lambda _: None)

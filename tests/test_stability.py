@@ -1,4 +1,4 @@
-"""Tests of ``helpers.stability``."""
+"""The stability study's smoke run (``helpers.studies.stability``)."""
 
 from __future__ import annotations
 

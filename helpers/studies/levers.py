@@ -92,8 +92,7 @@ def lever_named(name: str) -> Lever:
 
 
 def split_metrics(rows: pd.DataFrame, members: int) -> pd.DataFrame:
-    """Per lever and split: validation AUC and accuracy at 0.5 of one of the first ``members`` models (the mean)
-    and of their ensemble; splits with fewer members are left out."""
+    """Per lever and split with ``members`` models: validation AUC and accuracy at 0.5, single (mean) and ensemble."""
     out = []
     for (lever, split), group in rows.groupby(["lever", "split"], sort=False):
         if len(group) < members:
@@ -101,11 +100,10 @@ def split_metrics(rows: pd.DataFrame, members: int) -> pd.DataFrame:
         group = group.sort_values("member").iloc[:members]
         y = np.asarray(group["validation_labels"].iloc[0])
         scores = np.asarray(group["validation_scores"].tolist(), dtype=float)
-        single = [evaluation.binary_metrics(y, s) for s in scores]
+        single = pd.DataFrame([evaluation.binary_metrics(y, s) for s in scores]).mean()
         ensemble = evaluation.binary_metrics(y, scores.mean(axis=0))
         out.append({"lever": lever, "split": split, "members": len(group),
-                    "single_auc": float(np.mean([m["auc"] for m in single])),
-                    "single_accuracy": float(np.mean([m["accuracy"] for m in single])),
+                    "single_auc": float(single["auc"]), "single_accuracy": float(single["accuracy"]),
                     "ensemble_auc": ensemble["auc"], "ensemble_accuracy": ensemble["accuracy"],
                     "seconds_per_model": float(group["seconds"].mean()),
                     "best_epoch": float(group["best_epoch"].mean())})
@@ -127,8 +125,7 @@ def gain_stats(metric: str, gain: pd.Series) -> dict[str, float]:
 
 
 def summary(rows: pd.DataFrame, members: int) -> pd.DataFrame:
-    """Per lever: mean validation metrics over the splits, the ensemble's paired gain over the reference (mean, sd,
-    corrected resampled t-test's p-value: the splits' training sets overlap) and the cost."""
+    """Per lever: mean validation metrics, the ensemble's paired gain over the reference (Nadeau-Bengio p) and cost."""
     per_split = split_metrics(rows, members)
     gains = gains_per_split(rows, members).dropna().set_index("lever")  # the splits the reference also ran
     table = []
@@ -214,15 +211,15 @@ def document(rows: list[dict[str, Any]], refit: list[dict[str, Any]], parameters
              started: float) -> dict[str, Any]:
     """The results document: rows, summaries and the choice (``started``: before the parts ``--keep`` kept)."""
     table = pd.DataFrame(rows)
-    lever_table = summary(table, int(parameters["seeds"])) if len(table) else pd.DataFrame()
+    lever_table = summary(table, int(parameters["seeds"]))
     return {
         "parameters": parameters, "choice_rule": CHOICE_RULE, "tie_tolerance": TIE_TOLERANCE,
         "levers": {name: {"description": lever_named(name).description, **lever_named(name).config(parameters["scale"])}
-                   for name in dict.fromkeys(table.get("lever", []))},
+                   for name in table["lever"].unique()},
         "rows": rows, "summary": lever_table.to_dict("records"),
-        "ensemble_sizes": ensemble_sizes(table).to_dict("records") if len(table) else [],
+        "ensemble_sizes": ensemble_sizes(table).to_dict("records"),
         "refit_rows": refit, "refit_summary": refit_summary(refit).to_dict("records") if refit else [],
-        "chosen": choose(lever_table) if len(lever_table) else REFERENCE,
+        "chosen": choose(lever_table),
         "environment": stamp(config.SEED, started),
     }
 

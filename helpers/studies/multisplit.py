@@ -1,9 +1,7 @@
 """Notebooks 06 and 07's runner: every method of ``helpers.methods.METHODS`` on one split of the repeated K-fold.
 
-The report's protocol augments the 188 photos to 268 balanced images *then* splits them (copies of one photo can
-sit on both sides); the leak-free protocol splits the photos first and balances the training part alone. Each
-method chooses its threshold on validation (Youden's J; 0.5 for the majority class); a refit (``REFIT_OF``) keeps
-its base's threshold, epochs or C and trains again on training + validation photos: no test photo chooses anything.
+Each method chooses its threshold on validation (Youden's J; 0.5 for the majority class); a refit (``REFIT_OF``)
+keeps its base's threshold, epochs or C and trains again on training + validation photos.
 """
 
 from __future__ import annotations
@@ -31,9 +29,8 @@ def train_cnn(method: str, train: Arrays, validation: Arrays | None, test: Array
               epochs_cap: int | None = None, final_variant: str = "D", sketches: Arrays | None = None,
               refit_of: list[keras.callbacks.History] | None = None
               ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], list[keras.callbacks.History]]:
-    """Train one CNN (``baseline_cnn`` or a ``final_cnn_*`` as ``final_variant``), or with its members' histories
-    ``refit_of`` refit the final CNN on ``train`` (no validation), seeded: its scores on validation and test, what
-    it ran and the members' histories (what a refit repeats)."""
+    """One CNN trained (or, given its members' histories ``refit_of``, refit on ``train``): its validation and test
+    scores, what it ran and the members' histories."""
     import keras
 
     from helpers import experiments, training
@@ -87,7 +84,7 @@ def evaluate_method(method: str, y_val: np.ndarray, val_scores: np.ndarray, y_te
 
 
 def record_line(record: dict[str, Any]) -> str:
-    """A record in one line, as a split prints it while it trains (``n_sketches`` may be missing or NaN)."""
+    """A record in one line, as a split prints it (``n_sketches`` may be missing or NaN)."""
     sketches = record.get("n_sketches")
     added = f" + {int(sketches)} sketches" if sketches and sketches > 0 else ""
     return (f"split {record['split']} | {record['method']:<25} | test AUC {record['auc']:.3f} | acc "
@@ -100,10 +97,9 @@ def run_split(photos: pd.DataFrame, number: int, folds: int = 5, repeats: int = 
               methods: tuple[str, ...] = tuple(METHODS), log: Callable[[str], None] | None = print,
               sketch_data: tuple[pd.DataFrame, pd.DataFrame] | None = None
               ) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Every method on split ``number`` of a repeated stratified K-fold; returns the records and the leakage.
+    """Every method on split ``number`` of a repeated stratified K-fold: the records and the leakage.
 
-    ``n_not_tested`` (the pool's images the split does not test on) is the Nadeau-Bengio correction's n_train,
-    which augmented copies must not inflate. A ``sketch`` variant needs ``sketch_data`` (``sketches.load_paired``).
+    ``n_not_tested`` (the pool's photos not tested on) is the Nadeau-Bengio n_train, not inflated by augmented copies.
     """
     from helpers import sketches
     from helpers.imaging import downsize, grey_pixels  # these import TensorFlow: only here, when a split runs

@@ -43,14 +43,13 @@ def validation_rows(name: str, models: list[keras.Model], sets: Sets, protocol: 
     rows = []
     for ensemble, tta in ((False, False), (False, True), (True, False), (True, True)):
         groups = [models] if ensemble else [[m] for m in models]
-        metrics = [evaluation.binary_metrics(y_val, training.predict_scores(group, x_val, tta=tta))
-                   for group in groups]
+        metrics = pd.DataFrame([evaluation.binary_metrics(y_val, training.predict_scores(group, x_val, tta=tta))
+                                for group in groups]).mean()  # a single model's: the mean over the models
         rows.append({
             "candidate": name + (f"+ens{len(models)}" if ensemble else "") + ("+tta" if tta else ""),
             "training": name, "protocol": protocol, "split_seed": split_seed,
             "ensemble": len(models) if ensemble else 1, "tta": tta,
-            "val_auc": float(np.mean([m["auc"] for m in metrics])),
-            "val_loss": float(np.mean([m["loss"] for m in metrics])),
+            "val_auc": float(metrics["auc"]), "val_loss": float(metrics["loss"]),
             "train_seconds_per_prediction": seconds_per_model * (len(models) if ensemble else 1),
         })
     return rows

@@ -65,7 +65,7 @@ def progress_path() -> Path:
 
 
 def fingerprint(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap: int | None,
-                final_variant: str, method_names: Sequence[str], data_dir: str | None = None,
+                final_variant: str, only: Sequence[str] | None = None, data_dir: str | None = None,
                 check_sketches: bool = True) -> dict[str, Any]:
     """What the records depend on: the parameters, the photos (and sketches if ``check_sketches``), the code."""
     from helpers import methods, photos, sketches
@@ -79,8 +79,9 @@ def fingerprint(folds: int, repeats: int, seed: int, image_scale: float, epochs_
         inputs["sketches"] = provenance.files_fingerprint(
             [folder / name for name in sketches.pair_sketches(files)["sketch"]])
     return {"folds": int(folds), "repeats": int(repeats), "seed": int(seed), "image_scale": float(image_scale),
-            "epochs_cap": epochs_cap, "final_variant": final_variant, "methods": list(method_names),
-            "refits": dict(methods.REFIT_OF), **inputs,
+            "epochs_cap": epochs_cap, "final_variant": final_variant,
+            "methods": [m for m in methods.METHODS if only is None or m in only], "refits": dict(methods.REFIT_OF),
+            **inputs,
             "code": provenance.reachable_code_version(*CODE_ROOTS, skip=CODE_LEFT_OUT)}
 
 
@@ -91,47 +92,43 @@ def differences(found: dict[str, Any], wanted: dict[str, Any], ignore: Sequence[
             else f"the {key} differ" for key in keys if found.get(key) != wanted.get(key)]
 
 
-def finished_splits(wanted: dict[str, Any], numbers: Sequence[int], log=print) -> dict[str, Any]:
-    """The splits of ``numbers`` made under ``wanted`` (any repeats) by an interrupted run or a shorter one."""
-    done: dict[str, Any] = {}
-    progress = progress_path()
-    for file in (progress, config.results_dir() / f"{RESULTS_NAME}.json"):
-        kept = storage.load_json(file) if file.is_file() else {}
-        problems = differences(kept.get("fingerprint", {}), wanted, SAME_FOR_ANY)
-        if kept and problems and file == progress:
-            log(f"ignoring {file}: " + "; ".join(problems))
-        elif kept and not problems:
-            splits = kept["splits"] if file == progress else {
-                k: {"records": [r for r in kept["records"] if str(r["split"]) == k], "leakage": kept["leakage"][k],
-                    "seconds": seconds} for k, seconds in kept["split_seconds"].items()}
-            done.update({k: v for k, v in splits.items() if int(k) in numbers and k not in done})
-    if done:
-        log(f"reusing splits {sorted(int(k) for k in done)}, already made with this fingerprint")
-    return done
-
-
 def run(folds: int = 5, repeats: int = 2, seed: int = config.SEED, image_scale: float = 0.5,
         epochs_cap: int | None = None, final_variant: str = "D", splits: Sequence[int] | None = None,
-        data_dir: str | None = None, log=print, only: Sequence[str] | None = None) -> dict[str, Any]:
-    """Every method (or ``only`` these) on each split (or ``splits``), reusing those a run of this fingerprint made."""
-    from helpers import data, methods, sketches
+        data_dir: str | None = None, log=print, only: Sequence[str] | None = None, photos: Any = None
+        ) -> dict[str, Any]:
+    """Every method (or ``only`` these) on each split (or ``splits``), reusing the splits a run of this fingerprint
+    made and keeping each as it ends; given ``photos``, on those, every split afresh and kept nowhere."""
+    from helpers import data, sketches
     from helpers.recipes import Variant
     from helpers.studies import multisplit
 
     numbers = list(range(folds * repeats)) if splits is None else sorted(int(n) for n in splits)
-    names = tuple(m for m in methods.METHODS if only is None or m in only)
-    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, names, data_dir)
-    done = finished_splits(wanted, numbers, log)
+    wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, only, data_dir)
+    done, resume = {}, photos is None
+    if resume:  # an interrupted run's splits wait in the progress file; a run with fewer repeats', in its results
+        shorter, _ = matching(folds, repeats, seed, image_scale, epochs_cap, final_variant, [], data_dir,
+                              config.results_dir() / f"{RESULTS_NAME}.json", only)
+        done = {k: {"records": [r for r in shorter["records"] if str(r["split"]) == k],
+                    "leakage": shorter["leakage"][k], "seconds": seconds}
+                for k, seconds in shorter["split_seconds"].items()} if shorter else {}
+        progress = storage.load_json(progress_path()) if progress_path().is_file() else {}
+        problems = differences(progress.get("fingerprint", {}), wanted, SAME_FOR_ANY)
+        if progress and problems:
+            log(f"ignoring {progress_path()}: " + "; ".join(problems))
+        done = {k: v for k, v in {**done, **({} if problems else progress["splits"])}.items() if int(k) in numbers}
     reused = sorted(int(k) for k in done)
-    photo_frame = data.prepared_photos(data_dir)
+    if reused:
+        log(f"reusing splits {reused}, already made with this fingerprint")
+    photos = data.prepared_photos(data_dir) if resume else photos
     sketch_data = sketches.load_paired(data_dir) if Variant.parse(final_variant).sketches else None
-    for number in (n for n in numbers if str(n) not in done):
-        split_started = time.perf_counter()
-        records, leakage = multisplit.run_split(photo_frame, number, folds, repeats, seed, image_scale, epochs_cap,
-                                                final_variant, names, log, sketch_data)
+    for number in (n for n in numbers if n not in reused):
+        started = time.perf_counter()
+        records, leakage = multisplit.run_split(photos, number, folds, repeats, seed, image_scale, epochs_cap,
+                                                final_variant, tuple(wanted["methods"]), log, sketch_data)
         done[str(number)] = {"records": records, "leakage": leakage,
-                             "seconds": round(time.perf_counter() - split_started, 1)}
-        storage.save_json(progress_path(), {"fingerprint": wanted, "splits": done})
+                             "seconds": round(time.perf_counter() - started, 1)}
+        if resume:
+            storage.save_json(progress_path(), {"fingerprint": wanted, "splits": done})
     split_seconds = {str(n): done[str(n)]["seconds"] for n in numbers}
     total = sum(split_seconds.values())
     return {
@@ -151,20 +148,18 @@ def matching(folds: int, repeats: int, seed: int, image_scale: float, epochs_cap
              splits: Sequence[int], data_dir: str | None = None, path: str | Path | None = None,
              only: Sequence[str] | None = None, any_seed: bool = False) -> tuple[dict[str, Any] | None, str]:
     """The study's document if it matches this run (any seed if ``any_seed``) and holds ``splits``, with why."""
-    from helpers import methods
     from helpers.photos import DataNotFoundError
 
     try:
         document = committed(RESULTS_NAME, path)
     except results.ResultsNotReadyError as err:
         return None, str(err)
-    names = tuple(m for m in methods.METHODS if only is None or m in only)
     ignored = (*SAME_FOR_ANY, "seed") if any_seed else SAME_FOR_ANY
     unchecked = ""
     try:
-        wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, names, data_dir)
+        wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, only, data_dir)
     except DataNotFoundError:  # the photos without their sketches/ folder: the study can be read, not re-made
-        wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, names, data_dir, False)
+        wanted = fingerprint(folds, repeats, seed, image_scale, epochs_cap, final_variant, only, data_dir, False)
         ignored, unchecked = (*ignored, "sketches"), " (its sketches not checked: no sketches/ beside the photos)"
     problems = differences(document["fingerprint"], wanted, ignored)
     missing = sorted(set(splits) - set(document["splits"]))
@@ -186,38 +181,32 @@ def records_for(photos: Any, folds: int, repeats: int, seed: int, image_scale: f
     ``train_because`` says why); with ``leakage``, ``total_seconds`` and ``records_from``."""
     import pandas as pd
 
-    from helpers import methods, sketches
-    from helpers.recipes import Variant
     from helpers.studies import multisplit
 
     study, reason = (None, train_because) if train_because else matching(
         folds, repeats, seed, image_scale, epochs_cap, final_variant, splits, data_dir, any_seed=True)
-    if study is not None:
-        names = set(methods.METHODS if only is None else only)
-        records = pd.DataFrame([r for r in study["records"] if r["split"] in splits and r["method"] in names])
-        leakage = {int(k): v for k, v in study["leakage"].items() if int(k) in splits}
-        total = sum(study["split_seconds"][str(k)] for k in splits)
-        env = study["environment"]
+    if study is None:
+        log(f"Training every split here ({reason}).")
+        document = run(folds, repeats, seed, image_scale, epochs_cap, final_variant, splits, data_dir, log, only,
+                       photos)
+    else:
+        env, document = study["environment"], study
         resumed = f", resumed after splits {study['resumed_splits']}" if study.get("resumed_splits") else ""
         log(f"Records read from results/{RESULTS_NAME}.json: {reason}.")
         log(f"made by `python -m helpers.studies.split_study` at commit {env['git_commit']} on {env['date']} "
             f"({env['device']}, TensorFlow {env['tensorflow']}, Keras {env['keras']}): "
             f"{study['total_seconds'] / 60:.0f} min of training{resumed}")
+    records = pd.DataFrame([r for r in document["records"]
+                            if r["split"] in splits and (only is None or r["method"] in only)])
+    if study is not None:
         for record in records.to_dict("records"):
             log(multisplit.record_line(record))
-        seed = study["fingerprint"]["seed"]
-    else:
-        log(f"Training every split here ({reason}).")
-        sketch_data = sketches.load_paired(data_dir) if Variant.parse(final_variant).sketches else None
-        started = time.perf_counter()
-        made = {n: multisplit.run_split(photos, n, folds, repeats, seed, image_scale, epochs_cap, final_variant,
-                                        tuple(only or methods.METHODS), sketch_data=sketch_data) for n in splits}
-        records = pd.DataFrame([r for rows, _ in made.values() for r in rows])
-        leakage, total = {n: leak for n, (_, leak) in made.items()}, time.perf_counter() - started
+    total = sum(document["split_seconds"][str(k)] for k in splits)
     log(f"{len(records)} runs, {total / 60:.1f} min of training")
-    return {"records": records, "leakage": leakage, "total_seconds": total,
+    return {"records": records, "leakage": {int(k): v for k, v in document["leakage"].items() if int(k) in splits},
+            "total_seconds": total,
             "records_from": {"source": f"results/{RESULTS_NAME}.json" if study is not None else "this notebook",
-                             "reason": reason, "seed": seed,
+                             "reason": reason, "seed": document["fingerprint"]["seed"],
                              "git_commit": study["environment"]["git_commit"] if study is not None else None}}
 
 

@@ -46,8 +46,7 @@ def run(variant: str, runs: int = 5, scale: float = 1.0, epochs: int | None = No
     spread = pd.DataFrame(rows).groupby("model")[metrics].agg(["mean", "std", "min", "max"])
     return {
         "variant": variant, "models_per_run": chosen.models, "flip_tta": chosen.flip_tta, "runs": runs,
-        "image_scale": scale,
-        "training_sketches": 0 if sketch_set is None else len(sketch_set[1]),
+        "image_scale": scale, "training_sketches": 0 if sketch_set is None else len(sketch_set[1]),
         "epochs_override": epochs, "split": "report's protocol, seed 23 (augment, then split)", "rows": rows,
         "spread": {model: {f"{metric}_{stat}": float(value) for (metric, stat), value in values.items()}
                    for model, values in spread.iterrows()},
