@@ -81,7 +81,7 @@ $(SLIDES_VENV)/.installed: requirements-slides.txt
 	touch $@
 
 slides: $(SLIDES_VENV)/.installed
-	$(SLIDES_VENV)/bin/python -m helpers.reporting.deck --pdf docs/slides.pdf
+	$(SLIDES_VENV)/bin/python -m helpers.reporting.documents --deck-only --pdf docs/slides.pdf
 
 clean:
 	rm -rf data/processed data/models data/failed_runs .pytest_cache build

@@ -35,10 +35,8 @@ Machinery:
 - ``studies.multisplit``: every method on one split, and its finalist;
 - ``reporting.results``: every results file: names, fields (checked when written and read), loading, writing;
 - ``reporting.targets``: the targets and their verdicts;
-- ``reporting.documents``: the templates and findings the README, docs/results.md, model card and deck share;
-- ``reporting.results_table``: the README's findings and tables, docs/results.md;
-- ``reporting.model_card``: MODEL_CARD.md;
-- ``reporting.deck``: the deck's content, HTML and PDF (``templates/``);
+- ``reporting.documents``: the README's findings and table, docs/results.md, MODEL_CARD.md and the deck (HTML and
+  PDF), rendered from the results through the templates of ``templates/``;
 - ``infra.pipeline``: the headless runner;
 - ``infra.provenance``: what a study was made from;
 - ``infra.storage``: atomic, pickle-free files;

@@ -202,7 +202,11 @@ def test_executed_dir_keeps_the_whole_run_apart(tmp_path: Path, monkeypatch) -> 
 
     monkeypatch.setattr(pipeline, "run_notebook", fake_run)
     monkeypatch.setattr(pipeline, "numbered_notebooks", lambda folder=None: [tmp_path / "01_x.ipynb"])
-    monkeypatch.setattr(pipeline, "refresh_documents", lambda: pytest.fail("the project's documents are left alone"))
+
+    def left_alone() -> None:
+        pytest.fail("the project's documents are left alone")
+
+    monkeypatch.setattr(pipeline.documents, "refresh_all", left_alone)
     assert pipeline.main(["--executed-dir", str(tmp_path / "run")]) == 0
     assert seen["destination"] == tmp_path / "run" / "01_x.ipynb"
     assert seen["parameters"] == {"OUTPUT_DIR": str(tmp_path / "run")}, "figures and results go there too"
@@ -217,30 +221,30 @@ def test_committed_notebooks_hold_no_per_run_metadata(path: Path) -> None:
 
 def test_the_pipeline_regenerates_the_documents_and_reprints_the_deck(tmp_path: Path, monkeypatch, capsys) -> None:
     from helpers.infra import browser
-    from helpers.reporting import deck, model_card, results, results_table
+    from helpers.reporting import documents, results
 
     written = {}
     monkeypatch.setattr(pipeline.config, "project_root", lambda: tmp_path)
-    monkeypatch.setattr(results_table, "refresh_readme", lambda: written.setdefault("readme", True))
-    monkeypatch.setattr(model_card, "refresh", lambda: written.setdefault("card", False))
-    monkeypatch.setattr(deck, "write", lambda destination: written.setdefault("deck", destination))
-    monkeypatch.setattr(deck, "print_deck", lambda page, pdf: written.setdefault("pdf", pdf))
+    monkeypatch.setattr(documents, "refresh_readme", lambda: written.setdefault("readme", True))
+    monkeypatch.setattr(documents, "refresh_card", lambda: written.setdefault("card", False))
+    monkeypatch.setattr(documents, "write_deck", lambda destination: written.setdefault("deck", destination))
+    monkeypatch.setattr(documents, "print_deck", lambda page, pdf: written.setdefault("pdf", pdf))
     monkeypatch.setattr(browser, "find_chromium", lambda: "/usr/bin/chromium")
-    pipeline.refresh_documents()
+    documents.refresh_all()
     assert written == {"readme": True, "card": False, "deck": tmp_path / "build" / "slides.html",
                        "pdf": tmp_path / "docs" / "slides.pdf"}
     assert "MODEL_CARD.md already up to date" in capsys.readouterr().out
     monkeypatch.setattr(browser, "find_chromium", lambda: None)
     written.clear()
-    pipeline.refresh_documents()
+    documents.refresh_all()
     assert "pdf" not in written and "no Chromium" in capsys.readouterr().out
 
     def not_ready(*args):
         raise results.ResultsNotReadyError("results/04_final_model.json is missing")
 
-    monkeypatch.setattr(model_card, "refresh", not_ready)
-    monkeypatch.setattr(deck, "write", not_ready)
-    pipeline.refresh_documents()
+    monkeypatch.setattr(documents, "refresh_card", not_ready)
+    monkeypatch.setattr(documents, "write_deck", not_ready)
+    documents.refresh_all()
     printed = capsys.readouterr().out
     assert "MODEL_CARD.md not regenerated: results/04" in printed and "docs/slides.pdf not regenerated" in printed
 
@@ -359,7 +363,7 @@ def test_a_failure_while_regenerating_the_documents_restores_them(tmp_path: Path
         rewrite("README.md", "docs/results.md", "MODEL_CARD.md", "build/slides.html", "docs/slides.pdf")
         raise RuntimeError("the browser crashed")
 
-    monkeypatch.setattr(pipeline, "refresh_documents", broken_documents)
+    monkeypatch.setattr(pipeline.documents, "refresh_all", broken_documents)
     with pytest.raises(RuntimeError, match="browser crashed"):
         pipeline.main([])
     after = _tree(tmp_path)

@@ -15,8 +15,7 @@ from PIL import Image
 
 from helpers import config, published
 from helpers.infra import browser
-from helpers.reporting import deck as deck_builder
-from helpers.reporting import results
+from helpers.reporting import documents, results
 
 ROOT = config.project_root()
 
@@ -24,15 +23,15 @@ ROOT = config.project_root()
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The deck built from the committed results and figures (the tests never write into the project)."""
-    return deck_builder.write(tmp_path_factory.mktemp("deck") / "slides.html", ROOT)
+    return documents.write_deck(tmp_path_factory.mktemp("deck") / "slides.html", ROOT)
 
 
 def inputs() -> dict:
-    return results.full_run_results(deck_builder.RESULTS, ROOT)
+    return results.full_run_results(documents.DECK_NEEDS, ROOT)
 
 
 def slide_count() -> int:
-    return len(sections(deck_builder.render(ROOT)))
+    return len(sections(documents.render_deck(ROOT)))
 
 
 def sections(page: str) -> list[str]:
@@ -86,19 +85,19 @@ def test_results_of_a_quick_run_are_refused(tmp_path: Path):
     path = root / "results" / "04_final_model.json"
     path.write_text(json.dumps({**json.loads(path.read_text()), "quick": True}))
     with pytest.raises(results.ResultsNotReadyError, match="quick run"):
-        deck_builder.render(root)
+        documents.render_deck(root)
 
 
 def test_a_missing_figure_is_named(tmp_path: Path):
     root = copy_of_results(tmp_path)
     (root / "figures" / "05_grad_cam.png").unlink()
     with pytest.raises(results.ResultsNotReadyError, match="05_grad_cam.png is missing.*make pipeline"):
-        deck_builder.render(root)
+        documents.render_deck(root)
 
 
 def test_the_command_line_reports_a_missing_results_file(tmp_path: Path, capsys):
     with pytest.raises(SystemExit) as raised:
-        deck_builder.main(["--root", str(tmp_path), "--output", str(tmp_path / "deck.html")])
+        documents.main(["--deck-only", "--root", str(tmp_path), "--output", str(tmp_path / "deck.html")])
     assert raised.value.code == 1 and "make pipeline" in capsys.readouterr().err
     assert not (tmp_path / "deck.html").exists()
 
@@ -139,7 +138,7 @@ def test_every_resource_loads_and_every_image_decodes_in_chromium(deck: Path):
 def test_a_broken_image_is_caught_by_the_browser_check(tmp_path: Path):
     chromium_or_skip()
     page = tmp_path / "broken.html"
-    deck_text = deck_builder.render(ROOT)
+    deck_text = documents.render_deck(ROOT)
     page.write_text(deck_text.replace('src="data:image/png;base64,', 'src="data:image/png;base64,AAAA', 1))
     assert len(self_check(page)["brokenImages"]) == 1
 
@@ -165,7 +164,7 @@ def pdf_pages(path: Path) -> list[str]:
 def printed(deck: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The deck built from the committed results, printed by headless Chromium as `make slides` prints it."""
     chromium_or_skip()
-    return deck_builder.print_deck(deck, tmp_path_factory.mktemp("pdf") / "slides.pdf")
+    return documents.print_deck(deck, tmp_path_factory.mktemp("pdf") / "slides.pdf")
 
 
 @pytest.mark.slow
@@ -187,10 +186,10 @@ def test_the_deck_needs_neither_tensorflow_nor_the_scientific_stack():
     import subprocess
     import sys
 
-    code = ("import sys, helpers.reporting.deck; "
+    code = ("import sys; from helpers.reporting import documents; documents.render_deck(sys.argv[1]); "
             "heavy = {'tensorflow', 'keras', 'numpy', 'pandas', 'matplotlib', 'sklearn'}; "
             "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
 
 
@@ -199,13 +198,13 @@ def test_a_tied_cnn_row_is_not_set_in_bold():
     honest = loaded["07_repeated_splits"]
     for p_value, bold in ((0.4, False), (0.01, True)):
         honest["selection"]["paired_vs_pixel_logreg"][results.NESTED]["auc"].update(mean=0.01, p_value=p_value)
-        rows = table_rows(sections(deck_builder.render(ROOT, loaded))[12])
+        rows = table_rows(sections(documents.render_deck(ROOT, loaded))[12])
         assert rows[0][0] == "final CNN, leak-free, settings chosen per split"
         assert [row[-1] for row in rows] == [bold] + [False] * (len(rows) - 1)
 
 
 def test_the_architecture_slides_set_our_layers_beside_the_reports():
-    slides = sections(deck_builder.render(ROOT))
+    slides = sections(documents.render_deck(ROOT))
     for number, theirs in ((5, published.BASELINE_LAYERS), (7, published.FINAL_LAYERS)):
         rows = table_rows(slides[number - 1])
         assert len(rows) == len(theirs) + 1  # every layer, then the total
@@ -214,4 +213,4 @@ def test_the_architecture_slides_set_our_layers_beside_the_reports():
         assert "Every layer's parameter count equals the report's" in html.unescape(slides[number - 1])
     loaded = inputs()
     loaded["04_final_model"]["layers"][0]["params"] += 1
-    assert "The parameter counts differ from the report" in sections(deck_builder.render(ROOT, loaded))[6]
+    assert "The parameter counts differ from the report" in sections(documents.render_deck(ROOT, loaded))[6]

@@ -16,7 +16,7 @@ from pathlib import Path
 from unittest import mock
 
 from helpers import config
-from helpers.reporting import results
+from helpers.reporting import documents
 
 # What papermill records that changes at every run (times, absolute paths) and says nothing about results.
 VOLATILE_NOTEBOOK_KEYS = ("start_time", "end_time", "duration", "exception", "input_path", "output_path")
@@ -156,14 +156,14 @@ def run_all(args: argparse.Namespace) -> int:
             print(f"ok  {notebook.name:<34} {time.perf_counter() - start:7.1f} s", flush=True)
         print(f"all {len(notebooks)} notebook(s) done in {time.perf_counter() - total:.1f} s")
         if refresh:
-            refresh_documents()
+            documents.refresh_all()
     return 0
 
 
 @contextlib.contextmanager
 def all_or_nothing(paths: list[Path], scratch: Path) -> Iterator[None]:
     """Put ``paths`` (files or folders, present or not) back exactly as they were if the block raises anything:
-    a run that stopped halfway would leave new results beside old documents (caches are keyed by fingerprints)."""
+    a run that stopped halfway would leave new results beside old documents."""
     saved = Path(tempfile.mkdtemp(prefix=".pipeline-snapshot-", dir=scratch))
     copies: dict[Path, Path] = {}
     terminate = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill`, a CI timeout: as for Ctrl-C
@@ -192,28 +192,6 @@ def all_or_nothing(paths: list[Path], scratch: Path) -> Iterator[None]:
     finally:
         shutil.rmtree(saved, ignore_errors=True)
         signal.signal(signal.SIGTERM, terminate)
-
-
-def refresh_documents() -> None:
-    """Regenerate the README, docs/results.md, MODEL_CARD.md and the deck from the results, where they are complete."""
-    from helpers.infra import browser
-    from helpers.reporting import deck, model_card, results_table
-
-    print("README.md results table " + ("refreshed" if results_table.refresh_readme() else "already up to date"))
-    try:
-        print("MODEL_CARD.md " + ("regenerated" if model_card.refresh() else "already up to date"))
-    except results.ResultsNotReadyError as err:
-        print(f"MODEL_CARD.md not regenerated: {err}")
-    try:
-        page = deck.write(config.project_root() / "build" / "slides.html")
-    except results.ResultsNotReadyError as err:
-        print(f"docs/slides.pdf not regenerated: {err}")
-        return
-    if browser.find_chromium() is None:
-        print("docs/slides.pdf not regenerated: no Chromium (apt-get install chromium, then make slides)")
-        return
-    deck.print_deck(page, config.project_root() / "docs" / "slides.pdf")
-    print("docs/slides.pdf regenerated")
 
 
 if __name__ == "__main__":
