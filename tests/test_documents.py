@@ -14,7 +14,7 @@ import pytest
 from scipy import stats
 
 from helpers import evaluation
-from helpers.infra import storage
+from helpers.infra import browser, storage
 from helpers.reporting import documents
 from helpers.reporting import results as results_files
 
@@ -179,6 +179,33 @@ def test_a_choice_is_carried_only_as_the_variant_and_scale_the_study_makes_of_it
         assert not documents.carries({"chosen": name, "parameters": {"scale": 0.25}}, variant, scale * 2), name
     assert not documents.carries({"chosen": "grey", "parameters": {"scale": 0.25}}, "D+ens2+tta", 0.25)
     assert not documents.carries({"chosen": "D", "parameters": {"scale": 0.25}}, "D+ema+ens2+tta", 0.25)
+
+
+def test_refresh_all_regenerates_the_documents_and_reprints_the_deck(tmp_path: Path, monkeypatch, capsys) -> None:
+    written = {}
+    monkeypatch.setattr(documents.config, "project_root", lambda: tmp_path)
+    monkeypatch.setattr(documents, "refresh_readme", lambda: written.setdefault("readme", True))
+    monkeypatch.setattr(documents, "refresh_card", lambda: written.setdefault("card", False))
+    monkeypatch.setattr(documents, "write_deck", lambda destination: written.setdefault("deck", destination))
+    monkeypatch.setattr(documents, "print_deck", lambda page, pdf: written.setdefault("pdf", pdf))
+    monkeypatch.setattr(browser, "find_chromium", lambda: "/usr/bin/chromium")
+    documents.refresh_all()
+    assert written == {"readme": True, "card": False, "deck": tmp_path / "build" / "slides.html",
+                       "pdf": tmp_path / "docs" / "slides.pdf"}
+    assert "MODEL_CARD.md already up to date" in capsys.readouterr().out
+    monkeypatch.setattr(browser, "find_chromium", lambda: None)
+    written.clear()
+    documents.refresh_all()
+    assert "pdf" not in written and "no Chromium" in capsys.readouterr().out
+
+    def not_ready(*args):
+        raise results_files.ResultsNotReadyError("results/04_final_model.json is missing")
+
+    monkeypatch.setattr(documents, "refresh_card", not_ready)
+    monkeypatch.setattr(documents, "write_deck", not_ready)
+    documents.refresh_all()
+    printed = capsys.readouterr().out
+    assert "MODEL_CARD.md not regenerated: results/04" in printed and "docs/slides.pdf not regenerated" in printed
 
 
 # ---- MODEL_CARD.md ------------------------------------------------------------------------------------------------

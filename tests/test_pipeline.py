@@ -219,36 +219,6 @@ def test_committed_notebooks_hold_no_per_run_metadata(path: Path) -> None:
     assert all(not {"papermill", "execution"} & set(cell.metadata) for cell in notebook.cells)
 
 
-def test_the_pipeline_regenerates_the_documents_and_reprints_the_deck(tmp_path: Path, monkeypatch, capsys) -> None:
-    from helpers.infra import browser
-    from helpers.reporting import documents, results
-
-    written = {}
-    monkeypatch.setattr(pipeline.config, "project_root", lambda: tmp_path)
-    monkeypatch.setattr(documents, "refresh_readme", lambda: written.setdefault("readme", True))
-    monkeypatch.setattr(documents, "refresh_card", lambda: written.setdefault("card", False))
-    monkeypatch.setattr(documents, "write_deck", lambda destination: written.setdefault("deck", destination))
-    monkeypatch.setattr(documents, "print_deck", lambda page, pdf: written.setdefault("pdf", pdf))
-    monkeypatch.setattr(browser, "find_chromium", lambda: "/usr/bin/chromium")
-    documents.refresh_all()
-    assert written == {"readme": True, "card": False, "deck": tmp_path / "build" / "slides.html",
-                       "pdf": tmp_path / "docs" / "slides.pdf"}
-    assert "MODEL_CARD.md already up to date" in capsys.readouterr().out
-    monkeypatch.setattr(browser, "find_chromium", lambda: None)
-    written.clear()
-    documents.refresh_all()
-    assert "pdf" not in written and "no Chromium" in capsys.readouterr().out
-
-    def not_ready(*args):
-        raise results.ResultsNotReadyError("results/04_final_model.json is missing")
-
-    monkeypatch.setattr(documents, "refresh_card", not_ready)
-    monkeypatch.setattr(documents, "write_deck", not_ready)
-    documents.refresh_all()
-    printed = capsys.readouterr().out
-    assert "MODEL_CARD.md not regenerated: results/04" in printed and "docs/slides.pdf not regenerated" in printed
-
-
 # ---- a failed or interrupted run leaves the tree as it was ----------------------------------------------------
 
 WRITE = ("import os\nfrom pathlib import Path\nout = Path(os.environ['CUFS_OUTPUT_DIR'])\n"

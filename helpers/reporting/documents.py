@@ -23,7 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from helpers import config, published
-from helpers.infra import storage
+from helpers.infra import browser, storage
 from helpers.recipes import Variant
 from helpers.reporting import results, targets
 
@@ -278,15 +278,11 @@ def write_deck(destination: str | os.PathLike, root: results.Root = None) -> Pat
 
 def print_deck(deck: str | os.PathLike, destination: str | os.PathLike, slide: int | None = None) -> Path:
     """The deck printed by headless Chromium to a PDF, one slide per page (with ``slide``: a PNG of that slide)."""
-    from helpers.infra import browser
-
     return storage.atomic_write(destination, lambda tmp: browser.render(deck, tmp, slide))  # tmp keeps the suffix
 
 
 def refresh_all() -> None:
     """Regenerate the README's blocks, docs/results.md, MODEL_CARD.md, the deck and its PDF, where the results allow."""
-    from helpers.infra import browser
-
     print("README.md results table " + ("refreshed" if refresh_readme() else "already up to date"))
     try:
         print("MODEL_CARD.md " + ("regenerated" if refresh_card() else "already up to date"))
